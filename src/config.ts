@@ -1,0 +1,122 @@
+import { availableParallelism } from 'node:os';
+import { parseArgs } from 'node:util';
+import { ConfigError } from './errors.js';
+
+export type BackendName = 'tensorflow' | 'wasm' | 'cpu';
+const BACKENDS: readonly BackendName[] = ['tensorflow', 'wasm', 'cpu'];
+
+/** Everything a run can be told, validated once at startup. */
+export interface PipelineConfig {
+  /** `all` or one stage name */
+  stage: string;
+  dataDir: string;
+  artifactsDir: string;
+  seed: number;
+  /** where `prepare` looks first for the four IDX files */
+  idxDir: string | undefined;
+  /** size of worker pools (decode, trees, training shards) */
+  workers: number;
+  /** forced tfjs backend; undefined picks the fastest that loads */
+  backend: BackendName | undefined;
+  epochs: number;
+  patience: number;
+  batchSize: number;
+  resume: boolean;
+  /** model for `predict`; undefined means the best by validation accuracy */
+  model: string | undefined;
+  /** `-` for paths on stdin, or a glob; undefined predicts the test set */
+  input: string | undefined;
+}
+
+interface FlagSpec {
+  key: keyof PipelineConfig;
+  type: 'string' | 'boolean';
+  help: string;
+  parse?: (raw: string, flag: string) => unknown;
+}
+
+const positiveInt = (name: string) => (raw: string, flag: string) => {
+  const n = Number(raw);
+  if (!/^\d+$/.test(raw) || !Number.isSafeInteger(n) || n < 1) {
+    throw new ConfigError(name, 'a positive integer', raw, flag);
+  }
+  return n;
+};
+const nonNegativeInt = (name: string) => (raw: string, flag: string) => {
+  const n = Number(raw);
+  if (!/^\d+$/.test(raw) || !Number.isSafeInteger(n)) {
+    throw new ConfigError(name, 'a non-negative integer', raw, flag);
+  }
+  return n;
+};
+
+export const DEFAULTS: PipelineConfig = {
+  stage: 'all',
+  dataDir: 'data/Fashion_MNIST',
+  artifactsDir: 'artifacts',
+  seed: 87,
+  idxDir: undefined,
+  workers: Math.max(1, Math.min(availableParallelism(), 8)),
+  backend: undefined,
+  epochs: 20,
+  patience: 5,
+  batchSize: 500,
+  resume: false,
+  model: undefined,
+  input: undefined,
+};
+
+/** CLI flags, in the order `--help` lists them. */
+export const FLAGS: Record<string, FlagSpec> = {
+  stage: { key: 'stage', type: 'string', help: 'stage to run, or "all" for every stage in order' },
+  'data-dir': { key: 'dataDir', type: 'string', help: 'the study layout: images/, train.csv, test_sample.csv' },
+  'artifacts-dir': { key: 'artifactsDir', type: 'string', help: 'where cache, models, figures, metrics and predictions go' },
+  seed: { key: 'seed', type: 'string', help: 'seed for split, folds, shuffles and initial weights', parse: nonNegativeInt('seed') },
+  'idx-dir': { key: 'idxDir', type: 'string', help: 'folder with the four official IDX files (.gz or not), tried first by prepare' },
+  workers: { key: 'workers', type: 'string', help: 'worker threads for decoding, trees and training', parse: positiveInt('workers') },
+  backend: {
+    key: 'backend',
+    type: 'string',
+    help: 'force a TensorFlow.js backend: tensorflow | wasm | cpu (default: fastest that loads)',
+    parse: (raw, flag) => {
+      if (!BACKENDS.includes(raw as BackendName)) throw new ConfigError('backend', BACKENDS.join(' | '), raw, flag);
+      return raw;
+    },
+  },
+  epochs: { key: 'epochs', type: 'string', help: 'maximum training epochs for mlp and cnn (the study: 500)', parse: positiveInt('epochs') },
+  patience: { key: 'patience', type: 'string', help: 'early-stopping patience in epochs on val_loss (the study: 50)', parse: positiveInt('patience') },
+  'batch-size': { key: 'batchSize', type: 'string', help: 'training and prediction batch size', parse: positiveInt('batchSize') },
+  resume: { key: 'resume', type: 'boolean', help: 'continue mlp/cnn training from the last finished epoch' },
+  model: { key: 'model', type: 'string', help: 'model used by predict (default: best validation accuracy)' },
+  input: { key: 'input', type: 'string', help: 'predict: "-" reads image paths from stdin, or a glob such as "dir/**/*.png"' },
+};
+
+/** Parses and validates argv (without node and script); throws ConfigError naming the flag. */
+export function loadConfig(argv: string[]): PipelineConfig & { help: boolean } {
+  const options = Object.fromEntries(
+    Object.entries(FLAGS).map(([flag, spec]) => [flag, { type: spec.type }]),
+  ) as Record<string, { type: 'string' | 'boolean' }>;
+  let values: Record<string, string | boolean | undefined>;
+  try {
+    ({ values } = parseArgs({ args: argv, options: { ...options, help: { type: 'boolean', short: 'h' } }, strict: true, allowPositionals: false }));
+  } catch (err) {
+    throw new ConfigError('the command line', 'known flags (see --help)', argv.join(' '), (err as Error).message);
+  }
+  const config: PipelineConfig = { ...DEFAULTS };
+  for (const [flag, spec] of Object.entries(FLAGS)) {
+    const raw = values[flag];
+    if (raw === undefined) continue;
+    const value = spec.parse && typeof raw === 'string' ? spec.parse(raw, `--${flag}`) : raw;
+    (config as unknown as Record<string, unknown>)[spec.key] = value;
+  }
+  return { ...config, help: values.help === true };
+}
+
+/** The `--help` lines for flags, each with its default. */
+export function flagHelp(): string[] {
+  return Object.entries(FLAGS).map(([flag, spec]) => {
+    const def = DEFAULTS[spec.key];
+    const shown = def === undefined ? '' : ` (default: ${String(def)})`;
+    return `  --${flag.padEnd(14)} ${spec.help}${shown}`;
+  });
+}

@@ -1,0 +1,36 @@
+/**
+ * Every error the pipeline raises on purpose. Each message says what failed, the exact value
+ * or path, and what to do next; `main.ts` prints `message` as the one-line cause and exits 1.
+ */
+
+/** Base class: an expected failure whose message is meant for the user, not a stack trace. */
+export class PipelineError extends Error {
+  override name = 'PipelineError';
+}
+
+/** A flag or config value is out of range or of the wrong type. */
+export class ConfigError extends PipelineError {
+  override name = 'ConfigError';
+  constructor(name: string, expected: string, actual: unknown, flag?: string) {
+    super(
+      `Expected ${expected} for ${name} but received ${JSON.stringify(actual)}` +
+        (flag ? ` (from ${flag}).` : '.'),
+    );
+  }
+}
+
+/** A stage's input artifact is not on disk: names the stage that produces it. */
+export class MissingInputError extends PipelineError {
+  override name = 'MissingInputError';
+  constructor(path: string, stage: string, producer: string) {
+    super(
+      `Missing ${path} (input of stage "${stage}"). ` +
+        `Run \`npm start -- --stage ${producer}\` first, or use --stage all.`,
+    );
+  }
+}
+
+/** Input data (an image, a CSV row, an IDX header) is malformed. */
+export class DataError extends PipelineError {
+  override name = 'DataError';
+}

@@ -1,0 +1,44 @@
+import { join } from 'node:path';
+
+/** Files of the study's data layout (`data/Fashion_MNIST` by default). */
+export function dataPaths(dataDir: string) {
+  return {
+    root: dataDir,
+    trainImages: join(dataDir, 'images', 'train'),
+    testImages: join(dataDir, 'images', 'test'),
+    trainCsv: join(dataDir, 'train.csv'),
+    testSampleCsv: join(dataDir, 'test_sample.csv'),
+    testLabelsCsv: join(dataDir, 'test_labels.csv'),
+  };
+}
+export type DataPaths = ReturnType<typeof dataPaths>;
+
+/** Files under the artifacts folder (`artifacts` by default); see README "Artifacts". */
+export function artifactPaths(artifactsDir: string) {
+  const cache = join(artifactsDir, 'cache');
+  return {
+    root: artifactsDir,
+    cacheDir: cache,
+    /** uint8, N x 784, rows in train.csv order */
+    trainPixels: join(cache, 'train-images.u8'),
+    /** uint8, N labels 0..9 */
+    trainLabels: join(cache, 'train-labels.u8'),
+    /** int32 little-endian, the image id of each row */
+    trainIds: join(cache, 'train-ids.i32'),
+    testPixels: join(cache, 'test-images.u8'),
+    /** uint8 labels from test_labels.csv (255 where unknown) */
+    testLabels: join(cache, 'test-labels.u8'),
+    testIds: join(cache, 'test-ids.i32'),
+    /** source fingerprints and shapes; written last, so its presence means the cache is whole */
+    cacheManifest: join(cache, 'manifest.json'),
+    split: join(artifactsDir, 'split.json'),
+    figures: join(artifactsDir, 'figures'),
+    models: join(artifactsDir, 'models'),
+    checkpoints: join(artifactsDir, 'checkpoints'),
+    history: join(artifactsDir, 'history'),
+    metrics: join(artifactsDir, 'metrics.json'),
+    report: join(artifactsDir, 'report.html'),
+    predictions: join(artifactsDir, 'predictions'),
+  };
+}
+export type ArtifactPaths = ReturnType<typeof artifactPaths>;

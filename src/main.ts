@@ -1,0 +1,65 @@
+#!/usr/bin/env node
+import { flagHelp, loadConfig } from './config.js';
+import { PipelineError } from './errors.js';
+import { checkInputs, type StageContext } from './stage.js';
+import { STAGES } from './stages/index.js';
+
+function usage(): string {
+  const stages = STAGES.map((s) => `  ${s.name.padEnd(10)} ${s.summary}`);
+  return [
+    'Usage: npm start -- [--stage NAME|all] [flags]',
+    '',
+    'Stages (--stage all runs them in this order):',
+    ...stages,
+    '',
+    'Flags:',
+    ...flagHelp(),
+    '  --help, -h       this text',
+  ].join('\n');
+}
+
+async function main(argv: string[]): Promise<number> {
+  const config = loadConfig(argv);
+  if (config.help) {
+    console.log(usage());
+    return 0;
+  }
+  const selected = config.stage === 'all' ? STAGES : STAGES.filter((s) => s.name === config.stage);
+  if (selected.length === 0) {
+    throw new PipelineError(
+      `Unknown stage "${config.stage}" (from --stage). Use one of: all, ${STAGES.map((s) => s.name).join(', ')}.`,
+    );
+  }
+  const controller = new AbortController();
+  const onSignal = (sig: NodeJS.Signals) => {
+    if (controller.signal.aborted) process.exit(130); // second Ctrl-C: stop now
+    console.error(`\n${sig}: stopping at the next safe point (press Ctrl-C again to quit at once)`);
+    controller.abort(new PipelineError(`Interrupted by ${sig}; finished work is kept.`));
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  const ctx: StageContext = { log: (line) => console.log(line), signal: controller.signal };
+  for (const stage of selected) {
+    await checkInputs(stage, config);
+    const started = performance.now();
+    console.log(`== ${stage.name}`);
+    await stage.run(config, ctx);
+    if (controller.signal.aborted) throw controller.signal.reason;
+    console.log(`== ${stage.name} done in ${((performance.now() - started) / 1000).toFixed(1)} s`);
+  }
+  return 0;
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (err: unknown) => {
+    if (err instanceof PipelineError) {
+      console.error(`error: ${err.message}`);
+    } else {
+      console.error(err);
+    }
+    process.exitCode = 1;
+  },
+);

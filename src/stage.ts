@@ -1,0 +1,38 @@
+import { access } from 'node:fs/promises';
+import type { PipelineConfig } from './config.js';
+import { MissingInputError } from './errors.js';
+
+/** What a stage gets besides config: where to print, and a signal that fires on Ctrl-C. */
+export interface StageContext {
+  /** one line of results for the user (stdout) */
+  log(line: string): void;
+  /** aborted on SIGINT/SIGTERM: long stages stop at a safe point and keep what is finished */
+  signal: AbortSignal;
+}
+
+/** An input file and the stage that writes it, so a missing one can say what to run. */
+export interface StageInput {
+  path: string;
+  producer: string;
+}
+
+/** One step of the study: declared inputs and outputs, and `run`. */
+export interface Stage {
+  name: string;
+  /** one line for --help */
+  summary: string;
+  inputs(config: PipelineConfig): StageInput[];
+  outputs(config: PipelineConfig): string[];
+  run(config: PipelineConfig, ctx: StageContext): Promise<void>;
+}
+
+/** Throws MissingInputError for the first declared input that is not on disk. */
+export async function checkInputs(stage: Stage, config: PipelineConfig): Promise<void> {
+  for (const input of stage.inputs(config)) {
+    try {
+      await access(input.path);
+    } catch {
+      throw new MissingInputError(input.path, stage.name, input.producer);
+    }
+  }
+}

@@ -1,0 +1,38 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { DEFAULTS, loadConfig } from '../src/config.js';
+
+describe('loadConfig', () => {
+  it('uses the defaults when no flag is given', () => {
+    const c = loadConfig([]);
+    assert.equal(c.stage, 'all');
+    assert.equal(c.dataDir, 'data/Fashion_MNIST');
+    assert.equal(c.artifactsDir, 'artifacts');
+    assert.equal(c.seed, 87);
+    assert.equal(c.batchSize, DEFAULTS.batchSize);
+  });
+
+  it('parses numeric flags', () => {
+    const c = loadConfig(['--stage', 'split', '--seed', '3', '--batch-size', '64', '--resume']);
+    assert.equal(c.stage, 'split');
+    assert.equal(c.seed, 3);
+    assert.equal(c.batchSize, 64);
+    assert.equal(c.resume, true);
+  });
+
+  it('names the flag and the value when a number is wrong', () => {
+    assert.throws(() => loadConfig(['--batch-size', 'abc']), {
+      message: 'Expected a positive integer for batchSize but received "abc" (from --batch-size).',
+    });
+  });
+
+  it('rejects an unknown backend', () => {
+    assert.throws(() => loadConfig(['--backend', 'gpu']), {
+      message: 'Expected tensorflow | wasm | cpu for backend but received "gpu" (from --backend).',
+    });
+  });
+
+  it('rejects unknown flags', () => {
+    assert.throws(() => loadConfig(['--bogus']), /known flags \(see --help\)/);
+  });
+});

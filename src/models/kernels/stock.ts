@@ -1,0 +1,73 @@
+/**
+ * The wasm backend's own kernels, kept aside so the project's kernels can call them directly
+ * (never through tf ops, which would record gradients and allocate engine tensors), and so a
+ * replaced kernel can be put back.
+ */
+import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
+import { tf } from '../tf.js';
+
+/** Arguments every wasm kernel function receives. */
+export interface WasmKernelArgs {
+  inputs: tf.NamedTensorInfoMap;
+  backend: BackendWasm;
+  attrs?: tf.NamedAttrMap;
+}
+
+/** A wasm kernel function returning one tensor (all the project's kernels do). */
+export type WasmKernelFunc = (args: WasmKernelArgs) => tf.TensorInfo;
+
+const BACKEND = 'wasm';
+const stock = new Map<string, tf.KernelConfig>();
+
+/**
+ * Records every kernel the wasm backend registered, once, before the project replaces any:
+ * later calls keep the first snapshot, so the stock kernels stay reachable.
+ */
+export function captureStockKernels(): void {
+  if (stock.size > 0) return;
+  for (const config of tf.getKernelsForBackend(BACKEND)) stock.set(config.kernelName, config);
+}
+
+/** Runs the stock wasm kernel `name`; the caller owns (and must dispose) the result. */
+export function runStock(
+  name: string,
+  backend: BackendWasm,
+  inputs: tf.NamedTensorInfoMap,
+  attrs: tf.NamedAttrMap = {},
+): tf.TensorInfo {
+  const config = stock.get(name);
+  if (!config) throw new Error(`The wasm backend has no stock kernel "${name}" (was captureStockKernels() called?).`);
+  return config.kernelFunc({ inputs, backend, attrs }) as tf.TensorInfo;
+}
+
+/** Frees intermediate results of stock kernels (refcounted: a shared buffer survives). */
+export function disposeAll(backend: BackendWasm, ...infos: tf.TensorInfo[]): void {
+  for (const info of infos) backend.disposeData(info.dataId);
+}
+
+/** The same buffer seen with another shape: no copy, no refcount (do not dispose it). */
+export function withShape(info: tf.TensorInfo, shape: number[]): tf.TensorInfo {
+  return { dataId: info.dataId, dtype: info.dtype, shape };
+}
+
+/**
+ * Registers `kernelFunc` as the wasm kernel `name`, keeping the stock setup/dispose functions
+ * (the stock kernel we call still needs its setup when a new wasm backend starts).
+ * Unregisters first: registering over an existing kernel only warns and keeps the old one.
+ */
+export function registerWasmKernel(name: string, kernelFunc: WasmKernelFunc): void {
+  if (isRegistered(name)) tf.unregisterKernel(name, BACKEND);
+  const original = stock.get(name);
+  tf.registerKernel({ ...original, kernelName: name, backendName: BACKEND, kernelFunc: kernelFunc as unknown as tf.KernelFunc });
+}
+
+/** Puts the stock kernel `name` back (removes it when the wasm backend has none). */
+export function restoreWasmKernel(name: string): void {
+  if (isRegistered(name)) tf.unregisterKernel(name, BACKEND);
+  const original = stock.get(name);
+  if (original) tf.registerKernel(original);
+}
+
+function isRegistered(name: string): boolean {
+  return tf.getKernelsForBackend(BACKEND).some((k) => k.kernelName === name);
+}

@@ -1,0 +1,46 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { compareWithCpu } from './compareWithCpu.js';
+
+// Batch 2: the cpu reference kernel needs ~10 s for one [8,14,14,64] case.
+const BATCH = 2;
+// The study's CNN: Conv2D k=2 'same', stride 1, after MaxPool 2 each time.
+const CNN_CONVS = [
+  { x: [BATCH, 28, 28, 1], filterShape: [2, 2, 1, 64] },
+  { x: [BATCH, 14, 14, 64], filterShape: [2, 2, 64, 64] },
+  { x: [BATCH, 7, 7, 64], filterShape: [2, 2, 64, 128] },
+  { x: [BATCH, 3, 3, 128], filterShape: [2, 2, 128, 128] },
+];
+
+describe('Conv2DBackpropFilter on wasm', () => {
+  for (const { x, filterShape } of CNN_CONVS) {
+    it(`matches cpu for the CNN's conv on [${x}] -> ${filterShape[3]} filters, same padding, no leak`, async () => {
+      const dy = [...x.slice(0, 3), filterShape[3]!];
+      const r = await compareWithCpu('Conv2DBackpropFilter', { x, dy }, {
+        strides: 1, pad: 'same', dataFormat: 'NHWC', filterShape,
+      });
+      assert.deepEqual(r.shape, filterShape);
+      assert.ok(r.relativeError < 1e-4, `relative error ${r.relativeError}`);
+      assert.equal(r.leakedTensors, 0);
+      assert.equal(r.leakedBuffers, 0);
+    });
+  }
+
+  it('matches cpu with stride 2 and valid padding that leaves the last row and column unread', async () => {
+    // 7x7 input, 2x2 filter, stride 2: outputs 3x3 read rows 0..5 only.
+    const r = await compareWithCpu('Conv2DBackpropFilter', { x: [2, 7, 7, 3], dy: [2, 3, 3, 5] }, {
+      strides: 2, pad: 'valid', dataFormat: 'NHWC', filterShape: [2, 2, 3, 5],
+    });
+    assert.deepEqual(r.shape, [2, 2, 3, 5]);
+    assert.ok(r.relativeError < 1e-4, `relative error ${r.relativeError}`);
+    assert.equal(r.leakedBuffers, 0);
+  });
+
+  it('matches cpu with a 3x3 filter, stride 2 and same padding', async () => {
+    const r = await compareWithCpu('Conv2DBackpropFilter', { x: [2, 9, 8, 4], dy: [2, 5, 4, 6] }, {
+      strides: 2, pad: 'same', dataFormat: 'NHWC', filterShape: [3, 3, 4, 6],
+    });
+    assert.deepEqual(r.shape, [3, 3, 4, 6]);
+    assert.ok(r.relativeError < 1e-4, `relative error ${r.relativeError}`);
+  });
+});

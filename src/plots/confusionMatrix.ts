@@ -68,7 +68,7 @@ export function confusionMatrixSpec(matrix: number[][], classNames: string[], ti
  * Renders a confusion matrix (rows true classes, columns predicted, in `classNames` order) as a
  * labelled heatmap PNG of `size` (default 700 x 640) with the count in every cell.
  */
-export function renderConfusionMatrix(
+export async function renderConfusionMatrix(
   matrix: number[][],
   classNames: string[],
   title: string,

@@ -106,7 +106,7 @@ export function trainingCurvesSpec(history: TrainingHistory, title: string, size
  * Renders one network's training curves as a PNG of `size` (default 800 x 450): train/val loss
  * on the left axis, train/val accuracy on the right, over epochs.
  */
-export function renderTrainingCurves(
+export async function renderTrainingCurves(
   history: TrainingHistory,
   title: string,
   size: ChartSize = { widthPx: 800, heightPx: 450 },

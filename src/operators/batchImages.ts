@@ -7,12 +7,15 @@ export interface LabeledImage {
   label: number;
 }
 
-/** Images stacked row after row: `pixels` holds `count` images of `pixels.length / count` values. */
-export interface ImageBatch {
+/**
+ * Images stacked row after row: `pixels` holds `count` images of `pixels.length / count` values.
+ * A type alias (not an interface) so that it is a tf.data TensorContainer.
+ */
+export type ImageBatch = {
   count: number;
   pixels: Float32Array;
   labels: Uint8Array;
-}
+};
 
 /** Stacks images into one batch; throws DataError when their sizes differ. */
 export function toBatch(images: readonly LabeledImage[]): ImageBatch {

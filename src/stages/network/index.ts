@@ -1,0 +1,138 @@
+import type { PipelineConfig } from '../../config.js';
+import { writeFileAtomic, writeJsonAtomic } from '../../io/atomicWrite.js';
+import { updateMetrics } from '../../io/metrics.js';
+import { artifactPaths } from '../../io/paths.js';
+import { readPixelCache, UNKNOWN_LABEL } from '../../io/pixelCache.js';
+import { readSplit } from '../../io/split.js';
+import { initBackend } from '../../models/backend.js';
+import { evaluateDataset } from '../../models/evaluate.js';
+import { loadLayersModel, saveLayersModel } from '../../models/layersFiles.js';
+import { tf } from '../../models/tf.js';
+import { trainModel, type TrainProgress } from '../../models/train.js';
+import { loadTrainState, saveTrainState } from '../../models/trainState.js';
+import { renderTrainingCurves } from '../../plots/trainingCurves.js';
+import { createRng, shuffleInPlace } from '../../random.js';
+import type { Stage, StageContext } from '../../stage.js';
+import { batchCount, holdOut, imageDataset } from './datasets.js';
+import { createEpochProgress, epochLine } from './epochReport.js';
+import { networkPaths } from './paths.js';
+
+/** What differs between the mlp and cnn stages. */
+export interface NetworkSpec {
+  name: string;
+  summary: string;
+  /** figure title */
+  title: string;
+  build(seed: number): tf.LayersModel;
+}
+
+/** A training stage for `spec`: reads the pixel cache and split, trains, evaluates the best model. */
+export function networkStage(spec: NetworkSpec): Stage {
+  return {
+    name: spec.name,
+    summary: spec.summary,
+    inputs: (c) => {
+      const p = artifactPaths(c.artifactsDir);
+      return [
+        { path: p.cacheManifest, producer: 'load' },
+        { path: p.split, producer: 'split' },
+      ];
+    },
+    outputs: (c) => {
+      const n = networkPaths(artifactPaths(c.artifactsDir), spec.name);
+      return [n.model, n.history, n.figure, artifactPaths(c.artifactsDir).metrics];
+    },
+    run: (config, ctx) => runNetwork(spec, config, ctx),
+  };
+}
+
+async function runNetwork(spec: NetworkSpec, config: PipelineConfig, ctx: StageContext): Promise<void> {
+  const paths = artifactPaths(config.artifactsDir);
+  const files = networkPaths(paths, spec.name);
+  ctx.log(`backend: ${await initBackend(config.backend)}`);
+  const [cache, split] = await Promise.all([readPixelCache(paths), readSplit(paths.split)]);
+  const model = spec.build(config.seed);
+  model.summary(undefined, undefined, (line) => ctx.log(line));
+  // Keras's Adam defaults: learning rate 0.001, betas 0.9 / 0.999, epsilon 1e-7.
+  const optimizer = tf.train.adam(0.001, 0.9, 0.999, 1e-7);
+  try {
+    const resume = config.resume ? await loadTrainState(files.trainState, model, optimizer) : undefined;
+    if (config.resume) ctx.log(resume ? `resuming after epoch ${resume.epochsDone}` : `nothing to resume in ${files.trainState}: starting at epoch 1`);
+    const rng = createRng(config.seed, resume?.rngState);
+    const { fit, holdout } = holdOut(split.train);
+    ctx.log(
+      `fit on ${fit.length} images, validate on ${holdout.length}; batch ${config.batchSize}, ` +
+        `up to ${config.epochs} epochs, early stopping patience ${config.patience}`,
+    );
+    const bar = createEpochProgress();
+    const result = await trainModel({
+      model,
+      optimizer,
+      train: imageDataset(cache.train, () => shuffleInPlace([...fit], rng), config.batchSize),
+      trainBatches: batchCount(fit.length, config.batchSize),
+      valid: imageDataset(cache.train, () => holdout, config.batchSize),
+      rng,
+      epochs: config.epochs,
+      patience: config.patience,
+      signal: ctx.signal,
+      resume,
+      onEpochStart: (epoch, batches) => bar.start(epoch, config.epochs, batches),
+      onBatchEnd: () => bar.tick(),
+      onEpochEnd: async (end) => {
+        bar.end();
+        ctx.log(epochLine(end.epoch, config.epochs, end.logs, end.improved));
+        if (end.improved) await saveLayersModel(model, files.checkpoint);
+        await saveTrainState(files.trainState, model, optimizer, end.progress);
+        await writeJsonAtomic(files.history, end.progress.history);
+      },
+    });
+    bar.end();
+    const done = result.progress.epochsDone;
+    if (result.interrupted) {
+      ctx.log(`interrupted in epoch ${done + 1}: ${done} finished epoch(s) kept; continue with --resume`);
+      return;
+    }
+    const best = result.progress.earlyStopping.bestEpoch;
+    ctx.log(`${result.stoppedEarly ? 'early stopping' : 'finished'} after epoch ${done}; best val_loss at epoch ${best}`);
+    await finish(spec, config, ctx, result.progress);
+  } finally {
+    model.dispose();
+    optimizer.dispose();
+  }
+}
+
+/** Curves, the best checkpoint as the final model, its accuracies, and metrics.json. */
+async function finish(spec: NetworkSpec, config: PipelineConfig, ctx: StageContext, progress: TrainProgress): Promise<void> {
+  const paths = artifactPaths(config.artifactsDir);
+  const files = networkPaths(paths, spec.name);
+  const { history } = progress;
+  await writeFileAtomic(files.figure, await renderTrainingCurves(history, spec.title));
+  const [cache, split] = await Promise.all([readPixelCache(paths), readSplit(paths.split)]);
+  const best = await loadLayersModel(files.checkpoint);
+  try {
+    await saveLayersModel(best, files.model);
+    const valid = await evaluateDataset(best, imageDataset(cache.train, () => split.valid, config.batchSize));
+    const testKnown = cache.test.count > 0 && !cache.test.labels.includes(UNKNOWN_LABEL);
+    const allTest = Array.from({ length: cache.test.count }, (_, i) => i);
+    const test = testKnown ? await evaluateDataset(best, imageDataset(cache.test, () => allTest, config.batchSize)) : undefined;
+    const fitSeconds = history.seconds.reduce((a, b) => a + b, 0);
+    ctx.log(
+      `${spec.name}: valid accuracy ${valid.accuracy.toFixed(4)} (${valid.count} images)` +
+        (test ? `, test accuracy ${test.accuracy.toFixed(4)} (${test.count} images)` : ', test labels unknown') +
+        `; fit ${fitSeconds.toFixed(1)} s, ${(fitSeconds / history.epoch.length).toFixed(1)} s/epoch`,
+    );
+    await updateMetrics(paths.metrics, spec.name, {
+      validAccuracy: valid.accuracy,
+      testAccuracy: test?.accuracy ?? null,
+      fitSeconds,
+      secondsPerEpoch: fitSeconds / history.epoch.length,
+      epochsRun: history.epoch.length,
+      bestEpoch: progress.earlyStopping.bestEpoch,
+      bestValLoss: progress.earlyStopping.best,
+      batchSize: config.batchSize,
+      backend: tf.getBackend(),
+    });
+  } finally {
+    best.dispose();
+  }
+}

@@ -1,5 +1,11 @@
 import type { Stage } from '../stage.js';
+import { prepare } from './prepare/index.js';
+import { mlp } from './mlp.js';
+import { cnn } from './cnn.js';
 
 /** Every stage, in the order `--stage all` runs them (DESIGN.md's stage graph, flattened). */
 export const STAGES: readonly Stage[] = [
+  prepare,
+  mlp,
+  cnn,
 ];

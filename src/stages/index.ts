@@ -1,11 +1,15 @@
 import type { Stage } from '../stage.js';
 import { prepare } from './prepare/index.js';
+import { visualize } from './visualize.js';
+import { split } from './split.js';
 import { mlp } from './mlp.js';
 import { cnn } from './cnn.js';
 
 /** Every stage, in the order `--stage all` runs them (DESIGN.md's stage graph, flattened). */
 export const STAGES: readonly Stage[] = [
   prepare,
+  visualize,
+  split,
   mlp,
   cnn,
 ];

@@ -1,0 +1,87 @@
+import { setMaxListeners } from 'node:events';
+import { mkdir, rename, rm, rmdir, writeFile } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
+import { Piscina } from 'piscina';
+import { formatIdClassCsv } from '../../io/csv.js';
+import type { IdxImages, IdxLabels } from '../../io/idx.js';
+import { dataPaths } from '../../io/paths.js';
+import type { Progress } from '../../progress.js';
+import type { EncodeTask } from '../../workers/encode.worker.js';
+
+/** Images written per pool task: enough to make messaging negligible, small enough to balance. */
+const IMAGES_PER_TASK = 1000;
+
+export interface LayoutSource {
+  train: { images: IdxImages; labels: IdxLabels };
+  test: { images: IdxImages; labels: IdxLabels };
+}
+
+export interface WriteLayoutOptions {
+  workers: number;
+  progress?: Progress;
+  signal?: AbortSignal;
+}
+
+/** The temp sibling `prepare` writes into; fixed, so a rerun finds and removes a stale one. */
+export function layoutTempDir(dataDir: string): string {
+  return join(dirname(dataDir), `.${basename(dataDir)}.prepare-tmp`);
+}
+
+/** Copies pixels onto a SharedArrayBuffer, so every task sees them without a 47 MB copy each. */
+function shared(pixels: Uint8Array): Uint8Array {
+  const out = new Uint8Array(new SharedArrayBuffer(pixels.length));
+  out.set(pixels);
+  return out;
+}
+
+/**
+ * Writes the study's layout at `dataDir`: images/{train,test}/{id}.png, train.csv,
+ * test_sample.csv (class 0 as the placeholder), test_labels.csv. Everything goes into a temp
+ * sibling folder first and is renamed into place at the end, so `dataDir` is either absent or
+ * whole. The PNGs are encoded and written by a pool of `workers` threads.
+ */
+export async function writeLayout(dataDir: string, source: LayoutSource, opts: WriteLayoutOptions): Promise<void> {
+  const tmp = layoutTempDir(dataDir);
+  const paths = dataPaths(tmp);
+  await rm(tmp, { recursive: true, force: true });
+  await mkdir(paths.trainImages, { recursive: true });
+  await mkdir(paths.testImages, { recursive: true });
+  const pool = new Piscina<EncodeTask, number>({
+    filename: new URL('../../workers/encode.worker.js', import.meta.url).href,
+    minThreads: opts.workers,
+    maxThreads: opts.workers,
+  });
+  // The first failure aborts the queued tasks; all are awaited before the temp folder is removed,
+  // so no worker writes into it afterwards and no rejection goes unobserved.
+  const stop = new AbortController();
+  const signal = AbortSignal.any(opts.signal ? [stop.signal, opts.signal] : [stop.signal]);
+  setMaxListeners(0, signal); // every queued pool task listens to it: one per 1,000 images
+  const fail = (err: unknown) => {
+    stop.abort(err);
+    throw err;
+  };
+  const { train, test } = source;
+  const ids = (n: number) => Int32Array.from({ length: n }, (_, i) => i);
+  const jobs: Promise<unknown>[] = [
+    writeFile(paths.trainCsv, formatIdClassCsv(ids(train.labels.count), train.labels.labels)),
+    writeFile(paths.testSampleCsv, formatIdClassCsv(ids(test.labels.count), new Uint8Array(test.labels.count))),
+    writeFile(paths.testLabelsCsv, formatIdClassCsv(ids(test.labels.count), test.labels.labels)),
+  ];
+  for (const [set, dir] of [[train, paths.trainImages], [test, paths.testImages]] as const) {
+    const pixels = shared(set.images.pixels);
+    for (let first = 0; first < set.images.count; first += IMAGES_PER_TASK) {
+      const task: EncodeTask = { pixels, first, count: Math.min(IMAGES_PER_TASK, set.images.count - first), dir };
+      jobs.push(pool.run(task, { signal }).then((n) => opts.progress?.tick(n)));
+    }
+  }
+  const settled = await Promise.allSettled(jobs.map((job) => job.catch(fail)));
+  await pool.destroy();
+  const failed = settled.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+  if (failed) {
+    await rm(tmp, { recursive: true, force: true });
+    throw stop.signal.reason ?? failed.reason;
+  }
+  await mkdir(dirname(dataDir), { recursive: true });
+  await rmdir(dataDir).catch(() => undefined); // an empty folder may stand in the way; a full one makes rename fail
+  await rename(tmp, dataDir);
+}

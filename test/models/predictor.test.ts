@@ -1,0 +1,116 @@
+import assert from 'node:assert/strict';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { createRequire } from 'node:module';
+import { RandomForestClassifier } from 'ml-random-forest';
+import { PIXELS_PER_IMAGE } from '../../src/dataset.js';
+import { argmaxRows } from '../../src/learn/metrics.js';
+import { saveLayersModel } from '../../src/models/layersFiles.js';
+import { checkModelName, loadPredictor, modelFile, trainedModels } from '../../src/models/predictor.js';
+import { tf } from '../../src/models/tf.js';
+import { compileTreeJson } from '../../src/models/treeJson.js';
+
+/** ml-cart ships no type declarations: the little of it these tests use. */
+interface MlCartTree {
+  train(rows: number[][], labels: number[]): void;
+  predict(rows: number[][]): number[];
+  toJSON(): object;
+}
+const { DecisionTreeClassifier } = createRequire(import.meta.url)('ml-cart') as { DecisionTreeClassifier: new (options: object) => MlCartTree };
+
+/** Deterministic uint8 rows: `n` x `width`, labels from two pixels so trees have structure. */
+function toyData(n: number, width: number) {
+  let s = 7;
+  const rnd = () => (s = (s * 16807) % 2147483647) / 2147483647;
+  const rows = Array.from({ length: n }, () => Array.from({ length: width }, () => Math.floor(rnd() * 256)));
+  const labels = rows.map((r) => (r[3]! > 128 ? 1 : 0) + (r[7]! > 100 ? 2 : 0));
+  return { rows, labels, pixels: Uint8Array.from(rows.flat()) };
+}
+
+describe('compileTreeJson', () => {
+  const data = toyData(120, 16);
+
+  it('predicts the same classes as ml-cart for a DecisionTreeClassifier', () => {
+    const tree = new DecisionTreeClassifier({ maxDepth: 5 });
+    tree.train(data.rows, data.labels);
+    const model = compileTreeJson(JSON.parse(JSON.stringify(tree.toJSON())), 4, 'tree.json');
+    const probs = model.predictProbabilities(data.pixels, 120, 16);
+    assert.deepEqual(Array.from(argmaxRows(probs, 120, 4)), tree.predict(data.rows));
+  });
+
+  it('averages leaf distributions over a forest whose trees use column subsets', () => {
+    const forest = new RandomForestClassifier({ nEstimators: 6, maxFeatures: 0.5, seed: 3, noOOB: true });
+    forest.train(data.rows, data.labels);
+    const json = JSON.parse(JSON.stringify(forest.toJSON()));
+    const model = compileTreeJson(json, 4, 'forest.json');
+    const probs = model.predictProbabilities(data.pixels, 120, 16);
+    // expected: each estimator's own leaf distribution on its own columns, averaged
+    for (const row of [0, 1, 50, 119]) {
+      const expected = [0, 0, 0, 0];
+      forest.estimators!.forEach((est: { root: { classify(r: number[]): { getRow(i: number): number[] } } }, i: number) => {
+        const sub = json.baseModel.indexes[i].map((c: number) => data.rows[row]![c]!);
+        est.root.classify(sub).getRow(0).forEach((p, c) => (expected[c]! += p / 6));
+      });
+      expected.forEach((p, c) => assert.ok(Math.abs(probs[row * 4 + c]! - p) < 1e-6, `row ${row} class ${c}: ${probs[row * 4 + c]} vs ${p}`));
+    }
+    assert.equal(model.trees, 6);
+  });
+
+  it('refuses JSON that is not an mljs model', () => {
+    assert.throws(() => compileTreeJson({ name: 'SVM' }, 10, 'models/x.json'), {
+      message: 'models/x.json is not an ml-cart DTClassifier or ml-random-forest RFClassifier model (its "name" is "SVM"). Train it again with `npm start -- --stage trees`.',
+    });
+  });
+});
+
+describe('loadPredictor', () => {
+  let dir: string;
+  before(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'predictor-'));
+  });
+  after(() => rm(dir, { recursive: true, force: true }));
+
+  it('says which stage to run for a model that is not trained', async () => {
+    await assert.rejects(loadPredictor(dir, 'cnn'), {
+      message: `Model "cnn" is not trained yet (no ${join(dir, 'models', 'cnn', 'model.json')}). Run \`npm start -- --stage cnn\` first.`,
+    });
+  });
+
+  it('rejects an unknown model name, listing the known ones', () => {
+    assert.throws(() => checkModelName('svm', '--model'), {
+      message: 'Expected decision-tree | random-forest | mlp | cnn for model but received "svm" (from --model).',
+    });
+  });
+
+  it('loads a decision tree saved as JSON and gives one probability row per image', async () => {
+    const { rows, labels } = toyData(60, PIXELS_PER_IMAGE);
+    const tree = new DecisionTreeClassifier({ maxDepth: 3 });
+    tree.train(rows.map((r) => r.slice(0, 16)), labels);
+    await mkdir(join(dir, 'models'), { recursive: true });
+    await writeFile(modelFile(dir, 'decision-tree'), JSON.stringify(tree.toJSON()));
+    const predictor = await loadPredictor(dir, 'decision-tree');
+    const probs = await predictor.predictBatch(Uint8Array.from(rows.flat()), 60);
+    assert.equal(probs.length, 60 * 10);
+    assert.deepEqual(Array.from(argmaxRows(probs, 60, 10)), tree.predict(rows.map((r) => r.slice(0, 16))));
+    assert.deepEqual(await trainedModels(dir), ['decision-tree']);
+  });
+
+  it('loads a network saved in Layers format, scales pixels to [0, 1] and leaks no tensors', async () => {
+    const model = tf.sequential({
+      layers: [tf.layers.flatten({ inputShape: [28, 28] }), tf.layers.dense({ units: 10, activation: 'softmax', kernelInitializer: 'glorotUniform' })],
+    });
+    await saveLayersModel(model, join(dir, 'models', 'mlp'));
+    const predictor = await loadPredictor(dir, 'mlp', 'cpu');
+    const pixels = Uint8Array.from({ length: 3 * PIXELS_PER_IMAGE }, (_, i) => (i * 31) % 256);
+    const expected = tf.tidy(() => (model.predict(tf.tensor(Array.from(pixels, (v) => v / 255), [3, 28, 28])) as tf.Tensor).dataSync());
+    const before = tf.memory().numTensors;
+    const probs = await predictor.predictBatch(pixels, 3);
+    assert.equal(tf.memory().numTensors, before);
+    assert.equal(probs.length, 30);
+    probs.forEach((p, i) => assert.ok(Math.abs(p - expected[i]!) < 1e-5));
+    predictor.dispose();
+    model.dispose();
+  });
+});

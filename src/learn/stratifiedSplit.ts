@@ -1,6 +1,7 @@
 import { ConfigError } from '../errors.js';
 import { createRng, shuffleInPlace } from '../random.js';
 
+/** How much to hold out, and the seed that picks which rows. */
 export interface StratifiedSplitOptions {
   /** share of rows held out for validation, strictly between 0 and 1 (the study: 0.2) */
   validFraction: number;

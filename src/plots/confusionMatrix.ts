@@ -1,8 +1,7 @@
 import type { TopLevelSpec } from 'vega-lite';
 import { DataError } from '../errors.js';
-import { renderVegaLite } from './renderVegaLite.js';
+import { renderVegaLite, type ChartSize } from './renderVegaLite.js';
 import { FONT_FAMILY } from './svgToPng.js';
-import type { ChartSize } from './trainingCurves.js';
 
 /** Throws DataError unless `matrix` is square with one row and column per class name. */
 function checkMatrix(matrix: number[][], classNames: string[], title: string): void {

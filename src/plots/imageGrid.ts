@@ -9,6 +9,7 @@ export interface GridImage {
   title: string;
 }
 
+/** Layout of `renderImageGrid`; every field has a default. */
 export interface ImageGridOptions {
   /** images per row (default: all in one row, at most 5) */
   columns?: number;

@@ -2,6 +2,12 @@ import { parse, View } from 'vega';
 import { compile, type TopLevelSpec } from 'vega-lite';
 import { svgToPng } from './svgToPng.js';
 
+/** Size of a chart PNG in pixels. */
+export interface ChartSize {
+  widthPx: number;
+  heightPx: number;
+}
+
 /**
  * Renders a Vega-Lite spec to a PNG: compile to Vega, run a headless View (no canvas needed),
  * export SVG, rasterise with sharp. Give the spec `width`, `height` and

@@ -14,7 +14,7 @@ function probeSvg(text: string): string {
 }
 
 /** Total darkness (sum of 255 - grey) of a rendered SVG: how much ink its text left. */
-export async function inkOf(svg: string): Promise<number> {
+async function inkOf(svg: string): Promise<number> {
   const data = await sharp(Buffer.from(svg)).flatten({ background: '#ffffff' }).greyscale().raw().toBuffer();
   let ink = 0;
   for (const v of data) ink += 255 - v;

@@ -1,6 +1,6 @@
 import type { TopLevelSpec } from 'vega-lite';
 import { DataError } from '../errors.js';
-import { renderVegaLite } from './renderVegaLite.js';
+import { renderVegaLite, type ChartSize } from './renderVegaLite.js';
 import { FONT_FAMILY } from './svgToPng.js';
 
 /** Per-epoch metrics of one network's training, as Keras' `History.history` (plus `epoch`). */
@@ -10,12 +10,6 @@ export interface TrainingHistory {
   accuracy: number[];
   val_loss: number[];
   val_accuracy: number[];
-}
-
-/** Size of a chart PNG in pixels. */
-export interface ChartSize {
-  widthPx: number;
-  heightPx: number;
 }
 
 const SERIES = [

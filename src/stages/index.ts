@@ -1,5 +1,6 @@
 import type { Stage } from '../stage.js';
 import { prepare } from './prepare/index.js';
+import { load } from './load/index.js';
 import { visualize } from './visualize.js';
 import { split } from './split.js';
 import { mlp } from './mlp.js';
@@ -8,6 +9,7 @@ import { cnn } from './cnn.js';
 /** Every stage, in the order `--stage all` runs them (DESIGN.md's stage graph, flattened). */
 export const STAGES: readonly Stage[] = [
   prepare,
+  load,
   visualize,
   split,
   mlp,

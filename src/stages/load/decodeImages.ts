@@ -1,0 +1,53 @@
+import { setMaxListeners } from 'node:events';
+import { Piscina } from 'piscina';
+import { from, lastValueFrom, tap } from 'rxjs';
+import { PIXELS_PER_IMAGE } from '../../dataset.js';
+import { DataError } from '../../errors.js';
+import { chunkItems } from '../../operators/chunkItems.js';
+import { decodeInPool } from '../../operators/decodeInPool.js';
+import { reportProgress } from '../../operators/reportProgress.js';
+import type { Progress } from '../../progress.js';
+import { DATA_ERROR_CAUSE } from '../../workers/decode.worker.js';
+
+/** Paths per pool task: large enough that messaging is noise, small enough to balance 2+ workers. */
+export const PATHS_PER_TASK = 500;
+
+export interface DecodeOptions {
+  workers: number;
+  progress?: Pick<Progress, 'tick'>;
+  signal?: AbortSignal;
+}
+
+/**
+ * Decodes every PNG in `paths` into one buffer (paths.length x 784, in path order): paths in
+ * chunks through a pool of decode workers, two chunks in flight per worker so none waits for
+ * its next task. The pool is destroyed before returning, so the process can exit.
+ */
+export async function decodeImages(paths: string[], opts: DecodeOptions): Promise<Uint8Array> {
+  const pixels = new Uint8Array(paths.length * PIXELS_PER_IMAGE);
+  const pool = new Piscina<string[], Uint8Array>({
+    filename: new URL('../../workers/decode.worker.js', import.meta.url).href,
+    minThreads: opts.workers,
+    maxThreads: opts.workers,
+  });
+  if (opts.signal) setMaxListeners(0, opts.signal); // each task in flight listens to it
+  const decode = (chunk: string[]) =>
+    pool.run(chunk, { signal: opts.signal }).catch((err: Error) => {
+      // The error's class is lost crossing the worker boundary; its cause marks bad input.
+      throw err.cause === DATA_ERROR_CAUSE ? new DataError(err.message) : err;
+    });
+  try {
+    await lastValueFrom(
+      from(paths).pipe(
+        chunkItems(PATHS_PER_TASK),
+        decodeInPool(decode, opts.workers * 2),
+        tap((chunk) => pixels.set(chunk.pixels, chunk.start * PIXELS_PER_IMAGE)),
+        reportProgress(opts.progress ?? { tick: () => undefined }, (chunk) => chunk.items.length),
+      ),
+      { defaultValue: undefined },
+    );
+  } finally {
+    await pool.destroy();
+  }
+  return pixels;
+}

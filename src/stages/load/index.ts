@@ -1,0 +1,79 @@
+import type { PipelineConfig } from '../../config.js';
+import { IMAGE_SIZE_PX, PIXEL_MAX } from '../../dataset.js';
+import { artifactPaths, dataPaths } from '../../io/paths.js';
+import { readCacheManifest, readPixelCache, writePixelCache, type PixelCache } from '../../io/pixelCache.js';
+import { createProgress } from '../../progress.js';
+import type { Stage, StageContext } from '../../stage.js';
+import { decodeImages } from './decodeImages.js';
+import { sourceKey } from './sourceKey.js';
+import { readLoadSources } from './sources.js';
+
+/** A float as Python prints it (`0.0`, `1.0`, `0.5`), so the study's checks read the same. */
+export function formatFloat(x: number): string {
+  return Number.isInteger(x) ? x.toFixed(1) : String(x);
+}
+
+/** The study's checks: array shapes, then min and max of all pixels scaled to [0, 1]. */
+export function studyChecks(cache: PixelCache): string[] {
+  let min = PIXEL_MAX;
+  let max = 0;
+  for (const set of [cache.train, cache.test]) {
+    for (const v of set.pixels) {
+      if (v < min) min = v;
+      if (v > max) max = v;
+    }
+  }
+  const s = IMAGE_SIZE_PX;
+  return [
+    `(${cache.train.count}, ${s}, ${s}) (${cache.train.count},) (${cache.test.count}, ${s}, ${s})`,
+    `${formatFloat(min / PIXEL_MAX)} ${formatFloat(max / PIXEL_MAX)}`,
+  ];
+}
+
+/** Decodes every image of the layout into the pixel cache, unless the cache matches its sources. */
+async function runLoad(config: PipelineConfig, ctx: StageContext): Promise<void> {
+  const data = dataPaths(config.dataDir);
+  const artifacts = artifactPaths(config.artifactsDir);
+  const key = await sourceKey(data);
+  let cache: PixelCache;
+  if ((await readCacheManifest(artifacts))?.sourceKey === key) {
+    cache = await readPixelCache(artifacts);
+    ctx.log(`pixel cache ${artifacts.cacheDir} matches ${config.dataDir}: reused`);
+  } else {
+    const sources = await readLoadSources(data);
+    const paths = [...sources.train.paths, ...sources.test.paths];
+    const progress = createProgress('decode', paths.length);
+    const started = performance.now();
+    let pixels: Uint8Array;
+    try {
+      pixels = await decodeImages(paths, { workers: config.workers, progress, signal: ctx.signal });
+    } catch (err) {
+      throw ctx.signal.aborted ? ctx.signal.reason : err;
+    }
+    const rate = paths.length / ((performance.now() - started) / 1000);
+    progress.done(`${Math.round(rate)} images/s`);
+    const split = sources.train.paths.length * IMAGE_SIZE_PX * IMAGE_SIZE_PX;
+    cache = {
+      train: { count: sources.train.paths.length, pixels: pixels.subarray(0, split), labels: sources.train.labels, ids: sources.train.ids },
+      test: { count: sources.test.paths.length, pixels: pixels.subarray(split), labels: sources.test.labels, ids: sources.test.ids },
+    };
+    await writePixelCache(artifacts, cache, key);
+    ctx.log(`decoded ${paths.length} images into ${artifacts.cacheDir}${sources.testLabelsKnown ? '' : ' (no test_labels.csv: test labels unknown)'}`);
+  }
+  for (const line of studyChecks(cache)) ctx.log(line);
+}
+
+/** `load`: every PNG decoded once into the uint8 pixel cache that later stages read. */
+export const load: Stage = {
+  name: 'load',
+  summary: 'decode every PNG into the pixel cache (reused while the data is unchanged)',
+  inputs: (config) => {
+    const p = dataPaths(config.dataDir);
+    return [p.trainCsv, p.testSampleCsv, p.trainImages, p.testImages].map((path) => ({ path, producer: 'prepare' }));
+  },
+  outputs: (config) => {
+    const a = artifactPaths(config.artifactsDir);
+    return [a.trainPixels, a.trainLabels, a.trainIds, a.testPixels, a.testLabels, a.testIds, a.cacheManifest];
+  },
+  run: runLoad,
+};

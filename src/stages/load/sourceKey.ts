@@ -1,0 +1,36 @@
+import { createHash } from 'node:crypto';
+import { readdir, readFile, stat } from 'node:fs/promises';
+import type { DataPaths } from '../../io/paths.js';
+
+/** Bump when the cache's meaning changes, so older caches are rebuilt. */
+const KEY_VERSION = 'load-v1';
+
+async function contents(path: string): Promise<Uint8Array | string> {
+  try {
+    return await readFile(path);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return 'absent';
+    throw err;
+  }
+}
+
+/**
+ * A cheap fingerprint of load's sources (~50 ms, no image is read): the three CSVs' bytes, and
+ * for each image folder its inode, mtime and number of entries. Adding, removing or renaming
+ * images changes the folder's mtime; replacing the folder changes its inode.
+ *
+ * Limit: rewriting an image's contents in place under the same name changes neither, so it is
+ * not noticed; delete artifacts/cache (or touch the folder) after editing images in place.
+ */
+export async function sourceKey(paths: DataPaths): Promise<string> {
+  const hash = createHash('sha256').update(KEY_VERSION);
+  // Roles, not paths, label each part: the same data under another --data-dir spelling keeps its key.
+  for (const [role, csv] of [['train', paths.trainCsv], ['sample', paths.testSampleCsv], ['labels', paths.testLabelsCsv]]) {
+    hash.update(`\n${role}\n`).update(await contents(csv!));
+  }
+  for (const [role, dir] of [['train', paths.trainImages], ['test', paths.testImages]]) {
+    const [info, names] = await Promise.all([stat(dir!), readdir(dir!)]);
+    hash.update(`\n${role} ${info.ino} ${info.mtimeMs} ${names.length}`);
+  }
+  return hash.digest('hex');
+}

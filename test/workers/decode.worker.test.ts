@@ -1,0 +1,46 @@
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { describe, it } from 'node:test';
+import { Piscina } from 'piscina';
+import { dataIdxDir, dataLayoutDir, dataRgbaPng } from '../../fixtures/data.js';
+import { parseIdxImages, readIdxBytes } from '../../src/io/idx.js';
+import { DATA_ERROR_CAUSE, decodePaths } from '../../src/workers/decode.worker.js';
+
+const trainPng = (id: number) => join(dataLayoutDir, 'images', 'train', `${id}.png`);
+const idxPixels = async (from: number, to: number) =>
+  new Uint8Array(parseIdxImages(await readIdxBytes(join(dataIdxDir, 'train-images-idx3-ubyte.gz')), 'idx').pixels.subarray(from * 784, to * 784));
+
+describe('decode worker', () => {
+  it('decodes a chunk of paths into one buffer, in path order', async () => {
+    const pixels = decodePaths([trainPng(2), trainPng(3)]);
+    assert.deepEqual(pixels, await idxPixels(2, 4));
+  });
+
+  it('marks bad input with DATA_ERROR_CAUSE, naming the file', () => {
+    assert.throws(() => decodePaths([trainPng(0), dataRgbaPng]), {
+      cause: DATA_ERROR_CAUSE,
+      message: `${dataRgbaPng} has 4 channels (RGBA), expected 1 channel (greyscale). Convert it to a 28x28 8-bit greyscale PNG, or remove it and its CSV row.`,
+    });
+  });
+
+  it('marks a missing file as bad input', () => {
+    assert.throws(() => decodePaths(['/nonexistent/7.png']), {
+      cause: DATA_ERROR_CAUSE,
+      message: 'Cannot read /nonexistent/7.png (ENOENT). Check that the file exists and is readable.',
+    });
+  });
+
+  it('returns the pixels through a real pool, moved rather than cloned', async () => {
+    const pool = new Piscina<string[], Uint8Array>({
+      filename: new URL('../../src/workers/decode.worker.js', import.meta.url).href,
+      maxThreads: 1,
+    });
+    try {
+      const pixels = await pool.run([trainPng(0), trainPng(1)]);
+      assert.ok(pixels instanceof Uint8Array);
+      assert.deepEqual(pixels, await idxPixels(0, 2));
+    } finally {
+      await pool.destroy();
+    }
+  });
+});

@@ -5,12 +5,16 @@
 import { batchMatMul } from './batchMatMul.js';
 import { conv2dBackpropFilter } from './conv2dBackpropFilter.js';
 import { conv2dBackpropInput } from './conv2dBackpropInput.js';
+import { mean } from './mean.js';
+import { sum } from './sum.js';
 import { captureStockKernels, registerWasmKernel, restoreWasmKernel, type WasmKernelFunc } from './stock.js';
 
 /** Kernel name -> the project's implementation, replacing the stock wasm kernel. */
 export const FAST_KERNELS: Readonly<Record<string, WasmKernelFunc>> = {
   BatchMatMul: batchMatMul,
   Conv2DBackpropInput: conv2dBackpropInput,
+  Mean: mean,
+  Sum: sum,
 };
 
 /** Registers Conv2DBackpropFilter, without which no convolution trains on wasm. Idempotent. */

@@ -14,6 +14,8 @@ export const PATHS_PER_TASK = 500;
 
 export interface DecodeOptions {
   workers: number;
+  /** paths per pool task (default PATHS_PER_TASK) */
+  chunkSize?: number;
   progress?: Pick<Progress, 'tick'>;
   signal?: AbortSignal;
 }
@@ -39,7 +41,7 @@ export async function decodeImages(paths: string[], opts: DecodeOptions): Promis
   try {
     await lastValueFrom(
       from(paths).pipe(
-        chunkItems(PATHS_PER_TASK),
+        chunkItems(opts.chunkSize ?? PATHS_PER_TASK),
         decodeInPool(decode, opts.workers * 2),
         tap((chunk) => pixels.set(chunk.pixels, chunk.start * PIXELS_PER_IMAGE)),
         reportProgress(opts.progress ?? { tick: () => undefined }, (chunk) => chunk.items.length),

@@ -38,14 +38,16 @@ async function main(argv: string[]): Promise<number> {
   };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
-  const ctx: StageContext = { log: (line) => console.log(line), signal: controller.signal };
+  // with --input, predict writes its rows to stdout: every other line goes to stderr
+  const say = config.input !== undefined ? (line: string) => console.error(line) : (line: string) => console.log(line);
+  const ctx: StageContext = { log: say, signal: controller.signal };
   for (const stage of selected) {
     await checkInputs(stage, config);
     const started = performance.now();
-    console.log(`== ${stage.name}`);
+    say(`== ${stage.name}`);
     await stage.run(config, ctx);
     if (controller.signal.aborted) throw controller.signal.reason;
-    console.log(`== ${stage.name} done in ${((performance.now() - started) / 1000).toFixed(1)} s`);
+    say(`== ${stage.name} done in ${((performance.now() - started) / 1000).toFixed(1)} s`);
   }
   return 0;
 }

@@ -105,3 +105,24 @@ async function loadNetwork(name: ModelName, path: string, backend?: BackendName)
     dispose: () => model.dispose(),
   };
 }
+
+/**
+ * Probabilities for `n` images (n x 784 uint8) in batches of `batchSize`, so a network never
+ * holds more than one batch of activations; `onBatch` is told how many images each batch had.
+ */
+export async function predictInBatches(
+  predictor: Predictor,
+  pixels: Uint8Array,
+  n: number,
+  batchSize: number,
+  onBatch: (count: number) => void = () => undefined,
+): Promise<Float32Array> {
+  const out = new Float32Array(n * NUM_CLASSES);
+  for (let start = 0; start < n; start += batchSize) {
+    const count = Math.min(batchSize, n - start);
+    const batch = pixels.subarray(start * PIXELS_PER_IMAGE, (start + count) * PIXELS_PER_IMAGE);
+    out.set(await predictor.predictBatch(batch, count), start * NUM_CLASSES);
+    onBatch(count);
+  }
+  return out;
+}

@@ -5,6 +5,8 @@ import { visualize } from './visualize.js';
 import { split } from './split.js';
 import { mlp } from './mlp.js';
 import { cnn } from './cnn.js';
+import { evaluate } from './evaluate.js';
+import { predict } from './predict/index.js';
 
 /** Every stage, in the order `--stage all` runs them (DESIGN.md's stage graph, flattened). */
 export const STAGES: readonly Stage[] = [
@@ -14,4 +16,6 @@ export const STAGES: readonly Stage[] = [
   split,
   mlp,
   cnn,
+  evaluate,
+  predict,
 ];

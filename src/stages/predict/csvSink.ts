@@ -1,0 +1,64 @@
+import { once } from 'node:events';
+import { mkdir, open, rename, rm } from 'node:fs/promises';
+import { dirname } from 'node:path';
+import type { Writable } from 'node:stream';
+import { finished } from 'node:stream/promises';
+import { stringify } from 'csv-stringify';
+import { tempPathFor } from '../../io/atomicWrite.js';
+import type { CsvRow } from '../../operators/toCsvRows.js';
+
+/** Rows in, CSV text out to a stream, with the stream's backpressure respected. */
+export interface CsvSink {
+  /** resolves once the rows are accepted (waits for 'drain' when the output is full) */
+  write(rows: CsvRow[]): Promise<void>;
+  /** flushes and ends the CSV; resolves when the output has taken everything */
+  end(): Promise<void>;
+}
+
+/** A sink writing `header` then rows to `out` through csv-stringify; `end` leaves `out` open when `closeOut` is false. */
+export function csvSink(out: Writable, header: string[], closeOut = true): CsvSink {
+  const stringifier = stringify({ header: true, columns: header });
+  stringifier.pipe(out, { end: closeOut });
+  return {
+    async write(rows) {
+      for (const row of rows) {
+        if (!stringifier.write(row)) await once(stringifier, 'drain');
+      }
+    },
+    async end() {
+      stringifier.end();
+      await (closeOut ? finished(out) : finished(stringifier));
+    },
+  };
+}
+
+/** A CSV sink into a temp file beside `path`; `commit` fsyncs and renames it over `path`, `abort` deletes it. */
+export interface AtomicCsvFile extends Omit<CsvSink, 'end'> {
+  commit(): Promise<void>;
+  abort(): Promise<void>;
+}
+
+/**
+ * Streams a CSV into `path` atomically: rows go to a temp file in the same folder as they come,
+ * and only `commit` makes it `path`. An error or interruption before that leaves any older
+ * `path` untouched and no half-written file behind (call `abort`).
+ */
+export async function atomicCsvFile(path: string, header: string[]): Promise<AtomicCsvFile> {
+  await mkdir(dirname(path), { recursive: true });
+  const tmp = tempPathFor(path);
+  const fh = await open(tmp, 'w');
+  const sink = csvSink(fh.createWriteStream({ autoClose: false }), header);
+  return {
+    write: sink.write,
+    async commit() {
+      await sink.end();
+      await fh.sync();
+      await fh.close();
+      await rename(tmp, path);
+    },
+    async abort() {
+      await fh.close().catch(() => undefined);
+      await rm(tmp, { force: true });
+    },
+  };
+}

@@ -1,0 +1,72 @@
+/**
+ * `predict`: the best model (highest validation accuracy, from `evaluate`) or `--model NAME`
+ * predicts the test images into predictions/<model>_test.csv (the study's submission), or,
+ * with `--input`, new images to stdout.
+ */
+import type { PipelineConfig } from '../../config.js';
+import { PipelineError } from '../../errors.js';
+import { artifactPaths, dataPaths } from '../../io/paths.js';
+import { checkModelName, loadPredictor, type ModelName } from '../../models/predictor.js';
+import type { Stage, StageContext } from '../../stage.js';
+import { readEvaluation } from '../evaluate.js';
+import { predictNewImages } from './newImages.js';
+import { predictTestSet } from './testSet.js';
+
+/** `--model`, else the best model recorded by `evaluate`. */
+async function chooseModel(config: PipelineConfig): Promise<ModelName> {
+  if (config.model !== undefined) return checkModelName(config.model, '--model');
+  const evaluation = await readEvaluation(config.artifactsDir);
+  if (!evaluation) {
+    throw new PipelineError(
+      `No best model recorded in ${artifactPaths(config.artifactsDir).metrics}. ` +
+        'Run `npm start -- --stage evaluate` first, or choose one with --model NAME.',
+    );
+  }
+  return evaluation.best;
+}
+
+async function runPredict(config: PipelineConfig, ctx: StageContext): Promise<void> {
+  const name = await chooseModel(config);
+  const predictor = await loadPredictor(config.artifactsDir, name, config.backend);
+  const started = performance.now();
+  try {
+    if (config.input !== undefined) {
+      // stdout carries the rows: everything else goes to stderr
+      const { total, failed } = await predictNewImages(predictor, {
+        input: config.input,
+        workers: config.workers,
+        batchSize: config.batchSize,
+        stdin: process.stdin,
+        stdout: process.stdout,
+        onFailure: (message) => process.stderr.write(`error: ${message}\n`),
+        signal: ctx.signal,
+      });
+      const seconds = (performance.now() - started) / 1000;
+      process.stderr.write(`${name}: ${total - failed} of ${total} images predicted in ${seconds.toFixed(1)} s (${Math.round(total / seconds)} images/s)\n`);
+      if (total === 0) {
+        const where = config.input === '-' ? 'standard input had no paths' : `no files match "${config.input}"`;
+        throw new PipelineError(`Nothing to predict: ${where}. Give one image path per line, or a glob such as "dir/**/*.png".`);
+      }
+      if (failed > 0) throw new PipelineError(`${failed} of ${total} inputs failed; see the lines above.`);
+      return;
+    }
+    const { path, rows } = await predictTestSet(predictor, { ...config, signal: ctx.signal });
+    const seconds = (performance.now() - started) / 1000;
+    ctx.log(`${name}: ${rows} test images predicted in ${seconds.toFixed(1)} s (${Math.round(rows / seconds)} images/s)`);
+    ctx.log(`submission CSV: ${path}`);
+  } finally {
+    predictor.dispose();
+  }
+}
+
+export const predict: Stage = {
+  name: 'predict',
+  summary: 'best model (or --model) predicts the test images into predictions/<model>_test.csv; --input: new images to stdout',
+  inputs: (c) => {
+    if (c.input !== undefined) return [];
+    const d = dataPaths(c.dataDir);
+    return [d.testSampleCsv, d.testImages].map((path) => ({ path, producer: 'prepare' }));
+  },
+  outputs: (c) => (c.input !== undefined ? [] : [artifactPaths(c.artifactsDir).predictions]),
+  run: runPredict,
+};

@@ -1,0 +1,98 @@
+/**
+ * `--input`: new images, one path per line on stdin (`-`) or a glob, through a pool of
+ * normalizeImage workers and the model, as CSV rows on stdout as soon as each batch is done.
+ *
+ * Memory is bounded whatever the input's length: pullFrom reads a path only while fewer than
+ * WINDOW paths are in flight (decoding, waiting for their batch, or being predicted), so stdin
+ * is simply not read while the pipeline is full. In flight: at most 2 x batchSize + 2 x workers
+ * images of 784 bytes plus their paths (about 1 MB at the default batch size 500), one 64 kB
+ * stdin chunk, and stdout's buffer (writes wait for 'drain').
+ */
+import type { Readable, Writable } from 'node:stream';
+import fg from 'fast-glob';
+import { Piscina } from 'piscina';
+import { bufferTime, concatMap, filter, fromEvent, lastValueFrom, mergeMap, takeUntil } from 'rxjs';
+import { CLASS_NAMES, PIXELS_PER_IMAGE } from '../../dataset.js';
+import type { Predictor } from '../../models/predictor.js';
+import { inOrder } from '../../operators/inOrder.js';
+import { pullFrom } from '../../operators/pullFrom.js';
+import { toCsvRows } from '../../operators/toCsvRows.js';
+import { csvSink } from './csvSink.js';
+import { readLines } from './readLines.js';
+
+/** Columns of the rows written to stdout. */
+export const NEW_IMAGE_COLUMNS = ['path', 'class', 'label', 'probability'];
+/** A partial batch is predicted after this long without filling up, so slow input still gets prompt rows. */
+export const FLUSH_MS = 200;
+
+export interface NewImagesOptions {
+  /** `-` for paths on `stdin`, else a fast-glob pattern */
+  input: string;
+  workers: number;
+  batchSize: number;
+  stdin: Readable;
+  stdout: Writable;
+  /** one line per failed input (the message names the path and what was wrong) */
+  onFailure(message: string): void;
+  signal: AbortSignal;
+}
+
+type Normalized = { seq: number; path: string; pixels: Uint8Array } | { seq: number; path: string; error: string };
+
+/** Predicts every input image; resolves to how many inputs there were and how many failed. */
+export async function predictNewImages(predictor: Predictor, opts: NewImagesOptions): Promise<{ total: number; failed: number }> {
+  const paths: AsyncIterable<string> = opts.input === '-' ? readLines(opts.stdin) : fg.stream(opts.input, { onlyFiles: true }) as AsyncIterable<string>;
+  const concurrency = opts.workers * 2;
+  const { items$, release } = pullFrom(paths, 2 * opts.batchSize + concurrency);
+  const pool = new Piscina<{ path: string }, Uint8Array>({
+    filename: new URL('../../workers/normalizeImage.worker.js', import.meta.url).href,
+    minThreads: opts.workers,
+    maxThreads: opts.workers,
+    // sharp works off the worker's event loop, so two tasks per worker overlap reading and decoding
+    concurrentTasksPerWorker: 2,
+  });
+  const sink = csvSink(opts.stdout, NEW_IMAGE_COLUMNS, false);
+  let total = 0;
+  let failed = 0;
+  const normalize = async (path: string, seq: number): Promise<Normalized> => {
+    total += 1;
+    try {
+      return { seq, path, pixels: await pool.run({ path }) };
+    } catch (err) {
+      return { seq, path, error: (err as Error).message };
+    }
+  };
+  try {
+    await lastValueFrom(
+      items$.pipe(
+        takeUntil(fromEvent(opts.signal, 'abort')),
+        mergeMap(normalize, concurrency),
+        inOrder((item) => item.seq),
+        filter((item): item is Extract<Normalized, { pixels: Uint8Array }> => {
+          if ('pixels' in item) return true;
+          failed += 1;
+          opts.onFailure(item.error);
+          release(1);
+          return false;
+        }),
+        bufferTime(FLUSH_MS, null, opts.batchSize),
+        filter((batch) => batch.length > 0),
+        concatMap(async (batch) => {
+          const pixels = new Uint8Array(batch.length * PIXELS_PER_IMAGE);
+          batch.forEach((item, i) => pixels.set(item.pixels, i * PIXELS_PER_IMAGE));
+          return { items: batch.map((item) => item.path), probs: await predictor.predictBatch(pixels, batch.length) };
+        }),
+        toCsvRows((path, label, probability) => [path, label, CLASS_NAMES[label]!, probability.toFixed(4)]),
+        concatMap(async (rows) => {
+          await sink.write(rows);
+          release(rows.length);
+        }),
+      ),
+      { defaultValue: undefined },
+    );
+    await sink.end();
+  } finally {
+    await pool.destroy();
+  }
+  return { total, failed };
+}

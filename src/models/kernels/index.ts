@@ -7,6 +7,7 @@ import { conv2dBackpropFilter } from './conv2dBackpropFilter.js';
 import { conv2dBackpropInput } from './conv2dBackpropInput.js';
 import { mean } from './mean.js';
 import { sum } from './sum.js';
+import { tile } from './tile.js';
 import { captureStockKernels, registerWasmKernel, restoreWasmKernel, type WasmKernelFunc } from './stock.js';
 
 /** Kernel name -> the project's implementation, replacing the stock wasm kernel. */
@@ -15,6 +16,7 @@ export const FAST_KERNELS: Readonly<Record<string, WasmKernelFunc>> = {
   Conv2DBackpropInput: conv2dBackpropInput,
   Mean: mean,
   Sum: sum,
+  Tile: tile,
 };
 
 /** Registers Conv2DBackpropFilter, without which no convolution trains on wasm. Idempotent. */

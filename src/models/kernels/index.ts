@@ -5,6 +5,7 @@
 import { batchMatMul } from './batchMatMul.js';
 import { conv2dBackpropFilter } from './conv2dBackpropFilter.js';
 import { conv2dBackpropInput } from './conv2dBackpropInput.js';
+import { maxPoolGrad } from './maxPoolGrad.js';
 import { mean } from './mean.js';
 import { sum } from './sum.js';
 import { tile } from './tile.js';
@@ -14,6 +15,7 @@ import { captureStockKernels, registerWasmKernel, restoreWasmKernel, type WasmKe
 export const FAST_KERNELS: Readonly<Record<string, WasmKernelFunc>> = {
   BatchMatMul: batchMatMul,
   Conv2DBackpropInput: conv2dBackpropInput,
+  MaxPoolGrad: maxPoolGrad,
   Mean: mean,
   Sum: sum,
   Tile: tile,

@@ -26,14 +26,18 @@ export function randomInputs(shapes: Record<string, number[]>, seed = 87): Recor
   }));
 }
 
-/** Runs `kernelName` on both backends; leaves wasm as the active backend. */
+/**
+ * Runs `kernelName` on both backends with random inputs of the given shapes, or with the
+ * inputs `makeInputs` builds on the active backend; leaves wasm as the active backend.
+ */
 export async function compareWithCpu(
   kernelName: string,
-  shapes: Record<string, number[]>,
+  shapesOrMakeInputs: Record<string, number[]> | (() => Record<string, tf.Tensor>),
   attrs: object,
 ): Promise<Comparison> {
+  const makeInputs = typeof shapesOrMakeInputs === 'function' ? shapesOrMakeInputs : () => randomInputs(shapesOrMakeInputs);
   const run = (): { shape: number[]; values: Float32Array } => {
-    const inputs = randomInputs(shapes);
+    const inputs = makeInputs();
     const out = tf.engine().runKernel(kernelName, inputs, attrs as tf.NamedAttrMap) as tf.Tensor;
     const result = { shape: out.shape, values: out.dataSync() as Float32Array };
     tf.dispose([out, ...Object.values(inputs)]);

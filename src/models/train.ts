@@ -78,6 +78,12 @@ export const emptyHistory = (): History => ({ epoch: [], loss: [], accuracy: [],
 const SEED_RANGE = 2 ** 31;
 
 /**
+ * Lets timers and signal handlers run. Each step is synchronous and the dataset's promises are
+ * microtasks, so without this a SIGINT would only be seen when the epoch's files are written.
+ */
+const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
+
+/**
  * The epoch loop (Keras `fit` semantics: shuffle each epoch, Adam updates per batch, then
  * validation, checkpoint on the best val_loss, early stopping with `patience`). It knows no
  * files: the caller saves checkpoints and resume state from `onEpochEnd`.
@@ -101,6 +107,7 @@ export async function trainModel(opts: TrainOptions): Promise<TrainResult> {
     let batchIndex = 0;
     const iterator = await opts.train.iterator();
     for (let next = await iterator.next(); !next.done; next = await iterator.next()) {
+      await yieldToEventLoop();
       if (signal?.aborted) return { progress, stoppedEarly: false, interrupted: true };
       const seeds = Array.from({ length: seedsPerStep }, () => rng.int(SEED_RANGE));
       const step = trainStep(model, optimizer, next.value, seeds);

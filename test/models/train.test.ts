@@ -25,7 +25,14 @@ interface Run {
 }
 
 /** Trains the tiny CNN (BatchNorm, Dropout) on 40 real images, as the stages do. */
-async function train(opts: { epochs: number; patience?: number; statePath?: string; resume?: boolean; abortAt?: [number, number] }): Promise<Run> {
+async function train(opts: {
+  epochs: number;
+  patience?: number;
+  statePath?: string;
+  resume?: boolean;
+  abortAt?: [number, number];
+  abortByTimer?: boolean;
+}): Promise<Run> {
   const model = tinyCnn(SEED);
   const optimizer = tf.train.adam();
   const resume = opts.resume ? await loadTrainState(opts.statePath!, model, optimizer) : undefined;
@@ -34,6 +41,8 @@ async function train(opts: { epochs: number; patience?: number; statePath?: stri
   let epochNow = 0;
   const ends: EpochEnd[] = [];
   const tensorsAfterEpoch: number[] = [];
+  // A signal handler runs as a macrotask, like this timer.
+  if (opts.abortByTimer) setTimeout(() => controller.abort(), 0);
   const result = await trainModel({
     model,
     optimizer,
@@ -101,6 +110,12 @@ describe('trainModel', () => {
     assert.equal(run.result.interrupted, true);
     assert.equal(run.result.progress.epochsDone, 1);
     assert.deepEqual(run.ends.map((e) => e.epoch), [1]);
+  });
+
+  it('notices an abort raised outside the training (Ctrl-C) before the epoch ends', async () => {
+    const run = await train({ epochs: 4, abortByTimer: true });
+    assert.equal(run.result.interrupted, true);
+    assert.deepEqual(run.ends, []);
   });
 
   it('stops early after `patience` epochs without a better val_loss and reports the last epoch', async () => {

@@ -95,7 +95,8 @@ async function loadNetwork(name: ModelName, path: string, backend?: BackendName)
     name,
     path,
     async predictBatch(pixels, n) {
-      const output = tf.tidy(() => model.predict(tf.tensor(toUnitRange(pixels.subarray(0, n * PIXELS_PER_IMAGE)), [n, ...inputShape])) as tf.Tensor);
+      // one call for the whole batch: predict() would split it into slices of 32 (its default batchSize)
+      const output = tf.tidy(() => model.predictOnBatch(tf.tensor(toUnitRange(pixels.subarray(0, n * PIXELS_PER_IMAGE)), [n, ...inputShape])) as tf.Tensor);
       try {
         return (await output.data()) as Float32Array;
       } finally {

@@ -1,5 +1,6 @@
 import { once } from 'node:events';
-import { mkdir, open, rename, rm } from 'node:fs/promises';
+import { createWriteStream } from 'node:fs';
+import { mkdir, rename, rm } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import type { Writable } from 'node:stream';
 import { finished } from 'node:stream/promises';
@@ -46,18 +47,18 @@ export interface AtomicCsvFile extends Omit<CsvSink, 'end'> {
 export async function atomicCsvFile(path: string, header: string[]): Promise<AtomicCsvFile> {
   await mkdir(dirname(path), { recursive: true });
   const tmp = tempPathFor(path);
-  const fh = await open(tmp, 'w');
-  const sink = csvSink(fh.createWriteStream({ autoClose: false }), header);
+  // flush: fsync before close, so the renamed file is on disk, not only in the page cache
+  const out = createWriteStream(tmp, { flush: true });
+  await once(out, 'open');
+  const sink = csvSink(out, header);
   return {
     write: sink.write,
     async commit() {
-      await sink.end();
-      await fh.sync();
-      await fh.close();
+      await sink.end(); // resolves once the file is flushed and closed
       await rename(tmp, path);
     },
     async abort() {
-      await fh.close().catch(() => undefined);
+      out.destroy();
       await rm(tmp, { force: true });
     },
   };

@@ -7,6 +7,7 @@ import { mlp } from './mlp.js';
 import { cnn } from './cnn.js';
 import { evaluate } from './evaluate.js';
 import { predict } from './predict/index.js';
+import { report } from './report.js';
 
 /** Every stage, in the order `--stage all` runs them (DESIGN.md's stage graph, flattened). */
 export const STAGES: readonly Stage[] = [
@@ -18,4 +19,5 @@ export const STAGES: readonly Stage[] = [
   cnn,
   evaluate,
   predict,
+  report,
 ];

@@ -1,0 +1,64 @@
+/**
+ * Everything the report shows, read from the artifacts folder. Each part is optional: a stage
+ * that has not run yet leaves a gap that the page names, instead of failing the report.
+ */
+import { readdir, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { readMetrics, type Metrics } from '../io/metrics.js';
+import { artifactPaths } from '../io/paths.js';
+import { readCacheManifest, readPixelCache } from '../io/pixelCache.js';
+import { readSplit } from '../io/split.js';
+import { MODEL_NAMES } from '../models/predictor.js';
+import { readEvaluation, type Evaluation } from '../stages/evaluate.js';
+import { studyChecks } from '../stages/load/index.js';
+import { classCountTable } from '../stages/split.js';
+import { visualizeOutputs } from '../stages/visualize.js';
+import { networkPaths } from '../stages/network/paths.js';
+import { dataUri } from './html.js';
+
+export interface ReportInputs {
+  metrics: Metrics;
+  evaluation: Evaluation | undefined;
+  /** the load stage's checks (shapes, pixel range), when the pixel cache exists */
+  dataChecks: string[] | undefined;
+  /** split counts per class as text lines, when split.json and the cache exist */
+  splitTable: string[] | undefined;
+  /** figure data URIs by key: samples, sample, mlp-history, cnn-history, confusion-<model>, misclassified */
+  figures: Map<string, string>;
+  /** image 8703's pixel values as the study prints them */
+  sampleText: string | undefined;
+  /** prediction CSVs written by `predict` */
+  predictions: string[];
+}
+
+const optional = <T>(p: Promise<T>): Promise<T | undefined> => p.catch(() => undefined);
+
+/** Reads the report's inputs from `artifactsDir`. */
+export async function readReportInputs(artifactsDir: string): Promise<ReportInputs> {
+  const paths = artifactPaths(artifactsDir);
+  const vis = visualizeOutputs(artifactsDir);
+  const figureFiles: [string, string][] = [
+    ['samples', vis.samples],
+    ['sample', vis.sampleImage],
+    ...(['mlp', 'cnn'] as const).map((m): [string, string] => [`${m}-history`, networkPaths(paths, m).figure]),
+    ...MODEL_NAMES.map((m): [string, string] => [`confusion-${m}`, join(paths.figures, `confusion-${m}.png`)]),
+    ['misclassified', join(paths.figures, 'misclassified.png')],
+  ];
+  const figures = new Map<string, string>();
+  await Promise.all(figureFiles.map(async ([key, file]) => {
+    const bytes = await optional(readFile(file));
+    if (bytes) figures.set(key, dataUri(bytes));
+  }));
+  const cache = (await readCacheManifest(paths)) ? await readPixelCache(paths) : undefined;
+  const split = await optional(readSplit(paths.split));
+  const predictionNames = (await optional(readdir(paths.predictions))) ?? [];
+  return {
+    metrics: await readMetrics(paths.metrics),
+    evaluation: await readEvaluation(artifactsDir),
+    dataChecks: cache && studyChecks(cache),
+    splitTable: cache && split && classCountTable(split.train, split.valid, cache.train.labels),
+    figures,
+    sampleText: await optional(readFile(vis.sampleText, 'utf8')),
+    predictions: predictionNames.filter((n) => n.endsWith('.csv')).sort().map((n) => join(paths.predictions, n)),
+  };
+}

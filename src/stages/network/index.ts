@@ -2,8 +2,8 @@ import type { PipelineConfig } from '../../config.js';
 import { writeFileAtomic, writeJsonAtomic } from '../../io/atomicWrite.js';
 import { updateMetrics } from '../../io/metrics.js';
 import { artifactPaths } from '../../io/paths.js';
-import { readPixelCache, UNKNOWN_LABEL } from '../../io/pixelCache.js';
-import { readSplit } from '../../io/split.js';
+import { readPixelCache, UNKNOWN_LABEL, type PixelCache } from '../../io/pixelCache.js';
+import { readSplit, type SplitFile } from '../../io/split.js';
 import { initBackend } from '../../models/backend.js';
 import { evaluateDataset } from '../../models/evaluate.js';
 import { loadLayersModel, saveLayersModel } from '../../models/layersFiles.js';
@@ -94,7 +94,7 @@ async function runNetwork(spec: NetworkSpec, config: PipelineConfig, ctx: StageC
     }
     const best = result.progress.earlyStopping.bestEpoch;
     ctx.log(`${result.stoppedEarly ? 'early stopping' : 'finished'} after epoch ${done}; best val_loss at epoch ${best}`);
-    await finish(spec, config, ctx, result.progress);
+    await finish(spec, config, ctx, result.progress, cache, split);
   } finally {
     model.dispose();
     optimizer.dispose();
@@ -102,12 +102,18 @@ async function runNetwork(spec: NetworkSpec, config: PipelineConfig, ctx: StageC
 }
 
 /** Curves, the best checkpoint as the final model, its accuracies, and metrics.json. */
-async function finish(spec: NetworkSpec, config: PipelineConfig, ctx: StageContext, progress: TrainProgress): Promise<void> {
+async function finish(
+  spec: NetworkSpec,
+  config: PipelineConfig,
+  ctx: StageContext,
+  progress: TrainProgress,
+  cache: PixelCache,
+  split: SplitFile,
+): Promise<void> {
   const paths = artifactPaths(config.artifactsDir);
   const files = networkPaths(paths, spec.name);
   const { history } = progress;
   await writeFileAtomic(files.figure, await renderTrainingCurves(history, spec.title));
-  const [cache, split] = await Promise.all([readPixelCache(paths), readSplit(paths.split)]);
   const best = await loadLayersModel(files.checkpoint);
   try {
     await saveLayersModel(best, files.model);

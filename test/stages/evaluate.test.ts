@@ -1,0 +1,109 @@
+import assert from 'node:assert/strict';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { networkImageSet60, tinyMlp, writeNetworkArtifacts } from '../../fixtures/index.js';
+import { DEFAULTS, type PipelineConfig } from '../../src/config.js';
+import { PIXELS_PER_IMAGE } from '../../src/dataset.js';
+import { readMetrics, updateMetrics } from '../../src/io/metrics.js';
+import { artifactPaths } from '../../src/io/paths.js';
+import { saveLayersModel } from '../../src/models/layersFiles.js';
+import { modelFile } from '../../src/models/predictor.js';
+import { evaluate, readEvaluation } from '../../src/stages/evaluate.js';
+
+/** ml-cart ships no type declarations: the little of it this test uses. */
+interface MlCartTree {
+  train(rows: number[][], labels: number[]): void;
+  predict(rows: number[][]): number[];
+  toJSON(): object;
+}
+const { DecisionTreeClassifier } = createRequire(import.meta.url)('ml-cart') as { DecisionTreeClassifier: new (options: object) => MlCartTree };
+
+const PNG = [0x89, 0x50, 0x4e, 0x47];
+
+describe('evaluate stage', () => {
+  let dir: string;
+  let config: PipelineConfig;
+  const lines: string[] = [];
+  const ctx = { log: (l: string) => lines.push(l), signal: new AbortController().signal };
+  let treeValidPredictions: number[];
+
+  before(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'evaluate-'));
+    config = { ...DEFAULTS, artifactsDir: dir, batchSize: 16, backend: 'cpu' };
+    await writeNetworkArtifacts(dir); // 60 images, train = test; valid rows 45..59
+    const set = await networkImageSet60();
+    const rows = Array.from({ length: 60 }, (_, r) => Array.from(set.pixels.subarray(r * PIXELS_PER_IMAGE, (r + 1) * PIXELS_PER_IMAGE)));
+    const tree = new DecisionTreeClassifier({ maxDepth: 4 });
+    tree.train(rows.slice(0, 45), Array.from(set.labels.subarray(0, 45)));
+    treeValidPredictions = tree.predict(rows.slice(45));
+    await mkdir(join(dir, 'models'), { recursive: true });
+    await writeFile(modelFile(dir, 'decision-tree'), JSON.stringify(tree.toJSON()));
+    const mlp = tinyMlp();
+    await saveLayersModel(mlp, join(dir, 'models', 'mlp'));
+    mlp.dispose();
+    const metrics = artifactPaths(dir).metrics;
+    await updateMetrics(metrics, 'decision-tree', { cvMean: 0.5, fitSeconds: 1.5 });
+    await updateMetrics(metrics, 'mlp', { validAccuracy: 0.1, fitSeconds: 12 });
+  });
+  after(() => rm(dir, { recursive: true, force: true }));
+
+  it('refuses to run when no model is trained, naming the stages to run', async () => {
+    const empty = await mkdtemp(join(tmpdir(), 'evaluate-empty-'));
+    try {
+      await writeNetworkArtifacts(empty);
+      await assert.rejects(evaluate.run({ ...config, artifactsDir: empty }, ctx), {
+        message: `No trained model to evaluate in ${join(empty, 'models')}. Run \`npm start -- --stage trees\` (or mlp, cnn) first, or use --stage all.`,
+      });
+    } finally {
+      await rm(empty, { recursive: true, force: true });
+    }
+  });
+
+  it('writes the comparison of the trained models and lists the missing ones', async () => {
+    lines.length = 0;
+    await evaluate.run(config, ctx);
+    const e = (await readEvaluation(dir))!;
+    assert.deepEqual(e.table.map((r) => r.model), ['decision-tree', 'mlp']);
+    assert.deepEqual(e.missing.map((m) => m.model), ['random-forest', 'cnn']);
+    assert.equal(e.missing[1]!.message, `Model "cnn" is not trained yet (no ${join(dir, 'models', 'cnn', 'model.json')}). Run \`npm start -- --stage cnn\` first.`);
+    const set = await networkImageSet60();
+    const treeRow = e.table[0]!;
+    const expected = treeValidPredictions.filter((p, i) => p === set.labels[45 + i]).length / 15;
+    assert.equal(treeRow.validAccuracy, expected);
+    assert.equal(treeRow.cvMean, 0.5);
+    assert.equal(treeRow.fitSeconds, 1.5);
+    assert.equal(e.table[1]!.cvMean, null);
+    assert.equal(e.best, e.table[0]!.validAccuracy >= e.table[1]!.validAccuracy ? 'decision-tree' : 'mlp');
+    assert.ok(lines.some((l) => l.startsWith('missing: Model "random-forest" is not trained yet')));
+    assert.ok(lines.some((l) => /^model +CV mean +valid +test +fit \(s\)$/.test(l)));
+  });
+
+  it('scores the test images: confusion counts, per-class support and the misclassified ones', async () => {
+    const e = (await readEvaluation(dir))!;
+    assert.equal(e.scoredOn, 'test');
+    const set = await networkImageSet60();
+    for (const name of ['decision-tree', 'mlp'] as const) {
+      const m = e.models[name]!;
+      assert.equal(m.confusion.flat().reduce((a, b) => a + b, 0), 60);
+      const diagonal = m.confusion.reduce((s, row, k) => s + row[k]!, 0);
+      assert.equal(diagonal / 60, e.table.find((r) => r.model === name)!.testAccuracy);
+      assert.deepEqual(m.perClass.map((c) => c.support), m.confusion.map((row) => row.reduce((a, b) => a + b, 0)));
+      for (const w of m.misclassified) {
+        assert.equal(w.label, set.labels[w.row]);
+        assert.notEqual(w.predicted, w.label);
+      }
+    }
+    // other entries of metrics.json are kept
+    assert.equal((await readMetrics(artifactPaths(dir).metrics)).mlp!.validAccuracy, 0.1);
+  });
+
+  it('draws a confusion heatmap per model and the misclassified grid', async () => {
+    for (const f of ['confusion-decision-tree.png', 'confusion-mlp.png', 'misclassified.png']) {
+      const bytes = await readFile(join(dir, 'figures', f));
+      assert.deepEqual([...bytes.subarray(0, 4)], PNG, f);
+    }
+  });
+});

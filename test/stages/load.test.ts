@@ -19,7 +19,7 @@ import { DEFAULTS } from '../../src/config.js';
 import { parseIdxImages, readIdxBytes } from '../../src/io/idx.js';
 import { artifactPaths } from '../../src/io/paths.js';
 import { readCacheManifest, readPixelCache, UNKNOWN_LABEL } from '../../src/io/pixelCache.js';
-import { decodeImages } from '../../src/stages/load/decodeImages.js';
+import { createDecodePool, decodeImages } from '../../src/stages/load/decodeImages.js';
 import { load } from '../../src/stages/load/index.js';
 
 let root: string;
@@ -95,8 +95,13 @@ describe('decodeImages', () => {
   it('places chunks that finish out of order at their rows, with several workers', async () => {
     const paths = Array.from({ length: 40 }, (_, i) => join(dataLayoutDir, 'images', 'train', `${i}.png`));
     const ticks: number[] = [];
-    const pixels = await decodeImages(paths, { workers: 2, chunkSize: 7, progress: { tick: (n = 1) => ticks.push(n) } });
-    assert.deepEqual(pixels, await idxPixels('train-images-idx3-ubyte.gz'));
+    const pool = createDecodePool(2);
+    try {
+      const pixels = await decodeImages(paths, pool, { chunkSize: 7, progress: { tick: (n = 1) => ticks.push(n) } });
+      assert.deepEqual(pixels, await idxPixels('train-images-idx3-ubyte.gz'));
+    } finally {
+      await pool.destroy();
+    }
     assert.deepEqual([...ticks].sort(), [5, 7, 7, 7, 7, 7]);
   });
 });

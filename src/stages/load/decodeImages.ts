@@ -12,8 +12,21 @@ import { DATA_ERROR_CAUSE } from '../../workers/decode.worker.js';
 /** Paths per pool task: large enough that messaging is noise, small enough to balance 2+ workers. */
 export const PATHS_PER_TASK = 500;
 
+export type DecodePool = Piscina<string[], Uint8Array>;
+
+/**
+ * A pool of `workers` decode threads, started at once: create it before other slow work (the
+ * CSV checks) so the threads boot meanwhile. The caller destroys it, so the process can exit.
+ */
+export function createDecodePool(workers: number): DecodePool {
+  return new Piscina({
+    filename: new URL('../../workers/decode.worker.js', import.meta.url).href,
+    minThreads: workers,
+    maxThreads: workers,
+  });
+}
+
 export interface DecodeOptions {
-  workers: number;
   /** paths per pool task (default PATHS_PER_TASK) */
   chunkSize?: number;
   progress?: Pick<Progress, 'tick'>;
@@ -22,34 +35,25 @@ export interface DecodeOptions {
 
 /**
  * Decodes every PNG in `paths` into one buffer (paths.length x 784, in path order): paths in
- * chunks through a pool of decode workers, two chunks in flight per worker so none waits for
- * its next task. The pool is destroyed before returning, so the process can exit.
+ * chunks through the pool, two chunks in flight per thread so none waits for its next task.
+ * Bad input rejects with a DataError naming the file.
  */
-export async function decodeImages(paths: string[], opts: DecodeOptions): Promise<Uint8Array> {
+export async function decodeImages(paths: string[], pool: DecodePool, opts: DecodeOptions = {}): Promise<Uint8Array> {
   const pixels = new Uint8Array(paths.length * PIXELS_PER_IMAGE);
-  const pool = new Piscina<string[], Uint8Array>({
-    filename: new URL('../../workers/decode.worker.js', import.meta.url).href,
-    minThreads: opts.workers,
-    maxThreads: opts.workers,
-  });
   if (opts.signal) setMaxListeners(0, opts.signal); // each task in flight listens to it
   const decode = (chunk: string[]) =>
     pool.run(chunk, { signal: opts.signal }).catch((err: Error) => {
       // The error's class is lost crossing the worker boundary; its cause marks bad input.
       throw err.cause === DATA_ERROR_CAUSE ? new DataError(err.message) : err;
     });
-  try {
-    await lastValueFrom(
-      from(paths).pipe(
-        chunkItems(opts.chunkSize ?? PATHS_PER_TASK),
-        decodeInPool(decode, opts.workers * 2),
-        tap((chunk) => pixels.set(chunk.pixels, chunk.start * PIXELS_PER_IMAGE)),
-        reportProgress(opts.progress ?? { tick: () => undefined }, (chunk) => chunk.items.length),
-      ),
-      { defaultValue: undefined },
-    );
-  } finally {
-    await pool.destroy();
-  }
+  await lastValueFrom(
+    from(paths).pipe(
+      chunkItems(opts.chunkSize ?? PATHS_PER_TASK),
+      decodeInPool(decode, pool.maxThreads * 2),
+      tap((chunk) => pixels.set(chunk.pixels, chunk.start * PIXELS_PER_IMAGE)),
+      reportProgress(opts.progress ?? { tick: () => undefined }, (chunk) => chunk.items.length),
+    ),
+    { defaultValue: undefined },
+  );
   return pixels;
 }

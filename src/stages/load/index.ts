@@ -1,10 +1,10 @@
 import type { PipelineConfig } from '../../config.js';
-import { IMAGE_SIZE_PX, PIXEL_MAX } from '../../dataset.js';
+import { IMAGE_SIZE_PX, PIXEL_MAX, PIXELS_PER_IMAGE } from '../../dataset.js';
 import { artifactPaths, dataPaths } from '../../io/paths.js';
 import { readCacheManifest, readPixelCache, writePixelCache, type PixelCache } from '../../io/pixelCache.js';
 import { createProgress } from '../../progress.js';
 import type { Stage, StageContext } from '../../stage.js';
-import { decodeImages } from './decodeImages.js';
+import { createDecodePool, decodeImages } from './decodeImages.js';
 import { sourceKey } from './sourceKey.js';
 import { readLoadSources } from './sources.js';
 
@@ -32,35 +32,42 @@ export function studyChecks(cache: PixelCache): string[] {
   ];
 }
 
-/** Decodes every image of the layout into the pixel cache, unless the cache matches its sources. */
+/** Checks the layout, decodes every image and writes the pixel cache; nothing is written on failure. */
+async function buildCache(config: PipelineConfig, ctx: StageContext, key: string): Promise<PixelCache> {
+  const pool = createDecodePool(config.workers); // its threads boot while the CSVs are checked
+  try {
+    const sources = await readLoadSources(dataPaths(config.dataDir));
+    const paths = [...sources.train.paths, ...sources.test.paths];
+    const progress = createProgress('decode', paths.length);
+    const started = performance.now();
+    const pixels = await decodeImages(paths, pool, { progress, signal: ctx.signal });
+    progress.done(`${Math.round(paths.length / ((performance.now() - started) / 1000))} images/s`);
+    const split = sources.train.paths.length * PIXELS_PER_IMAGE;
+    const cache: PixelCache = {
+      train: { count: sources.train.paths.length, pixels: pixels.subarray(0, split), labels: sources.train.labels, ids: sources.train.ids },
+      test: { count: sources.test.paths.length, pixels: pixels.subarray(split), labels: sources.test.labels, ids: sources.test.ids },
+    };
+    const artifacts = artifactPaths(config.artifactsDir);
+    await writePixelCache(artifacts, cache, key);
+    ctx.log(`decoded ${paths.length} images into ${artifacts.cacheDir}${sources.testLabelsKnown ? '' : ' (no test_labels.csv: test labels unknown)'}`);
+    return cache;
+  } catch (err) {
+    throw ctx.signal.aborted ? ctx.signal.reason : err;
+  } finally {
+    await pool.destroy();
+  }
+}
+
+/** Reuses the pixel cache when it matches the layout, else rebuilds it; prints the study's checks. */
 async function runLoad(config: PipelineConfig, ctx: StageContext): Promise<void> {
-  const data = dataPaths(config.dataDir);
   const artifacts = artifactPaths(config.artifactsDir);
-  const key = await sourceKey(data);
+  const key = await sourceKey(dataPaths(config.dataDir));
   let cache: PixelCache;
   if ((await readCacheManifest(artifacts))?.sourceKey === key) {
     cache = await readPixelCache(artifacts);
     ctx.log(`pixel cache ${artifacts.cacheDir} matches ${config.dataDir}: reused`);
   } else {
-    const sources = await readLoadSources(data);
-    const paths = [...sources.train.paths, ...sources.test.paths];
-    const progress = createProgress('decode', paths.length);
-    const started = performance.now();
-    let pixels: Uint8Array;
-    try {
-      pixels = await decodeImages(paths, { workers: config.workers, progress, signal: ctx.signal });
-    } catch (err) {
-      throw ctx.signal.aborted ? ctx.signal.reason : err;
-    }
-    const rate = paths.length / ((performance.now() - started) / 1000);
-    progress.done(`${Math.round(rate)} images/s`);
-    const split = sources.train.paths.length * IMAGE_SIZE_PX * IMAGE_SIZE_PX;
-    cache = {
-      train: { count: sources.train.paths.length, pixels: pixels.subarray(0, split), labels: sources.train.labels, ids: sources.train.ids },
-      test: { count: sources.test.paths.length, pixels: pixels.subarray(split), labels: sources.test.labels, ids: sources.test.ids },
-    };
-    await writePixelCache(artifacts, cache, key);
-    ctx.log(`decoded ${paths.length} images into ${artifacts.cacheDir}${sources.testLabelsKnown ? '' : ' (no test_labels.csv: test labels unknown)'}`);
+    cache = await buildCache(config, ctx, key);
   }
   for (const line of studyChecks(cache)) ctx.log(line);
 }

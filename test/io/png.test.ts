@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
+import { crc32 } from 'node:zlib';
 import { PNG } from 'pngjs';
 import sharp from 'sharp';
 import { dataIdxDir, dataLayoutDir } from '../../fixtures/data.js';
@@ -20,6 +21,28 @@ const decode = (bytes: Uint8Array, file = 'x.png') => {
   decodeGreyPng(bytes, file, out, 0);
   return out;
 };
+
+/** Rebuilds a PNG from its chunks, letting a test split, add or drop chunks. */
+function chunksOf(png: Buffer): { type: string; data: Buffer }[] {
+  const chunks: { type: string; data: Buffer }[] = [];
+  for (let at = 8; at < png.length; ) {
+    const length = png.readUInt32BE(at);
+    chunks.push({ type: png.toString('latin1', at + 4, at + 8), data: png.subarray(at + 8, at + 8 + length) });
+    at += 12 + length;
+  }
+  return chunks;
+}
+function pngOf(chunks: { type: string; data: Uint8Array }[]): Buffer {
+  const parts = chunks.map(({ type, data }) => {
+    const c = Buffer.alloc(12 + data.length);
+    c.writeUInt32BE(data.length, 0);
+    c.write(type, 4, 'latin1');
+    c.set(data, 8);
+    c.writeUInt32BE(crc32(c.subarray(4, 8 + data.length)), 8 + data.length);
+    return c;
+  });
+  return Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), ...parts]);
+}
 
 describe('encodeGreyPng', () => {
   it('writes an 8-bit greyscale PNG that pngjs reads back to the same pixels', async () => {
@@ -70,6 +93,30 @@ describe('decodeGreyPng', () => {
     assert.deepEqual(out.subarray(PIXELS_PER_IMAGE, 2 * PIXELS_PER_IMAGE), decode(bytes));
     assert.ok(out.subarray(0, PIXELS_PER_IMAGE).every((v) => v === 7));
     assert.ok(out.subarray(2 * PIXELS_PER_IMAGE).every((v) => v === 7));
+  });
+
+  it('joins image data split over several IDAT chunks and skips ancillary chunks', async () => {
+    const { pixels } = await trainImages();
+    const first = pixels.subarray(0, PIXELS_PER_IMAGE);
+    const [ihdr, idat, iend] = chunksOf(encodeGreyPng(first, 28, 28));
+    const half = idat!.data.length >> 1;
+    const png = pngOf([
+      ihdr!,
+      { type: 'tEXt', data: Buffer.from('Comment\0from a test') },
+      { type: 'IDAT', data: idat!.data.subarray(0, half) },
+      { type: 'IDAT', data: idat!.data.subarray(half) },
+      iend!,
+    ]);
+    assert.deepEqual(decode(png), first);
+  });
+
+  it('names a PNG whose chunks end without IEND', async () => {
+    const [ihdr, idat] = chunksOf(await readFile(join(dataLayoutDir, 'images', 'train', '0.png')));
+    const png = pngOf([ihdr!, idat!]);
+    assert.throws(() => decode(png, 'cut.png'), {
+      name: 'DataError',
+      message: `Cannot decode cut.png: the PNG is truncated (${png.length} bytes, no IEND chunk). Convert it to a 28x28 8-bit greyscale PNG, or remove it and its CSV row.`,
+    });
   });
 
   it('names an empty file', () => {

@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, it } from 'node:test';
+import { after, before, describe, it } from 'node:test';
 import { Piscina } from 'piscina';
 import { dataIdxDir, dataLayoutDir, dataRgbaPng } from '../../fixtures/data.js';
 import { parseIdxImages, readIdxBytes } from '../../src/io/idx.js';
@@ -11,9 +13,26 @@ const idxPixels = async (from: number, to: number) =>
   new Uint8Array(parseIdxImages(await readIdxBytes(join(dataIdxDir, 'train-images-idx3-ubyte.gz')), 'idx').pixels.subarray(from * 784, to * 784));
 
 describe('decode worker', () => {
+  let dir: string;
+  before(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'decode-worker-'));
+  });
+  after(() => rm(dir, { recursive: true, force: true }));
+
   it('decodes a chunk of paths into one buffer, in path order', async () => {
     const pixels = decodePaths([trainPng(2), trainPng(3)]);
     assert.deepEqual(pixels, await idxPixels(2, 4));
+  });
+
+  it('reads a file larger than its read buffer (a PNG with a 100 kB text chunk)', async () => {
+    const png = await readFile(trainPng(5));
+    const text = Buffer.alloc(12 + 100_000); // a tEXt chunk of spaces, CRC left 0: CRCs are not checked
+    text.writeUInt32BE(100_000, 0);
+    text.write('tEXt', 4, 'latin1');
+    text.fill(0x20, 8, 8 + 100_000);
+    const big = join(dir, 'big.png');
+    await writeFile(big, Buffer.concat([png.subarray(0, 33), text, png.subarray(33)])); // after IHDR
+    assert.deepEqual(decodePaths([big]), await idxPixels(5, 6));
   });
 
   it('marks bad input with DATA_ERROR_CAUSE, naming the file', () => {

@@ -1,0 +1,73 @@
+/**
+ * A fitted decision tree in compact typed arrays, and its predictions on uint8 rows.
+ *
+ * Nodes are numbered in the order the builder creates them (root 0, depth-first, left first).
+ * A split sends a sample left when `x[feature] <= threshold` (integer pixel values 0..255).
+ */
+export interface Tree {
+  numClasses: number;
+  /** per node: the split feature, or LEAF */
+  feature: Int16Array;
+  /** per node: samples with `x[feature] <= threshold` go left */
+  threshold: Uint8Array;
+  /** per node: child node ids (unused, 0, for leaves) */
+  left: Int32Array;
+  right: Int32Array;
+  /** per node: Gini impurity decrease of the split (0 for leaves) */
+  gain: Float32Array;
+  /** per node: how many distinct training samples reached it */
+  samples: Int32Array;
+  /** per node: its row in `leafCounts` for a leaf, -1 for a split */
+  leafRow: Int32Array;
+  /** weighted training class counts, `numClasses` per leaf row */
+  leafCounts: Float32Array;
+}
+
+/** `feature` value that marks a leaf. */
+export const LEAF = -1;
+
+/** Number of nodes in a tree. */
+export const nodeCount = (tree: Tree): number => tree.feature.length;
+
+/**
+ * The leaf reached by row `row` of row-major uint8 data with `width` features per row.
+ * Walks from the root; iterative, since fully grown trees can be deep.
+ */
+export function leafOf(tree: Tree, pixels: Uint8Array, width: number, row: number): number {
+  const base = row * width;
+  let node = 0;
+  while (tree.feature[node] !== LEAF) {
+    node = pixels[base + tree.feature[node]!]! <= tree.threshold[node]! ? tree.left[node]! : tree.right[node]!;
+  }
+  return node;
+}
+
+/**
+ * Adds each row's class probabilities from `tree` (its leaf's class fractions, as
+ * scikit-learn's `predict_proba`) into `out` (`count x numClasses`, row-major).
+ */
+export function addTreeProbabilities(tree: Tree, pixels: Uint8Array, width: number, count: number, out: Float64Array): void {
+  const k = tree.numClasses;
+  for (let row = 0; row < count; row++) {
+    const leafBase = tree.leafRow[leafOf(tree, pixels, width, row)]! * k;
+    let total = 0;
+    for (let c = 0; c < k; c++) total += tree.leafCounts[leafBase + c]!;
+    for (let c = 0; c < k; c++) out[row * k + c]! += tree.leafCounts[leafBase + c]! / total;
+  }
+}
+
+/**
+ * Predicted class of each of `count` rows: the leaf's most frequent class, the first one on
+ * ties (scikit-learn's argmax, and ml-cart's `maxRowIndex`).
+ */
+export function predictTree(tree: Tree, pixels: Uint8Array, width: number, count: number): Uint8Array {
+  const k = tree.numClasses;
+  const out = new Uint8Array(count);
+  for (let row = 0; row < count; row++) {
+    const leafBase = tree.leafRow[leafOf(tree, pixels, width, row)]! * k;
+    let best = 0;
+    for (let c = 1; c < k; c++) if (tree.leafCounts[leafBase + c]! > tree.leafCounts[leafBase + best]!) best = c;
+    out[row] = best;
+  }
+  return out;
+}

@@ -3,8 +3,10 @@
  * stock kernels that dominate a training step (see bench/kernels.ts for the measurements).
  */
 import { batchMatMul } from './batchMatMul.js';
+import { cast } from './cast.js';
 import { conv2dBackpropFilter } from './conv2dBackpropFilter.js';
 import { conv2dBackpropInput } from './conv2dBackpropInput.js';
+import { identity } from './identity.js';
 import { maxPoolGrad } from './maxPoolGrad.js';
 import { mean } from './mean.js';
 import { sum } from './sum.js';
@@ -14,7 +16,9 @@ import { captureStockKernels, registerWasmKernel, restoreWasmKernel, type WasmKe
 /** Kernel name -> the project's implementation, replacing the stock wasm kernel. */
 export const FAST_KERNELS: Readonly<Record<string, WasmKernelFunc>> = {
   BatchMatMul: batchMatMul,
+  Cast: cast,
   Conv2DBackpropInput: conv2dBackpropInput,
+  Identity: identity,
   MaxPoolGrad: maxPoolGrad,
   Mean: mean,
   Sum: sum,

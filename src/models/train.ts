@@ -73,6 +73,7 @@ export interface TrainResult {
   interrupted: boolean;
 }
 
+/** A history with no epoch yet. */
 export const emptyHistory = (): History => ({ epoch: [], loss: [], accuracy: [], val_loss: [], val_accuracy: [], seconds: [] });
 
 const SEED_RANGE = 2 ** 31;

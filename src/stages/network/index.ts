@@ -1,3 +1,4 @@
+import { rm } from 'node:fs/promises';
 import type { PipelineConfig } from '../../config.js';
 import { writeFileAtomic, writeJsonAtomic } from '../../io/atomicWrite.js';
 import { updateMetrics } from '../../io/metrics.js';
@@ -56,6 +57,8 @@ async function runNetwork(spec: NetworkSpec, config: PipelineConfig, ctx: StageC
   // Keras's Adam defaults: learning rate 0.001, betas 0.9 / 0.999, epsilon 1e-7.
   const optimizer = tf.train.adam(0.001, 0.9, 0.999, 1e-7);
   try {
+    // A fresh run drops an older run's state, so a later --resume continues this run, not that one.
+    if (!config.resume) await rm(files.trainState, { force: true });
     const resume = config.resume ? await loadTrainState(files.trainState, model, optimizer) : undefined;
     if (config.resume) ctx.log(resume ? `resuming after epoch ${resume.epochsDone}` : `nothing to resume in ${files.trainState}: starting at epoch 1`);
     const rng = createRng(config.seed, resume?.rngState);

@@ -19,6 +19,7 @@ import { readLoadSources } from '../src/stages/load/sources.js';
 import { median, trackPeakRss } from './_measure.js';
 
 const seconds = (since: number) => (performance.now() - since) / 1000;
+const cpuSeconds = (used: NodeJS.CpuUsage) => ((used.user + used.system) / 1e6).toFixed(2);
 
 export async function run(args: string[]): Promise<void> {
   const { workers, dataDir } = loadConfig(args);
@@ -33,15 +34,24 @@ export async function run(args: string[]): Promise<void> {
     await Promise.all(Array.from({ length: workers }, () => pool.run([])));
     let stopRss = trackPeakRss(10);
     let started = performance.now();
+    let cpu = process.cpuUsage();
     await decodeImages(paths, pool);
     const decodeS = seconds(started);
+    cpu = process.cpuUsage(cpu);
     await pool.destroy();
-    console.log(`decode ${paths.length} PNGs (${workers} workers): ${decodeS.toFixed(2)} s = ${Math.round(paths.length / decodeS)} images/s, peak RSS ${stopRss().toFixed(0)} MB`);
+    console.log(
+      `decode ${paths.length} PNGs (${workers} workers): ${decodeS.toFixed(2)} s = ${Math.round(paths.length / decodeS)} images/s, ` +
+        `peak RSS ${stopRss().toFixed(0)} MB, CPU ${cpuSeconds(cpu)} s (all threads; on a shared machine compare this)`,
+    );
 
     stopRss = trackPeakRss(10);
     started = performance.now();
+    cpu = process.cpuUsage();
     await load.run(config, ctx);
-    console.log(`load, cold cache (CSV checks + decode + cache write): ${seconds(started).toFixed(2)} s, peak RSS ${stopRss().toFixed(0)} MB`);
+    console.log(
+      `load, cold cache (CSV checks + decode + cache write): ${seconds(started).toFixed(2)} s, ` +
+        `peak RSS ${stopRss().toFixed(0)} MB, CPU ${cpuSeconds(process.cpuUsage(cpu))} s`,
+    );
 
     const warm: number[] = [];
     for (let i = 0; i < 5; i += 1) {

@@ -10,20 +10,25 @@ import { prepare } from '../src/stages/prepare/index.js';
 import { trackPeakRss } from './_measure.js';
 
 /** Runs prepare from scratch into a fresh temp data dir; returns seconds and peak RSS in MB. */
-export async function timePrepare(dataDir: string, workers: number): Promise<{ seconds: number; peakMb: number }> {
+export async function timePrepare(dataDir: string, workers: number): Promise<{ seconds: number; peakMb: number; cpuSeconds: number }> {
   const stopRss = trackPeakRss();
   const started = performance.now();
+  const cpu = process.cpuUsage();
   const ctx = { log: () => undefined, signal: new AbortController().signal };
   await prepare.run({ ...DEFAULTS, dataDir, workers }, ctx);
-  return { seconds: (performance.now() - started) / 1000, peakMb: stopRss() };
+  const used = process.cpuUsage(cpu);
+  return { seconds: (performance.now() - started) / 1000, peakMb: stopRss(), cpuSeconds: (used.user + used.system) / 1e6 };
 }
 
 export async function run(args: string[]): Promise<void> {
   const { workers } = loadConfig(args);
   const root = await mkdtemp(join(tmpdir(), 'bench-prepare-'));
   try {
-    const { seconds, peakMb } = await timePrepare(join(root, 'Fashion_MNIST'), workers);
-    console.log(`prepare from scratch (70,000 PNGs + CSVs, ${workers} workers): ${seconds.toFixed(2)} s, peak RSS ${peakMb.toFixed(0)} MB`);
+    const { seconds, peakMb, cpuSeconds } = await timePrepare(join(root, 'Fashion_MNIST'), workers);
+    console.log(
+      `prepare from scratch (70,000 PNGs + CSVs, ${workers} workers): ${seconds.toFixed(2)} s, peak RSS ${peakMb.toFixed(0)} MB, ` +
+        `CPU ${cpuSeconds.toFixed(2)} s (all threads; on a shared machine compare this)`,
+    );
   } finally {
     await rm(root, { recursive: true, force: true });
   }

@@ -39,6 +39,10 @@ function shared(pixels: Uint8Array): Uint8Array {
  * test_sample.csv (class 0 as the placeholder), test_labels.csv. Everything goes into a temp
  * sibling folder first and is renamed into place at the end, so `dataDir` is either absent or
  * whole. The PNGs are encoded and written by a pool of `workers` threads.
+ *
+ * The files are not fsynced one by one (70,000 fsyncs would cost far more than writing them):
+ * a power cut just after the rename could leave some empty. `load` names any such PNG; delete
+ * the folder and run prepare again.
  */
 export async function writeLayout(dataDir: string, source: LayoutSource, opts: WriteLayoutOptions): Promise<void> {
   const tmp = layoutTempDir(dataDir);

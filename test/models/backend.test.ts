@@ -4,6 +4,7 @@ import { describe, it } from 'node:test';
 import { initBackend } from '../../src/models/backend.js';
 import { batchMatMul } from '../../src/models/kernels/batchMatMul.js';
 import { conv2dBackpropFilter } from '../../src/models/kernels/conv2dBackpropFilter.js';
+import { registerFastKernels } from '../../src/models/kernels/index.js';
 import { tf } from '../../src/models/tf.js';
 
 const tfjsNodeInstalled = (() => {
@@ -16,6 +17,13 @@ const tfjsNodeInstalled = (() => {
 })();
 
 describe('initBackend', () => {
+  // Runs first: nothing in this process has loaded the wasm package yet.
+  it('refuses to register wasm kernels before the wasm backend is loaded', () => {
+    assert.throws(() => registerFastKernels(), {
+      message: 'The wasm kernels are not loaded yet: call initBackend("wasm") before registering kernels for it.',
+    });
+  });
+
   it('picks the fastest backend that loads: wasm when tfjs-node is absent', async () => {
     const name = await initBackend();
     assert.equal(name, tfjsNodeInstalled ? 'tensorflow' : 'wasm');

@@ -6,12 +6,23 @@ import { batchMatMul } from './batchMatMul.js';
 import { cast } from './cast.js';
 import { conv2dBackpropFilter } from './conv2dBackpropFilter.js';
 import { conv2dBackpropInput } from './conv2dBackpropInput.js';
+import { fusedBatchNormGradConfig } from './fusedBatchNormGrad.js';
 import { identity } from './identity.js';
 import { maxPoolGrad } from './maxPoolGrad.js';
 import { mean } from './mean.js';
+import { meanGradConfig } from './meanGrad.js';
 import { sum } from './sum.js';
 import { tile } from './tile.js';
-import { captureStockKernels, registerWasmKernel, restoreWasmKernel, type WasmKernelFunc } from './stock.js';
+import type { tf } from '../tf.js';
+import {
+  captureStockKernels,
+  registerGradient,
+  registerWasmKernel,
+  restoreGradient,
+  restoreWasmKernel,
+  stockGradient,
+  type WasmKernelFunc,
+} from './stock.js';
 
 /** Kernel name -> the project's implementation, replacing the stock wasm kernel. */
 export const FAST_KERNELS: Readonly<Record<string, WasmKernelFunc>> = {
@@ -25,20 +36,35 @@ export const FAST_KERNELS: Readonly<Record<string, WasmKernelFunc>> = {
   Tile: tile,
 };
 
+/**
+ * Gradients replaced along with the kernels: same values, fewer full-size passes (they
+ * matter most on wasm, where every pass over a 100 MB activation is a separate kernel).
+ */
+const fastGradients = (): tf.GradConfig[] => [meanGradConfig, fusedBatchNormGradConfig(stockGradient('FusedBatchNorm'))];
+
 /** Registers Conv2DBackpropFilter, without which no convolution trains on wasm. Idempotent. */
 export function registerMissingKernels(): void {
-  captureStockKernels();
+  requireWasmKernels();
   registerWasmKernel('Conv2DBackpropFilter', conv2dBackpropFilter);
 }
 
-/** Replaces the slow stock wasm kernels with the project's (FAST_KERNELS). Idempotent. */
+/** Replaces the slow stock wasm kernels (FAST_KERNELS) and gradients with the project's. Idempotent. */
 export function registerFastKernels(): void {
-  captureStockKernels();
+  requireWasmKernels();
   for (const [name, kernelFunc] of Object.entries(FAST_KERNELS)) registerWasmKernel(name, kernelFunc);
+  for (const config of fastGradients()) registerGradient(config);
 }
 
-/** Puts the stock wasm kernels back in place of FAST_KERNELS (benchmarks compare both). */
+/** Puts the stock wasm kernels and tfjs-core's gradients back (benchmarks compare both). */
 export function restoreStockKernels(): void {
-  captureStockKernels();
-  for (const name of Object.keys(FAST_KERNELS)) restoreWasmKernel(name);
+  if (captureStockKernels()) for (const name of Object.keys(FAST_KERNELS)) restoreWasmKernel(name);
+  for (const config of fastGradients()) restoreGradient(config.kernelName);
+}
+
+// Registering before the wasm package has registered its own kernels would lose the stock
+// ones (theirs would then collide with ours), so refuse instead.
+function requireWasmKernels(): void {
+  if (!captureStockKernels()) {
+    throw new Error('The wasm kernels are not loaded yet: call initBackend("wasm") before registering kernels for it.');
+  }
 }

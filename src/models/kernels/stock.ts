@@ -18,14 +18,18 @@ export type WasmKernelFunc = (args: WasmKernelArgs) => tf.TensorInfo;
 
 const BACKEND = 'wasm';
 const stock = new Map<string, tf.KernelConfig>();
+const stockGradients = new Map<string, tf.GradConfig>();
 
 /**
  * Records every kernel the wasm backend registered, once, before the project replaces any:
- * later calls keep the first snapshot, so the stock kernels stay reachable.
+ * later calls keep the first snapshot, so the stock kernels stay reachable. Returns false
+ * while @tensorflow/tfjs-backend-wasm is not loaded (nothing to record yet).
  */
-export function captureStockKernels(): void {
-  if (stock.size > 0) return;
-  for (const config of tf.getKernelsForBackend(BACKEND)) stock.set(config.kernelName, config);
+export function captureStockKernels(): boolean {
+  if (stock.size === 0) {
+    for (const config of tf.getKernelsForBackend(BACKEND)) stock.set(config.kernelName, config);
+  }
+  return stock.size > 0;
 }
 
 /** Runs the stock wasm kernel `name`; the caller owns (and must dispose) the result. */
@@ -66,6 +70,26 @@ export function restoreWasmKernel(name: string): void {
   if (isRegistered(name)) tf.unregisterKernel(name, BACKEND);
   const original = stock.get(name);
   if (original) tf.registerKernel(original);
+}
+
+/** tfjs-core's gradient for `name`, as registered before the project replaced any. */
+export function stockGradient(name: string): tf.GradConfig {
+  if (!stockGradients.has(name)) stockGradients.set(name, tf.getGradient(name));
+  return stockGradients.get(name)!;
+}
+
+/**
+ * Registers a replacement gradient, after keeping tfjs-core's. Gradients are global (every
+ * backend), so a replacement must compute the same values, only faster.
+ */
+export function registerGradient(config: tf.GradConfig): void {
+  stockGradient(config.kernelName);
+  tf.registerGradient(config);
+}
+
+/** Puts tfjs-core's gradient for `name` back. */
+export function restoreGradient(name: string): void {
+  tf.registerGradient(stockGradient(name));
 }
 
 function isRegistered(name: string): boolean {

@@ -1,0 +1,72 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { initBackend } from '../../../src/models/backend.js';
+import { restoreStockKernels } from '../../../src/models/kernels/index.js';
+import { tf } from '../../../src/models/tf.js';
+import { randomInputs } from './compareWithCpu.js';
+
+type Grads = (inputs: Record<string, tf.Tensor>) => tf.Tensor[];
+
+/**
+ * Gradients from tfjs-core's gradient functions on cpu versus the project's on wasm; returns
+ * the worst relative difference over all outputs and the tensors left behind on wasm.
+ */
+async function compareGradients(shapes: Record<string, number[]>, grads: Grads) {
+  const run = () => {
+    const inputs = randomInputs(shapes);
+    const out = grads(inputs);
+    const values = out.map((t) => ({ shape: t.shape, values: t.dataSync().slice() }));
+    tf.dispose([...out, ...Object.values(inputs)]);
+    return values;
+  };
+  await initBackend('cpu');
+  restoreStockKernels();
+  const reference = run();
+  await initBackend('wasm');
+  const before = tf.memory().numTensors;
+  const ours = run();
+  const leaked = tf.memory().numTensors - before;
+  let worst = 0;
+  reference.forEach((ref, i) => {
+    assert.deepEqual(ours[i]!.shape, ref.shape);
+    const scale = Math.max(...ref.values.map(Math.abs)) || 1;
+    ref.values.forEach((v, j) => (worst = Math.max(worst, Math.abs(v - ours[i]!.values[j]!) / scale)));
+  });
+  return { worst, leaked };
+}
+
+describe('fast gradients', () => {
+  // The loss weights each output by a random w: a per-channel constant would make the
+  // x gradient exactly 0 and the comparison meaningless.
+  it('BatchNormalization as layers train it (moments of x, then batchNorm) matches tfjs-core', async () => {
+    const r = await compareGradients({ x: [8, 7, 7, 16], gamma: [16], beta: [16], w: [8, 7, 7, 16] }, ({ x, gamma, beta, w }) =>
+      tf.grads((x: tf.Tensor, gamma: tf.Tensor, beta: tf.Tensor) => {
+        const { mean, variance } = tf.moments(x, [0, 1, 2]);
+        const y = tf.batchNorm(x as tf.Tensor4D, mean, variance, beta, gamma, 1e-3);
+        return tf.sum(tf.mul(y, w!));
+      })([x!, gamma!, beta!]));
+    assert.ok(r.worst < 1e-4, `relative error ${r.worst}`);
+    assert.equal(r.leaked, 0);
+  });
+
+  // (tfjs cannot record a batchNorm without a scale for gradients: its engine clones the
+  // missing input, so every case has one.)
+  it('batchNorm with independent mean and variance matches tfjs-core for every input', async () => {
+    const shapes = { x: [4, 5, 5, 8], mean: [8], v: [8], offset: [8], scale: [8] };
+    const r = await compareGradients(shapes, ({ x, mean, v, offset, scale }) =>
+      tf.grads((x: tf.Tensor, mean: tf.Tensor, v: tf.Tensor, offset: tf.Tensor, scale: tf.Tensor) =>
+        tf.sum(tf.square(tf.batchNorm(x as tf.Tensor4D, mean, tf.add(tf.abs(v), 0.5), offset, scale, 1e-3))),
+      )([x!, mean!, v!, offset!, scale!]));
+    assert.ok(r.worst < 1e-4, `relative error ${r.worst}`);
+    assert.equal(r.leaked, 0);
+  });
+
+  for (const axis of [[0, 1, 2], [1], null]) {
+    it(`mean over axes ${JSON.stringify(axis)} matches tfjs-core`, async () => {
+      const r = await compareGradients({ x: [6, 5, 4, 3] }, ({ x }) =>
+        tf.grads((x: tf.Tensor) => tf.sum(tf.square(tf.mean(x, axis ?? undefined))))([x!]));
+      assert.ok(r.worst < 1e-5, `relative error ${r.worst}`);
+      assert.equal(r.leaked, 0);
+    });
+  }
+});

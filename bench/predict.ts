@@ -15,7 +15,8 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { DEFAULTS } from '../src/config.js';
 import { dataPaths } from '../src/io/paths.js';
-import { checkModelName, loadPredictor } from '../src/models/predictor.js';
+import { loadPooledPredictor } from '../src/models/pooledPredictor.js';
+import { checkModelName } from '../src/models/predictor.js';
 import { readEvaluation } from '../src/stages/evaluate.js';
 import { predictTestSet } from '../src/stages/predict/testSet.js';
 
@@ -31,11 +32,11 @@ export async function run(args: string[]): Promise<void> {
   const model = values.model ? checkModelName(values.model, '--model') : (await readEvaluation(artifactsDir))?.best;
   if (!model) throw new Error(`No best model in ${artifactsDir}/metrics.json: run \`npm start -- --stage evaluate\` or pass --model NAME.`);
 
-  const predictor = await loadPredictor(artifactsDir, model);
+  const predictor = await loadPooledPredictor(artifactsDir, model, { workers: DEFAULTS.workers });
   const started = performance.now();
   const { path, rows } = await predictTestSet(predictor, { dataDir, artifactsDir, workers: DEFAULTS.workers, batchSize: DEFAULTS.batchSize, signal: new AbortController().signal });
   const seconds = (performance.now() - started) / 1000;
-  predictor.dispose();
+  await predictor.dispose();
   console.log(`test set (${model}): ${rows} images in ${seconds.toFixed(2)} s = ${Math.round(rows / seconds)} images/s (decode + model + CSV) -> ${path}`);
 
   const count = Number(values.count);

@@ -13,8 +13,9 @@ import { readPixelCache, UNKNOWN_LABEL, type ImageSet } from '../io/pixelCache.j
 import { readSplit } from '../io/split.js';
 import { accuracy, argmaxRows, classReport, confusionMatrix, type ClassScores } from '../learn/metrics.js';
 import {
-  loadPredictor, MODEL_NAMES, missingModelMessage, predictInBatches, trainedModels, type ModelName,
+  MODEL_NAMES, missingModelMessage, predictInBatches, trainedModels, type ModelName,
 } from '../models/predictor.js';
+import { loadPooledPredictor } from '../models/pooledPredictor.js';
 import { renderConfusionMatrix } from '../plots/confusionMatrix.js';
 import { renderImageGrid } from '../plots/imageGrid.js';
 import { createProgress } from '../progress.js';
@@ -125,7 +126,7 @@ export const evaluate: Stage = {
     const models: Evaluation['models'] = {};
     for (const name of trained) {
       if (ctx.signal.aborted) return;
-      const predictor = await loadPredictor(c.artifactsDir, name, c.backend);
+      const predictor = await loadPooledPredictor(c.artifactsDir, name, c);
       const progress = createProgress(`evaluate ${name}`, valid.count + (testKnown ? cache.test.count : 0));
       try {
         const predict = (set: ImageSet) => predictInBatches(predictor, set.pixels, set.count, c.batchSize, (n) => progress.tick(n));
@@ -146,7 +147,7 @@ export const evaluate: Stage = {
         const figure = join(paths.figures, `confusion-${name}.png`);
         await writeFileAtomic(figure, await renderConfusionMatrix(models[name]!.confusion, [...CLASS_NAMES], `${name}: confusion on ${testKnown ? 'test' : 'validation'} images`));
       } finally {
-        predictor.dispose();
+        await predictor.dispose();
       }
     }
     const best = table.reduce((a, b) => (b.validAccuracy > a.validAccuracy ? b : a)).model;

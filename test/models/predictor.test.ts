@@ -8,6 +8,7 @@ import { RandomForestClassifier } from 'ml-random-forest';
 import { PIXELS_PER_IMAGE } from '../../src/dataset.js';
 import { argmaxRows } from '../../src/learn/metrics.js';
 import { saveLayersModel } from '../../src/models/layersFiles.js';
+import { loadPooledPredictor } from '../../src/models/pooledPredictor.js';
 import { checkModelName, loadPredictor, modelFile, trainedModels } from '../../src/models/predictor.js';
 import { tf } from '../../src/models/tf.js';
 import { compileTreeJson } from '../../src/models/treeJson.js';
@@ -110,7 +111,25 @@ describe('loadPredictor', () => {
     assert.equal(tf.memory().numTensors, before);
     assert.equal(probs.length, 30);
     probs.forEach((p, i) => assert.ok(Math.abs(p - expected[i]!) < 1e-5));
-    predictor.dispose();
+    await predictor.dispose();
     model.dispose();
+  });
+
+  it('runs batches in worker threads with the same results, two at a time', async () => {
+    const pooled = await loadPooledPredictor(dir, 'mlp', { workers: 2, backend: 'cpu' });
+    const local = await loadPredictor(dir, 'mlp', 'cpu');
+    const pixels = Uint8Array.from({ length: 8 * PIXELS_PER_IMAGE }, (_, i) => (i * 17) % 256);
+    assert.equal(pooled.concurrency, 2);
+    const [a, b] = await Promise.all([pooled.predictBatch(pixels.slice(0, 4 * PIXELS_PER_IMAGE), 4), pooled.predictBatch(pixels.slice(4 * PIXELS_PER_IMAGE), 4)]);
+    const expected = await local.predictBatch(pixels, 8);
+    [...a!, ...b!].forEach((p, i) => assert.ok(Math.abs(p - expected[i]!) < 1e-6));
+    await pooled.dispose();
+    await local.dispose();
+  });
+
+  it('fails before starting threads when the model is missing', async () => {
+    await assert.rejects(loadPooledPredictor(dir, 'random-forest', { workers: 2 }), {
+      message: `Model "random-forest" is not trained yet (no ${join(dir, 'models', 'random-forest.json')}). Run \`npm start -- --stage trees\` first.`,
+    });
   });
 });

@@ -6,7 +6,8 @@
 import type { PipelineConfig } from '../../config.js';
 import { PipelineError } from '../../errors.js';
 import { artifactPaths, dataPaths } from '../../io/paths.js';
-import { checkModelName, loadPredictor, type ModelName } from '../../models/predictor.js';
+import { loadPooledPredictor } from '../../models/pooledPredictor.js';
+import { checkModelName, type ModelName } from '../../models/predictor.js';
 import type { Stage, StageContext } from '../../stage.js';
 import { readEvaluation } from '../evaluate.js';
 import { predictNewImages } from './newImages.js';
@@ -27,7 +28,7 @@ async function chooseModel(config: PipelineConfig): Promise<ModelName> {
 
 async function runPredict(config: PipelineConfig, ctx: StageContext): Promise<void> {
   const name = await chooseModel(config);
-  const predictor = await loadPredictor(config.artifactsDir, name, config.backend);
+  const predictor = await loadPooledPredictor(config.artifactsDir, name, config);
   const started = performance.now();
   try {
     if (config.input !== undefined) {
@@ -55,7 +56,7 @@ async function runPredict(config: PipelineConfig, ctx: StageContext): Promise<vo
     ctx.log(`${name}: ${rows} test images predicted in ${seconds.toFixed(1)} s (${Math.round(rows / seconds)} images/s)`);
     ctx.log(`submission CSV: ${path}`);
   } finally {
-    predictor.dispose();
+    await predictor.dispose();
   }
 }
 

@@ -2,11 +2,11 @@
  * `--input`: new images, one path per line on stdin (`-`) or a glob, through a pool of
  * normalizeImage workers and the model, as CSV rows on stdout as soon as each batch is done.
  *
- * Memory is bounded whatever the input's length: pullFrom reads a path only while fewer than
- * WINDOW paths are in flight (decoding, waiting for their batch, or being predicted), so stdin
- * is simply not read while the pipeline is full. In flight: at most 2 x batchSize + 2 x workers
- * images of 784 bytes plus their paths (about 1 MB at the default batch size 500), one 64 kB
- * stdin chunk, and stdout's buffer (writes wait for 'drain').
+ * Memory is bounded whatever the input's length: pullFrom reads a path only while fewer than a
+ * window of paths are in flight (decoding, waiting for their batch, or being predicted), so
+ * stdin is simply not read while the pipeline is full. In flight: at most (model workers + 1)
+ * x batchSize + 2 x workers images of 784 bytes plus their paths (about 1.2 MB with 2 workers
+ * and batch size 500), one 64 kB stdin chunk, and stdout's buffer (writes wait for 'drain').
  */
 import type { Readable, Writable } from 'node:stream';
 import fg from 'fast-glob';
@@ -43,7 +43,8 @@ type Normalized = { seq: number; path: string; pixels: Uint8Array } | { seq: num
 export async function predictNewImages(predictor: Predictor, opts: NewImagesOptions): Promise<{ total: number; failed: number }> {
   const paths: AsyncIterable<string> = opts.input === '-' ? readLines(opts.stdin) : fg.stream(opts.input, { onlyFiles: true }) as AsyncIterable<string>;
   const concurrency = opts.workers * 2;
-  const { items$, release } = pullFrom(paths, 2 * opts.batchSize + concurrency);
+  // enough for a batch filling, one per model worker, and the decodes in flight
+  const { items$, release } = pullFrom(paths, (predictor.concurrency + 1) * opts.batchSize + concurrency);
   const pool = new Piscina<{ path: string }, Uint8Array>({
     filename: new URL('../../workers/normalizeImage.worker.js', import.meta.url).href,
     minThreads: opts.workers,
@@ -77,11 +78,12 @@ export async function predictNewImages(predictor: Predictor, opts: NewImagesOpti
         }),
         bufferTime(FLUSH_MS, null, opts.batchSize),
         filter((batch) => batch.length > 0),
-        concatMap(async (batch) => {
+        mergeMap(async (batch, index) => {
           const pixels = new Uint8Array(batch.length * PIXELS_PER_IMAGE);
           batch.forEach((item, i) => pixels.set(item.pixels, i * PIXELS_PER_IMAGE));
-          return { items: batch.map((item) => item.path), probs: await predictor.predictBatch(pixels, batch.length) };
-        }),
+          return { index, items: batch.map((item) => item.path), probs: await predictor.predictBatch(pixels, batch.length) };
+        }, predictor.concurrency),
+        inOrder((batch) => batch.index),
         toCsvRows((path, label, probability) => [path, label, CLASS_NAMES[label]!, probability.toFixed(4)]),
         concatMap(async (rows) => {
           await sink.write(rows);

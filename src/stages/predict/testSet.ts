@@ -1,14 +1,14 @@
 /**
  * The study's last step: the chosen model predicts the test images listed in test_sample.csv,
- * streamed: ids -> decode pool -> batches in file order -> model -> csv-stringify -> temp file,
- * renamed to `predictions/<model>_test.csv` at the end.
+ * streamed: ids -> decode pool (chunks of batchSize) -> model (a batch per model worker) ->
+ * back in file order -> csv-stringify -> temp file, renamed to `predictions/<model>_test.csv`.
  */
 import { setMaxListeners } from 'node:events';
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parse } from 'csv-parse/sync';
 import { Piscina } from 'piscina';
-import { concatMap, from, lastValueFrom } from 'rxjs';
+import { concatMap, from, lastValueFrom, mergeMap } from 'rxjs';
 import { DataError } from '../../errors.js';
 import { parseIdClassCsv } from '../../io/csv.js';
 import { artifactPaths, dataPaths } from '../../io/paths.js';
@@ -83,8 +83,8 @@ export async function predictTestSet(predictor: Predictor, opts: TestSetOptions)
       from(paths.map((_, row) => row)).pipe(
         chunkItems(opts.batchSize),
         decodeInPool((rows) => decode(rows.map((r) => paths[r]!)), opts.workers * 2),
+        mergeMap(async (chunk) => ({ ...chunk, probs: await predictor.predictBatch(chunk.pixels, chunk.items.length) }), predictor.concurrency),
         inOrder((chunk) => chunk.index),
-        concatMap(async (chunk) => ({ items: chunk.items, probs: await predictor.predictBatch(chunk.pixels, chunk.items.length) })),
         toCsvRows((row, label) => sample.records[row]!.map((v, col) => (col === sample.classCol ? label : v))),
         concatMap(async (rows) => {
           await file.write(rows);

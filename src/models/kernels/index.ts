@@ -6,6 +6,7 @@ import { batchMatMul } from './batchMatMul.js';
 import { cast } from './cast.js';
 import { conv2dBackpropFilter } from './conv2dBackpropFilter.js';
 import { conv2dBackpropInput } from './conv2dBackpropInput.js';
+import { fusedBatchNorm } from './fusedBatchNorm.js';
 import { fusedBatchNormGradConfig } from './fusedBatchNormGrad.js';
 import { identity } from './identity.js';
 import { maxPoolGrad } from './maxPoolGrad.js';
@@ -29,6 +30,7 @@ export const FAST_KERNELS: Readonly<Record<string, WasmKernelFunc>> = {
   BatchMatMul: batchMatMul,
   Cast: cast,
   Conv2DBackpropInput: conv2dBackpropInput,
+  FusedBatchNorm: fusedBatchNorm,
   Identity: identity,
   MaxPoolGrad: maxPoolGrad,
   Mean: mean,

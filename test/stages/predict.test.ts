@@ -148,6 +148,18 @@ describe('predict --input (CLI)', () => {
     assert.match(run.stderr, /error: Nothing to predict: no files match ".*\*\.gif"\. Give one image path per line, or a glob such as "dir\/\*\*\/\*\.png"\./);
   });
 
+  it('stops quietly when its output is closed, as `| head` does', async () => {
+    const child = spawn(process.execPath, [MAIN, ...args, '--input', '-'], { stdio: ['pipe', 'pipe', 'pipe'] });
+    let stderr = '';
+    child.stderr.on('data', (d) => (stderr += d));
+    child.stdin.on('error', () => undefined); // it stops reading: later writes may fail
+    child.stdin.end(`${predictBoot28Png}\n`.repeat(20_000));
+    child.stdout.once('data', () => child.stdout.destroy());
+    const code = await new Promise((resolve) => child.on('close', resolve));
+    assert.equal(code, 0, stderr);
+    assert.match(stderr, /; standard output was closed, so the rest of the input was not read\n/);
+  });
+
   it('writes the first row long before standard input ends', async () => {
     const child = spawn(process.execPath, [MAIN, ...args, '--input', '-'], { stdio: ['pipe', 'pipe', 'pipe'] });
     let stdout = '';

@@ -16,13 +16,25 @@ export interface CsvSink {
   end(): Promise<void>;
 }
 
-/** A sink writing `header` then rows to `out` through csv-stringify; `end` leaves `out` open when `closeOut` is false. */
+/**
+ * A sink writing `header` then rows to `out` through csv-stringify; `end` leaves `out` open when
+ * `closeOut` is false. An error of `out` (EPIPE when a reader such as `head` has gone) rejects
+ * the pending and every later `write` with that error, instead of waiting for a 'drain' that
+ * will never come.
+ */
 export function csvSink(out: Writable, header: string[], closeOut = true): CsvSink {
   const stringifier = stringify({ header: true, columns: header });
+  let failure: Error | undefined;
+  stringifier.on('error', (err: Error) => (failure ??= err));
+  out.on('error', (err: Error) => {
+    failure ??= err;
+    stringifier.destroy(err);
+  });
   stringifier.pipe(out, { end: closeOut });
   return {
     async write(rows) {
       for (const row of rows) {
+        if (failure) throw failure;
         if (!stringifier.write(row)) await once(stringifier, 'drain');
       }
     },

@@ -33,7 +33,7 @@ async function runPredict(config: PipelineConfig, ctx: StageContext): Promise<vo
   try {
     if (config.input !== undefined) {
       // stdout carries the rows: everything else goes to stderr
-      const { total, failed } = await predictNewImages(predictor, {
+      const { total, failed, outputClosed } = await predictNewImages(predictor, {
         input: config.input,
         workers: config.workers,
         batchSize: config.batchSize,
@@ -43,7 +43,10 @@ async function runPredict(config: PipelineConfig, ctx: StageContext): Promise<vo
         signal: ctx.signal,
       });
       const seconds = (performance.now() - started) / 1000;
-      process.stderr.write(`${name}: ${total - failed} of ${total} images predicted in ${seconds.toFixed(1)} s (${Math.round(total / seconds)} images/s)\n`);
+      process.stderr.write(
+        `${name}: ${total - failed} of ${total} images predicted in ${seconds.toFixed(1)} s (${Math.round(total / seconds)} images/s)` +
+          `${outputClosed ? '; standard output was closed, so the rest of the input was not read' : ''}\n`,
+      );
       if (total === 0) {
         const where = config.input === '-' ? 'standard input had no paths' : `no files match "${config.input}"`;
         throw new PipelineError(`Nothing to predict: ${where}. Give one image path per line, or a glob such as "dir/**/*.png".`);

@@ -39,8 +39,17 @@ export interface NewImagesOptions {
 
 type Normalized = { seq: number; path: string; pixels: Uint8Array } | { seq: number; path: string; error: string };
 
+/** How a run over new images ended. */
+export interface NewImagesResult {
+  /** inputs read */
+  total: number;
+  failed: number;
+  /** stdout was closed by its reader before the input ended (the rest was not read) */
+  outputClosed: boolean;
+}
+
 /** Predicts every input image; resolves to how many inputs there were and how many failed. */
-export async function predictNewImages(predictor: Predictor, opts: NewImagesOptions): Promise<{ total: number; failed: number }> {
+export async function predictNewImages(predictor: Predictor, opts: NewImagesOptions): Promise<NewImagesResult> {
   const paths: AsyncIterable<string> = opts.input === '-' ? readLines(opts.stdin) : fg.stream(opts.input, { onlyFiles: true }) as AsyncIterable<string>;
   const concurrency = opts.workers * 2;
   // enough for a batch filling, one per model worker, and the decodes in flight
@@ -93,8 +102,12 @@ export async function predictNewImages(predictor: Predictor, opts: NewImagesOpti
       { defaultValue: undefined },
     );
     await sink.end();
+  } catch (err) {
+    // the reader of stdout has gone (`... | head`): stop reading input, as other tools do
+    if ((err as NodeJS.ErrnoException).code !== 'EPIPE') throw err;
+    return { total, failed, outputClosed: true };
   } finally {
     await pool.destroy();
   }
-  return { total, failed };
+  return { total, failed, outputClosed: false };
 }

@@ -42,26 +42,24 @@ export function packTree(tree: Tree): Uint8Array {
   return new Uint8Array(buffer);
 }
 
-/** Views a buffer made by `packTree` as a Tree (no copy when the bytes start a buffer). */
+/** Views bytes made by `packTree` as a Tree (no copy when they start 4-byte aligned). */
 export function unpackTree(bytes: Uint8Array): Tree {
-  const buffer =
-    bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength
-      ? bytes.buffer
-      : bytes.slice().buffer;
-  const [nodes, leaves, numClasses] = new Int32Array(buffer, 0, HEADER_INTS) as unknown as [number, number, number];
+  const aligned = bytes.byteOffset % 4 === 0 ? bytes : bytes.slice();
+  const { buffer, byteOffset: o } = aligned;
+  const [nodes, leaves, numClasses] = new Int32Array(buffer, o, HEADER_INTS) as unknown as [number, number, number];
   const at = sections(nodes, leaves, numClasses);
-  if (at.byteLength !== buffer.byteLength) {
-    throw new RangeError(`Expected a packed tree of ${at.byteLength} bytes for ${nodes} nodes but received ${buffer.byteLength} bytes.`);
+  if (at.byteLength !== aligned.byteLength) {
+    throw new RangeError(`Expected a packed tree of ${at.byteLength} bytes for ${nodes} nodes but received ${aligned.byteLength} bytes.`);
   }
   return {
     numClasses,
-    left: new Int32Array(buffer, at.left, nodes),
-    right: new Int32Array(buffer, at.right, nodes),
-    samples: new Int32Array(buffer, at.samples, nodes),
-    leafRow: new Int32Array(buffer, at.leafRow, nodes),
-    gain: new Float32Array(buffer, at.gain, nodes),
-    leafCounts: new Float32Array(buffer, at.leafCounts, leaves * numClasses),
-    feature: new Int16Array(buffer, at.feature, nodes),
-    threshold: new Uint8Array(buffer, at.threshold, nodes),
+    left: new Int32Array(buffer, o + at.left, nodes),
+    right: new Int32Array(buffer, o + at.right, nodes),
+    samples: new Int32Array(buffer, o + at.samples, nodes),
+    leafRow: new Int32Array(buffer, o + at.leafRow, nodes),
+    gain: new Float32Array(buffer, o + at.gain, nodes),
+    leafCounts: new Float32Array(buffer, o + at.leafCounts, leaves * numClasses),
+    feature: new Int16Array(buffer, o + at.feature, nodes),
+    threshold: new Uint8Array(buffer, o + at.threshold, nodes),
   };
 }

@@ -3,6 +3,7 @@ import { prepare } from './prepare/index.js';
 import { load } from './load/index.js';
 import { visualize } from './visualize.js';
 import { split } from './split.js';
+import { trees } from './trees/index.js';
 import { mlp } from './mlp.js';
 import { cnn } from './cnn.js';
 import { evaluate } from './evaluate.js';
@@ -15,6 +16,7 @@ export const STAGES: readonly Stage[] = [
   load,
   visualize,
   split,
+  trees,
   mlp,
   cnn,
   evaluate,

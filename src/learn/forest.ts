@@ -1,0 +1,93 @@
+import { createRng } from '../random.js';
+import { fitTree, type TrainingSet } from './fitTree.js';
+import { leafOf, type Tree } from './tree.js';
+
+/** A random forest as scikit-learn's `RandomForestClassifier` builds it. */
+export interface ForestOptions {
+  /** number of trees (scikit-learn's n_estimators: 100) */
+  trees: number;
+  /** features searched per split (scikit-learn's max_features='sqrt': see `sqrtFeatures`) */
+  maxFeatures: number;
+  seed: number;
+}
+
+/** scikit-learn's `max_features='sqrt'`: floor(sqrt(features)), at least 1 (28 for 784 pixels). */
+export const sqrtFeatures = (featureCount: number): number => Math.max(1, Math.floor(Math.sqrt(featureCount)));
+
+/**
+ * A seed for part `index` of a seeded job (tree i of a forest, fold k of a CV), mixed so that
+ * neighbouring indexes give unrelated streams; the same (seed, index) always gives the same seed.
+ */
+export function deriveSeed(seed: number, index: number): number {
+  let h = (seed ^ Math.imul(index + 1, 0x9e3779b9)) >>> 0;
+  h = Math.imul(h ^ (h >>> 16), 0x85ebca6b);
+  h = Math.imul(h ^ (h >>> 13), 0xc2b2ae35);
+  return (h ^ (h >>> 16)) >>> 0;
+}
+
+/**
+ * A bootstrap sample of `rows`: rows.length draws with replacement, as scikit-learn's forest
+ * takes for each tree. Returns the distinct rows drawn (ascending) and, per sample index, how many times
+ * it was drawn (the tree weighs each sample by that count).
+ */
+export function bootstrap(rows: ArrayLike<number>, sampleCount: number, seed: number): { samples: Int32Array; weights: Uint16Array } {
+  const rng = createRng(seed);
+  const weights = new Uint16Array(sampleCount);
+  let distinct = 0;
+  for (let i = 0; i < rows.length; i++) {
+    const s = rows[rng.int(rows.length)]!;
+    if (weights[s]!++ === 0) distinct++;
+  }
+  const samples = new Int32Array(distinct);
+  let j = 0;
+  for (let s = 0; s < sampleCount; s++) if (weights[s]! > 0) samples[j++] = s;
+  return { samples, weights };
+}
+
+/**
+ * Tree `index` of a forest over `rows`: its own bootstrap sample and feature draws, both
+ * seeded from (options.seed, index), so trees can be fitted in any order or worker.
+ */
+export function fitForestTree(data: TrainingSet, rows: ArrayLike<number>, options: ForestOptions, index: number): Tree {
+  const seed = deriveSeed(options.seed, index);
+  const { samples, weights } = bootstrap(rows, data.x.sampleCount, seed);
+  return fitTree(data, samples, weights, { maxFeatures: options.maxFeatures, seed: deriveSeed(seed, 0) });
+}
+
+/** Every tree of a forest, fitted one after the other (the stage spreads them over workers). */
+export function fitForest(data: TrainingSet, rows: ArrayLike<number>, options: ForestOptions): Tree[] {
+  return Array.from({ length: options.trees }, (_, i) => fitForestTree(data, rows, options, i));
+}
+
+/**
+ * The forest's class for each of `count` rows of row-major uint8 data: the largest sum of the
+ * trees' class probabilities (scikit-learn: argmax of their mean). On a tie, the class that
+ * reached the top sum first, counting tree by tree, wins: with pure leaves each tree casts one
+ * vote, and this is exactly the majority vote of ml-random-forest (`ml-array-mode`), so the
+ * exported model predicts the same classes.
+ */
+export function predictForest(trees: readonly Tree[], pixels: Uint8Array, width: number, count: number): Uint8Array {
+  if (trees.length === 0) throw new RangeError('Expected at least one tree in the forest but received none.');
+  const k = trees[0]!.numClasses;
+  const sums = new Float64Array(k);
+  const out = new Uint8Array(count);
+  for (let row = 0; row < count; row++) {
+    sums.fill(0);
+    let best = 0;
+    let bestSum = 0;
+    for (const tree of trees) {
+      const leafBase = tree.leafRow[leafOf(tree, pixels, width, row)]! * k;
+      let total = 0;
+      for (let c = 0; c < k; c++) total += tree.leafCounts[leafBase + c]!;
+      for (let c = 0; c < k; c++) {
+        sums[c]! += tree.leafCounts[leafBase + c]! / total;
+        if (sums[c]! > bestSum) {
+          bestSum = sums[c]!;
+          best = c;
+        }
+      }
+    }
+    out[row] = best;
+  }
+  return out;
+}

@@ -1,0 +1,89 @@
+import { setMaxListeners } from 'node:events';
+import { Piscina } from 'piscina';
+import { from, lastValueFrom, mergeMap } from 'rxjs';
+import type { ForestOptions } from '../../learn/forest.js';
+import type { FeatureMajor } from '../../learn/featureMajor.js';
+import type { TreeOptions } from '../../learn/fitTree.js';
+import type { Tree } from '../../learn/tree.js';
+import { readFitResult, type FitTreeTask } from '../../workers/fitTree.worker.js';
+
+export type TreePool = Piscina<FitTreeTask, Uint8Array>;
+
+/** A pool of `workers` tree-fitting threads; the caller destroys it. */
+export function createTreePool(workers: number): TreePool {
+  return new Piscina({
+    filename: new URL('../../workers/fitTree.worker.js', import.meta.url).href,
+    minThreads: workers,
+    maxThreads: workers,
+  });
+}
+
+/** Training data every task shares: feature-major pixels and labels, on SharedArrayBuffers. */
+export interface SharedTrainingSet {
+  x: FeatureMajor;
+  labels: Uint8Array;
+  numClasses: number;
+}
+
+/** One model to fit on `rows`: a decision tree, or a forest (one pool task per tree). */
+export type FitSpec = { rows: Int32Array } & ({ kind: 'tree'; options: TreeOptions } | { kind: 'forest'; options: ForestOptions });
+
+/** A finished fit: its trees in order, when its first tree started and its last ended (seconds, performance clock), and the trees' summed fit times (worker wall time). */
+export interface FitOutcome {
+  trees: Tree[];
+  start: number;
+  end: number;
+  cpuSeconds: number;
+}
+
+const treesOf = (spec: FitSpec) => (spec.kind === 'tree' ? 1 : spec.options.trees);
+
+/**
+ * Fits every spec, tree by tree, in the pool, and calls `onFit(i, outcome)` as soon as fit i
+ * has all its trees (in index order). Trees are dealt in spec order, with two tasks per worker
+ * in flight: Piscina's own queue does not keep submission order, and this way the fits listed
+ * first finish first, no worker waits while the main thread scores a fit, and 600 tasks never
+ * sit in the queue at once. `onTree` is called per tree (progress). Aborting `signal` rejects
+ * with the pool's AbortError.
+ */
+export async function fitAll(
+  pool: TreePool,
+  data: SharedTrainingSet,
+  specs: FitSpec[],
+  signal: AbortSignal,
+  onFit: (fit: number, outcome: FitOutcome) => void | Promise<void>,
+  onTree: () => void,
+): Promise<void> {
+  setMaxListeners(0, signal); // each task in flight listens to it
+  const shared = { values: data.x.values, sampleCount: data.x.sampleCount, featureCount: data.x.featureCount, labels: data.labels, numClasses: data.numClasses };
+  const fits = specs.map((spec) => ({ trees: new Array<Tree>(treesOf(spec)), left: treesOf(spec), start: Infinity, end: -Infinity, cpuSeconds: 0 }));
+  const tasks = specs.flatMap((spec, fit) => Array.from({ length: treesOf(spec) }, (_, index) => ({ fit, index })));
+  const runTask = async ({ fit, index }: { fit: number; index: number }) => {
+    const spec = specs[fit]!;
+    const model: FitTreeTask['model'] = spec.kind === 'tree' ? { kind: 'tree', options: spec.options } : { kind: 'forest', options: spec.options, index };
+    const result = readFitResult(await pool.run({ ...shared, rows: spec.rows, model }, { signal }));
+    const end = performance.now() / 1000;
+    const f = fits[fit]!;
+    f.trees[index] = result.tree;
+    f.start = Math.min(f.start, end - result.seconds);
+    f.end = Math.max(f.end, end);
+    f.cpuSeconds += result.seconds;
+    onTree();
+    if (--f.left === 0) await onFit(fit, { trees: f.trees, start: f.start, end: f.end, cpuSeconds: f.cpuSeconds });
+  };
+  await lastValueFrom(from(tasks).pipe(mergeMap(runTask, pool.maxThreads * 2)), { defaultValue: undefined });
+}
+
+/** A copy of `values` on a SharedArrayBuffer, so pool tasks read it without a copy each. */
+export function sharedInt32(values: ArrayLike<number>): Int32Array {
+  const out = new Int32Array(new SharedArrayBuffer(values.length * 4));
+  out.set(values);
+  return out;
+}
+
+/** A copy of `values` on a SharedArrayBuffer. */
+export function sharedUint8(values: ArrayLike<number>): Uint8Array {
+  const out = new Uint8Array(new SharedArrayBuffer(values.length));
+  out.set(values);
+  return out;
+}

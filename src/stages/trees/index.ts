@@ -1,0 +1,111 @@
+/**
+ * `trees`: the study's decision tree and random forest on the 784 pixels. Each is scored by
+ * 5-fold stratified cross-validation on the training rows, then fitted on all of them and
+ * scored on the validation (and, when labels are known, test) images. Every tree is fitted in
+ * the worker pool; the models are saved in mljs JSON (ml-cart / ml-random-forest) format.
+ */
+import { join } from 'node:path';
+import { NUM_CLASSES, PIXELS_PER_IMAGE } from '../../dataset.js';
+import { writeFileAtomic } from '../../io/atomicWrite.js';
+import { updateMetrics } from '../../io/metrics.js';
+import { artifactPaths } from '../../io/paths.js';
+import { readPixelCache, UNKNOWN_LABEL } from '../../io/pixelCache.js';
+import { readSplit } from '../../io/split.js';
+import { toFeatureMajor } from '../../learn/featureMajor.js';
+import { predictForest } from '../../learn/forest.js';
+import { accuracy } from '../../learn/metrics.js';
+import { toMlCartJson, toMlForestJson } from '../../learn/mlJson.js';
+import { stratifiedKFold } from '../../learn/stratifiedKFold.js';
+import { predictTree, type Tree } from '../../learn/tree.js';
+import { createProgress } from '../../progress.js';
+import type { Stage } from '../../stage.js';
+import { createTreePool, fitAll, sharedInt32, sharedUint8, type FitOutcome } from './fitAll.js';
+import { formatResult, metricsEntry, type FitTiming, type ModelResult } from './results.js';
+import { CV_FOLDS, planFits, treeCount, type TreeModelName } from './plan.js';
+
+const MODEL_NAMES: TreeModelName[] = ['decision-tree', 'random-forest'];
+
+/** The model file of a tree model under `models/`. */
+export const treeModelPath = (artifactsDir: string, model: TreeModelName): string =>
+  join(artifactPaths(artifactsDir).models, `${model}.json`);
+
+/** Rows `rows` of row-major images, copied into one contiguous buffer. */
+function rowsOf(pixels: Uint8Array, rows: ArrayLike<number>): Uint8Array {
+  const out = new Uint8Array(rows.length * PIXELS_PER_IMAGE);
+  for (let i = 0; i < rows.length; i++) out.set(pixels.subarray(rows[i]! * PIXELS_PER_IMAGE, (rows[i]! + 1) * PIXELS_PER_IMAGE), i * PIXELS_PER_IMAGE);
+  return out;
+}
+
+function predict(model: TreeModelName, trees: Tree[], pixels: Uint8Array): Uint8Array {
+  const count = pixels.length / PIXELS_PER_IMAGE;
+  return model === 'decision-tree' ? predictTree(trees[0]!, pixels, PIXELS_PER_IMAGE, count) : predictForest(trees, pixels, PIXELS_PER_IMAGE, count);
+}
+
+export const trees: Stage = {
+  name: 'trees',
+  summary: 'decision tree and random forest: 5-fold stratified CV, fit, valid/test accuracy (models/*.json)',
+  inputs: (c) => {
+    const a = artifactPaths(c.artifactsDir);
+    return [{ path: a.cacheManifest, producer: 'load' }, { path: a.split, producer: 'split' }];
+  },
+  outputs: (c) => [...MODEL_NAMES.map((m) => treeModelPath(c.artifactsDir, m)), artifactPaths(c.artifactsDir).metrics],
+  async run(c, ctx) {
+    const paths = artifactPaths(c.artifactsDir);
+    const [cache, split] = await Promise.all([readPixelCache(paths), readSplit(paths.split)]);
+    const trainRows = split.train;
+    const data = {
+      x: toFeatureMajor(cache.train.pixels, PIXELS_PER_IMAGE, trainRows, true),
+      labels: sharedUint8(trainRows.map((r) => cache.train.labels[r]!)),
+      numClasses: NUM_CLASSES,
+    };
+    const folds = stratifiedKFold(data.labels, CV_FOLDS, c.seed);
+    const all = sharedInt32(trainRows.map((_, i) => i));
+    const plan = planFits(all, folds.map((f) => ({ train: sharedInt32(f.train) })), PIXELS_PER_IMAGE, c.seed);
+    const valid = { pixels: rowsOf(cache.train.pixels, split.valid), labels: Uint8Array.from(split.valid, (r) => cache.train.labels[r]!) };
+    const testKnown = cache.test.count > 0 && !cache.test.labels.includes(UNKNOWN_LABEL);
+    const cv = new Map<TreeModelName, ModelResult['cv']>(MODEL_NAMES.map((m) => [m, []]));
+    const finals = new Map<TreeModelName, ModelResult>();
+    const timing = (o: FitOutcome): FitTiming => ({ start: o.start, end: o.end, cpuSeconds: o.cpuSeconds });
+
+    const scoreFold = (model: TreeModelName, fold: number, outcome: FitOutcome) => {
+      const rows = folds[fold]!.test;
+      const pixels = rowsOf(cache.train.pixels, Array.from(rows, (i) => trainRows[i]!));
+      const labels = Uint8Array.from(rows, (i) => data.labels[i]!);
+      cv.get(model)![fold] = { ...timing(outcome), accuracy: accuracy(labels, predict(model, outcome.trees, pixels)) };
+    };
+    const scoreFinal = async (model: TreeModelName, outcome: FitOutcome) => {
+      finals.set(model, {
+        model,
+        cv: cv.get(model)!, // the same array the folds fill: complete once every fit is done
+        fit: timing(outcome),
+        nodes: outcome.trees.reduce((n, t) => n + t.feature.length, 0),
+        validAccuracy: accuracy(valid.labels, predict(model, outcome.trees, valid.pixels)),
+        testAccuracy: testKnown ? accuracy(cache.test.labels, predict(model, outcome.trees, cache.test.pixels)) : null,
+      });
+      const json = model === 'decision-tree' ? toMlCartJson(outcome.trees[0]!) : toMlForestJson(outcome.trees, PIXELS_PER_IMAGE, c.seed);
+      await writeFileAtomic(treeModelPath(c.artifactsDir, model), json);
+    };
+
+    const progress = createProgress(`trees (${CV_FOLDS}-fold CV + fit, ${c.workers} workers)`, treeCount(plan));
+    const pool = createTreePool(c.workers);
+    try {
+      await fitAll(pool, data, plan.map((p) => p.spec), ctx.signal, async (i, outcome) => {
+        const { model, fold } = plan[i]!;
+        if (fold === undefined) await scoreFinal(model, outcome);
+        else scoreFold(model, fold, outcome);
+      }, () => progress.tick());
+    } catch (err) {
+      if (ctx.signal.aborted) return; // main reports the interruption; nothing half-done was written
+      throw err;
+    } finally {
+      await pool.destroy();
+    }
+    progress.done();
+
+    for (const model of MODEL_NAMES) {
+      const result = finals.get(model)!;
+      for (const line of formatResult(result, valid.labels.length, cache.test.count)) ctx.log(line);
+      await updateMetrics(paths.metrics, model, metricsEntry(result, treeModelPath(c.artifactsDir, model)));
+    }
+  },
+};

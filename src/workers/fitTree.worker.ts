@@ -1,0 +1,58 @@
+import { Piscina } from 'piscina';
+import { fitForestTree, type ForestOptions } from '../learn/forest.js';
+import { fitTree, type TrainingSet, type TreeOptions } from '../learn/fitTree.js';
+import { packTree, unpackTree } from '../learn/packTree.js';
+import type { Tree } from '../learn/tree.js';
+
+/**
+ * One tree to fit. The big arrays are views on SharedArrayBuffers, so posting a task shares
+ * them with the worker instead of copying 37 MB of pixels per tree.
+ */
+export interface FitTreeTask {
+  /** feature-major values: feature f of sample s at `values[f * sampleCount + s]` */
+  values: Uint8Array;
+  sampleCount: number;
+  featureCount: number;
+  /** class of each sample */
+  labels: Uint8Array;
+  numClasses: number;
+  /** the samples to learn from (a fold's training rows) */
+  rows: Int32Array;
+  /** a decision tree on all of `rows`, or tree `index` of a forest (its own bootstrap of `rows`) */
+  model: { kind: 'tree'; options: TreeOptions } | { kind: 'forest'; options: ForestOptions; index: number };
+}
+
+/** The fitted tree and the seconds its fit took in the worker. */
+export interface FitTreeResult {
+  tree: Tree;
+  seconds: number;
+}
+
+/** Bytes before the packed tree in a result: the fit time, a float64. */
+const TIME_BYTES = 8;
+
+/**
+ * The pool task: fits one tree and hands back one buffer, moved rather than copied (Piscina
+ * would clone a typed array nested in an object): the fit time, then the packed tree.
+ */
+export default function fitTreeTask(task: FitTreeTask): Uint8Array {
+  const started = performance.now();
+  const data: TrainingSet = {
+    x: { values: task.values, sampleCount: task.sampleCount, featureCount: task.featureCount },
+    labels: task.labels,
+    numClasses: task.numClasses,
+  };
+  const { model } = task;
+  const tree = model.kind === 'tree' ? fitTree(data, task.rows, undefined, model.options) : fitForestTree(data, task.rows, model.options, model.index);
+  const packed = packTree(tree);
+  const out = new Uint8Array(TIME_BYTES + packed.byteLength);
+  out.set(packed, TIME_BYTES);
+  new Float64Array(out.buffer, 0, 1)[0] = (performance.now() - started) / 1000;
+  return Piscina.move(out) as Uint8Array;
+}
+
+/** Reads what `fitTreeTask` returned. */
+export function readFitResult(bytes: Uint8Array): FitTreeResult {
+  const seconds = new Float64Array(bytes.buffer, bytes.byteOffset, 1)[0]!;
+  return { tree: unpackTree(bytes.subarray(TIME_BYTES)), seconds };
+}

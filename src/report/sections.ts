@@ -1,4 +1,5 @@
 /** The report's sections, in the study's order; each turns ReportInputs into HTML. */
+import { basename } from 'node:path';
 import { MODEL_NAMES, type ModelName } from '../models/predictor.js';
 import { escapeHtml, figure, missing, table } from './html.js';
 import type { ReportInputs } from './inputs.js';
@@ -104,8 +105,11 @@ export const SECTIONS: Section[] = [
   {
     id: 'outputs',
     title: 'Predictions',
-    render: (i) => (i.predictions.length
-      ? `<ul>${i.predictions.map((p) => `<li><code>${escapeHtml(p)}</code></li>`).join('')}</ul>`
-      : missing('The submission CSV', 'predict')),
+    render: (i) => {
+      if (i.predictions.length === 0) return missing('The submission CSV', 'predict');
+      const submission = `${i.evaluation?.best}_test.csv`;
+      const item = (p: string) => `<li><code>${escapeHtml(p)}</code>${basename(p) === submission ? ': the submission (best model)' : ''}</li>`;
+      return `<ul>${i.predictions.map(item).join('')}</ul>`;
+    },
   },
 ];

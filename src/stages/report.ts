@@ -1,3 +1,4 @@
+import { basename } from 'node:path';
 import { writeFileAtomic } from '../io/atomicWrite.js';
 import { artifactPaths } from '../io/paths.js';
 import { page, section } from '../report/html.js';
@@ -22,6 +23,10 @@ export const report: Stage = {
     const inputs = await readReportInputs(c.artifactsDir);
     await writeFileAtomic(paths.report, renderReport(inputs));
     ctx.log(`report: ${paths.report}`);
-    for (const csv of inputs.predictions) ctx.log(`submission CSV: ${csv}`);
+    // the submission is the best model's predictions (others may exist from --model runs)
+    const best = inputs.evaluation?.best;
+    const submission = inputs.predictions.find((p) => basename(p) === `${best}_test.csv`);
+    if (submission) ctx.log(`submission CSV: ${submission}`);
+    else if (inputs.predictions.length > 0) ctx.log(`predictions: ${inputs.predictions.join(', ')}`);
   },
 };

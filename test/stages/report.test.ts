@@ -32,14 +32,23 @@ describe('report stage', () => {
     assert.equal((html.match(/<img src="data:image\/png;base64,/g) ?? []).length, 9);
     assert.doesNotMatch(html, /src="(?!data:)/);
     assert.match(html, /\(60, 28, 28\) \(60,\) \(60, 28, 28\)/); // data checks from the cache
-    assert.deepEqual(lines, [`report: ${join(dir, 'report.html')}`]);
+    assert.deepEqual(lines, [`report: ${join(dir, 'report.html')}`, `submission CSV: ${join(dir, 'predictions', 'cnn_test.csv')}`]);
+    assert.match(html, /cnn_test\.csv<\/code>: the submission \(best model\)/);
+    assert.doesNotMatch(html, /class="missing"/);
   });
 
   it('names the parts whose stage has not run', async () => {
-    const html = await readFile(join(dir, 'report.html'), 'utf8');
-    assert.deepEqual(html.match(/<p class="missing">.*?<\/p>/g), [
-      '<p class="missing">The submission CSV not available yet: run <code>npm start -- --stage predict</code>.</p>',
-    ]);
+    const empty = await mkdtemp(join(tmpdir(), 'report-empty-'));
+    try {
+      await report.run({ ...DEFAULTS, artifactsDir: empty }, { log: () => undefined, signal: new AbortController().signal });
+      const html = await readFile(join(empty, 'report.html'), 'utf8');
+      const notes = html.match(/<p class="missing">.*?<\/p>/g) ?? [];
+      const stages = notes.map((n) => /--stage ([a-z]+)/.exec(n)?.[1]);
+      assert.deepEqual(stages, ['load', 'visualize', 'visualize', 'split', 'trees', 'mlp', 'cnn', 'evaluate', 'evaluate', 'evaluate', 'evaluate', 'predict']);
+      assert.equal(notes[0], '<p class="missing">The pixel cache not available yet: run <code>npm start -- --stage load</code>.</p>');
+    } finally {
+      await rm(empty, { recursive: true, force: true });
+    }
   });
 
   it('loads every image and lists every model in a real browser', { skip: existsSync(CHROMIUM) ? false : `${CHROMIUM} is missing (apt-get install -y chromium)` }, async () => {

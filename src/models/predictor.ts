@@ -150,6 +150,7 @@ export async function predictInBatches(
     from(starts).pipe(
       mergeMap(async (start) => {
         const count = Math.min(batchSize, n - start);
+        // a copy, not a view: sending a view to a worker would clone its whole underlying buffer
         const batch = pixels.slice(start * PIXELS_PER_IMAGE, (start + count) * PIXELS_PER_IMAGE);
         out.set(await predictor.predictBatch(batch, count), start * NUM_CLASSES);
         onBatch(count);

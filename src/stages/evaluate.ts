@@ -102,6 +102,7 @@ export function formatTable(table: TableRow[]): string[] {
     `${r.model.padEnd(14)} ${fmt(r.cvMean).padStart(8)} ${fmt(r.validAccuracy).padStart(8)} ${fmt(r.testAccuracy).padStart(8)} ${fmt(r.fitSeconds, 1).padStart(9)}`)];
 }
 
+/** `evaluate`: scores every trained model on the validation and test images; the best one by validation accuracy wins. */
 export const evaluate: Stage = {
   name: 'evaluate',
   summary: 'results table of every trained model, per-class scores, confusion matrices (metrics.json, figures/)',

@@ -1,0 +1,102 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { treesTrain300 } from '../../fixtures/index.js';
+import { toFeatureMajor, type FeatureMajor } from '../../src/learn/featureMajor.js';
+import { fitTree, type TrainingSet } from '../../src/learn/fitTree.js';
+import { packTree } from '../../src/learn/packTree.js';
+import { LEAF, predictTree, type Tree } from '../../src/learn/tree.js';
+
+/** A training set from row-major rows of uint8 features. */
+function dataOf(rows: number[][], labels: number[], numClasses = 2): TrainingSet & { pixels: Uint8Array } {
+  const width = rows[0]!.length;
+  const pixels = Uint8Array.from(rows.flat());
+  const x: FeatureMajor = toFeatureMajor(pixels, width, rows.map((_, i) => i));
+  return { x, labels: Uint8Array.from(labels), numClasses, pixels };
+}
+
+const allRows = (n: number) => Array.from({ length: n }, (_, i) => i);
+
+/** Every leaf's class counts, as arrays. */
+function leaves(tree: Tree): number[][] {
+  const out: number[][] = [];
+  for (let node = 0; node < tree.feature.length; node++) {
+    if (tree.feature[node] !== LEAF) continue;
+    const row = tree.leafRow[node]!;
+    out.push(Array.from(tree.leafCounts.subarray(row * tree.numClasses, (row + 1) * tree.numClasses)));
+  }
+  return out;
+}
+
+describe('fitTree', () => {
+  it('grows a perfectly separable set into pure leaves that predict every training label', () => {
+    // class = (x0 > 100) xor (x1 > 100): no single split separates it, two levels do
+    const rows = [[10, 20, 7], [90, 50, 7], [150, 30, 7], [200, 80, 7], [30, 180, 7], [60, 250, 7], [120, 140, 7], [250, 200, 7]];
+    const labels = rows.map(([a, b]) => Number(a! > 100 !== b! > 100));
+    const data = dataOf(rows, labels);
+    const tree = fitTree(data, allRows(8), undefined, { maxFeatures: 3, seed: 1 });
+    for (const counts of leaves(tree)) assert.equal(counts.filter((c) => c > 0).length, 1, `impure leaf ${counts}`);
+    assert.deepEqual(Array.from(predictTree(tree, data.pixels, 3, 8)), labels);
+    assert.ok(!tree.feature.includes(2), 'the constant feature 2 is never split on');
+  });
+
+  it('finds the known best split at the midpoint of the two values around it', () => {
+    // feature 1 separates the classes between 100 and 151; feature 0 is noise
+    const rows = [[5, 20], [200, 40], [90, 100], [10, 151], [180, 170], [60, 255]];
+    const labels = [0, 0, 0, 1, 1, 1];
+    const tree = fitTree(dataOf(rows, labels), allRows(6), undefined, { maxFeatures: 2, seed: 3 });
+    assert.equal(tree.feature.length, 3, 'one split, two leaves');
+    assert.equal(tree.feature[0], 1);
+    assert.equal(tree.threshold[0], 125, 'floor((100 + 151) / 2): x <= 125 goes left');
+    assert.equal(tree.gain[0], 0.5, 'Gini 0.5 at the root, 0 in both pure children');
+    assert.deepEqual(leaves(tree), [[3, 0], [0, 3]]);
+    assert.deepEqual(Array.from(tree.samples), [6, 3, 3]);
+  });
+
+  it('weighs samples by their weights (bootstrap counts)', () => {
+    // the lone class-1 sample at 10 counts 5 times: the leaf holding it predicts class 1
+    const rows = [[10], [10], [200]];
+    const tree = fitTree(dataOf(rows, [0, 1, 1]), allRows(3), Uint16Array.from([1, 5, 1]), { maxFeatures: 1, seed: 1 });
+    assert.deepEqual(leaves(tree), [[1, 5], [0, 1]]);
+    assert.deepEqual(Array.from(predictTree(tree, Uint8Array.from([10, 200]), 1, 2)), [1, 1]);
+  });
+
+  it('makes a leaf of samples that no feature separates, predicting the first most frequent class', () => {
+    const tree = fitTree(dataOf([[4, 4], [4, 4], [4, 4]], [1, 0, 0]), allRows(3), undefined, { maxFeatures: 2, seed: 1 });
+    assert.equal(tree.feature.length, 1);
+    assert.deepEqual(leaves(tree), [[2, 1]]);
+    assert.deepEqual(Array.from(predictTree(tree, Uint8Array.from([9, 9]), 2, 1)), [0]);
+  });
+
+  it('reproduces the same tree from the same seed, and draws other features from another seed', async () => {
+    const set = await treesTrain300();
+    const data = { x: toFeatureMajor(set.pixels, 784, allRows(300)), labels: set.labels, numClasses: 10 };
+    const fit = (seed: number) => packTree(fitTree(data, allRows(300), undefined, { maxFeatures: 28, seed }));
+    assert.deepEqual(fit(87), fit(87));
+    assert.notDeepEqual(fit(87), fit(88));
+  });
+
+  it('fits only the given samples, in any order', async () => {
+    const set = await treesTrain300();
+    const data = { x: toFeatureMajor(set.pixels, 784, allRows(300)), labels: set.labels, numClasses: 10 };
+    const some = allRows(300).filter((i) => i % 3 !== 0);
+    const tree = fitTree(data, some, undefined, { maxFeatures: 784, seed: 1 });
+    assert.equal(tree.samples[0], 200);
+    assert.deepEqual(packTree(fitTree(data, [...some].reverse(), undefined, { maxFeatures: 784, seed: 1 })), packTree(tree));
+  });
+
+  it('names the bad value when the input is wrong', () => {
+    const data = dataOf([[1], [2]], [0, 1]);
+    assert.throws(() => fitTree(data, [0, 2], undefined, { maxFeatures: 1, seed: 1 }), {
+      message: 'Expected sample indexes in 0..1 but received 2 at position 1.',
+    });
+    assert.throws(() => fitTree(data, [0, 1], undefined, { maxFeatures: 2, seed: 1 }), {
+      message: 'Expected maxFeatures in 1..1 but received 2.',
+    });
+    assert.throws(() => fitTree({ ...data, labels: Uint8Array.from([0, 7]) }, [0, 1], undefined, { maxFeatures: 1, seed: 1 }), {
+      message: 'Expected labels in 0..1 but sample 1 has label 7.',
+    });
+    assert.throws(() => fitTree(data, [], undefined, { maxFeatures: 1, seed: 1 }), {
+      message: 'Expected at least one training sample but received none.',
+    });
+  });
+});

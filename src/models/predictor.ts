@@ -11,6 +11,7 @@ import { ConfigError, DataError, PipelineError } from '../errors.js';
 import { artifactPaths } from '../io/paths.js';
 import { toUnitRange } from '../operators/normalizePixels.js';
 import { initBackend } from './backend.js';
+import { compileInference } from './inferencePlan.js';
 import { loadLayersModel, MODEL_JSON } from './layersFiles.js';
 import { tf } from './tf.js';
 import { compileTreeJson } from './treeJson.js';
@@ -104,9 +105,11 @@ async function loadNetwork(name: ModelName, path: string, backend?: BackendName)
   // the study's MLP takes [n, 28, 28] (Flatten first), the CNN [n, 28, 28, 1]
   const inputShape = model.inputs[0]!.shape.slice(1) as number[];
   const step = model.layers.some((l) => l.getClassName() === 'Conv2D') ? CONV_BATCH : Infinity;
+  const plan = compileInference(model);
+  // predictOnBatch where there is no plan: predict() would split the batch into slices of 32
+  const forward = (x: tf.Tensor) => (plan ? plan.run(x) : (model.predictOnBatch(x) as tf.Tensor));
   const predictPart = async (pixels: Uint8Array, n: number) => {
-    // predictOnBatch: predict() would split the batch into slices of 32 (its default batchSize)
-    const output = tf.tidy(() => model.predictOnBatch(tf.tensor(toUnitRange(pixels.subarray(0, n * PIXELS_PER_IMAGE)), [n, ...inputShape])) as tf.Tensor);
+    const output = tf.tidy(() => forward(tf.tensor(toUnitRange(pixels.subarray(0, n * PIXELS_PER_IMAGE)), [n, ...inputShape])));
     try {
       return (await output.data()) as Float32Array;
     } finally {
@@ -127,6 +130,7 @@ async function loadNetwork(name: ModelName, path: string, backend?: BackendName)
     },
     concurrency: 1,
     dispose: async () => {
+      plan?.dispose();
       model.dispose();
     },
   };

@@ -89,13 +89,6 @@ async function loadTrees(name: ModelName, path: string): Promise<Predictor> {
 
 let backendReady: Promise<BackendName> | undefined;
 
-/**
- * Images per forward pass of a convolutional network: the first block's activations (n x 28 x
- * 28 x 64 floats) are 32 MB at 128 but 100 MB at 500, and on wasm 128-image passes measured
- * 10-20% faster per image than 500-image ones (under load; 32 and 64 were slower again).
- * Dense networks gain from large passes (bigger matrix products) and run the whole batch.
- */
-export const CONV_BATCH = 128;
 
 async function loadNetwork(name: ModelName, path: string, backend?: BackendName): Promise<Predictor> {
   // one backend per process: the training stages may already have set it up
@@ -104,11 +97,10 @@ async function loadNetwork(name: ModelName, path: string, backend?: BackendName)
   const model = await loadLayersModel(join(path, '..'));
   // the study's MLP takes [n, 28, 28] (Flatten first), the CNN [n, 28, 28, 1]
   const inputShape = model.inputs[0]!.shape.slice(1) as number[];
-  const step = model.layers.some((l) => l.getClassName() === 'Conv2D') ? CONV_BATCH : Infinity;
   const plan = compileInference(model);
   // predictOnBatch where there is no plan: predict() would split the batch into slices of 32
   const forward = (x: tf.Tensor) => (plan ? plan.run(x) : (model.predictOnBatch(x) as tf.Tensor));
-  const predictPart = async (pixels: Uint8Array, n: number) => {
+  const predictBatch = async (pixels: Uint8Array, n: number) => {
     const output = tf.tidy(() => forward(tf.tensor(toUnitRange(pixels.subarray(0, n * PIXELS_PER_IMAGE)), [n, ...inputShape])));
     try {
       return (await output.data()) as Float32Array;
@@ -119,15 +111,7 @@ async function loadNetwork(name: ModelName, path: string, backend?: BackendName)
   return {
     name,
     path,
-    async predictBatch(pixels, n) {
-      if (n <= step) return predictPart(pixels, n);
-      const out = new Float32Array(n * NUM_CLASSES);
-      for (let start = 0; start < n; start += step) {
-        const count = Math.min(step, n - start);
-        out.set(await predictPart(pixels.subarray(start * PIXELS_PER_IMAGE), count), start * NUM_CLASSES);
-      }
-      return out;
-    },
+    predictBatch,
     concurrency: 1,
     dispose: async () => {
       plan?.dispose();

@@ -79,7 +79,17 @@ export function compileInference(model: tf.LayersModel): InferencePlan | undefin
     }
   }
   return {
-    run: (x) => tf.tidy(() => steps.reduce((t, step) => step(t), x)),
+    run(x) {
+      // each activation is freed as soon as the next exists, so a pass holds at most two
+      // (a tidy around all steps would keep every one of them until the end)
+      let t = x;
+      for (const step of steps) {
+        const next = tf.tidy(() => step(t));
+        if (t !== x) t.dispose();
+        t = next;
+      }
+      return t;
+    },
     dispose: () => constants.forEach((t) => t.dispose()),
   };
 }

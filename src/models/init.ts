@@ -1,4 +1,4 @@
-import * as tf from '@tensorflow/tfjs';
+import { tf } from './tf.js';
 
 /**
  * Keras's default kernel initializer (Glorot uniform), seeded per layer so that `--seed`

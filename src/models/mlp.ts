@@ -1,4 +1,4 @@
-import * as tf from '@tensorflow/tfjs';
+import { tf } from './tf.js';
 import { IMAGE_SIZE_PX, NUM_CLASSES } from '../dataset.js';
 import { glorotUniformFor } from './init.js';
 

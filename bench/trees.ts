@@ -12,7 +12,7 @@ import { NUM_CLASSES, PIXELS_PER_IMAGE } from '../src/dataset.js';
 import { artifactPaths } from '../src/io/paths.js';
 import { readPixelCache } from '../src/io/pixelCache.js';
 import { readSplit } from '../src/io/split.js';
-import { toFeatureMajor } from '../src/learn/featureMajor.js';
+import { toPixelMatrix } from '../src/learn/pixelMatrix.js';
 import { predictForest } from '../src/learn/forest.js';
 import { accuracy } from '../src/learn/metrics.js';
 import { stratifiedKFold } from '../src/learn/stratifiedKFold.js';
@@ -56,7 +56,7 @@ export async function run(args: string[]): Promise<void> {
   const paths = artifactPaths(values['artifacts-dir']!);
   const [cache, split] = await Promise.all([readPixelCache(paths), readSplit(paths.split)]);
   const data: SharedTrainingSet = {
-    x: toFeatureMajor(cache.train.pixels, PIXELS_PER_IMAGE, split.train, true),
+    x: toPixelMatrix(cache.train.pixels, PIXELS_PER_IMAGE, split.train, true),
     labels: sharedUint8(split.train.map((r) => cache.train.labels[r]!)),
     numClasses: NUM_CLASSES,
   };

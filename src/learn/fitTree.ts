@@ -1,12 +1,12 @@
 import { createRng } from '../random.js';
-import type { FeatureMajor } from './featureMajor.js';
+import type { PixelMatrix } from './pixelMatrix.js';
 import { NodeStore } from './nodeStore.js';
-import { BATCH, MAX_CLASSES, SplitSearch } from './splitSearch.js';
+import { BATCH, MAX_CLASSES, SplitSearch, type NodeOrder } from './splitSearch.js';
 import type { Tree } from './tree.js';
 
 /** What a tree learns from: features, and a class per sample. */
 export interface TrainingSet {
-  x: FeatureMajor;
+  x: PixelMatrix;
   /** class of each sample (by sample index), 0..numClasses-1 */
   labels: Uint8Array;
   numClasses: number;
@@ -44,13 +44,14 @@ export function fitTree(data: TrainingSet, samples: ArrayLike<number>, weights: 
   checkInputs(data, samples, options);
   const { x, labels, numClasses } = data;
   const order = Int32Array.from(samples).sort();
-  // labels and weights follow `order` through every partition, so the histogram fill reads
+  // labels and weights follow `order` through every partition, so passes over a node read
   // them sequentially instead of at scattered sample indexes
-  const orderLabels = Uint8Array.from(order, (s) => labels[s]!);
-  const orderWeights = Uint16Array.from(order, (s) => (weights ? weights[s]! : 1));
-  const search = new SplitSearch(x, order, orderLabels, orderWeights, numClasses);
-  const nodeOrder: NodeOrder = { order, labels: orderLabels, weights: orderWeights };
-  const spareOrder: NodeOrder = { order: new Int32Array(order.length), labels: new Uint8Array(order.length), weights: new Uint16Array(order.length) };
+  const node: NodeOrder = {
+    order,
+    labels: Uint8Array.from(order, (s) => labels[s]!),
+    weights: Uint16Array.from(order, (s) => (weights ? weights[s]! : 1)),
+  };
+  const search = new SplitSearch(x, node, numClasses);
   const store = new NodeStore(numClasses);
   const rng = createRng(options.seed);
   const spare: Uint16Array[] = [];
@@ -65,7 +66,7 @@ export function fitTree(data: TrainingSet, samples: ArrayLike<number>, weights: 
 
   while (stack.length > 0) {
     const p = stack.pop()!;
-    const classes = countClasses(orderLabels, orderWeights, p.start, p.end, totals);
+    const classes = countClasses(node, p.start, p.end, totals);
     let totalWeight = 0;
     let totalSq = 0;
     for (let k = 0; k < numClasses; k++) {
@@ -81,7 +82,7 @@ export function fitTree(data: TrainingSet, samples: ArrayLike<number>, weights: 
     }
     const f = search.bestFeature;
     const t = search.bestThreshold;
-    const mid = partition(nodeOrder, spareOrder, p.start, p.end, x.values, f * x.sampleCount, t);
+    const mid = search.partition(p.start, p.end);
     const left = store.add();
     const right = store.add();
     const gain = (search.bestProxy - totalSq / totalWeight) / totalWeight;
@@ -93,9 +94,9 @@ export function fitTree(data: TrainingSet, samples: ArrayLike<number>, weights: 
 }
 
 /** Weighted class counts of the node `[start, end)` into `totals`; returns how many classes occur. */
-function countClasses(orderLabels: Uint8Array, orderWeights: Uint16Array, start: number, end: number, totals: Float64Array): number {
+function countClasses(node: NodeOrder, start: number, end: number, totals: Float64Array): number {
   totals.fill(0);
-  for (let i = start; i < end; i++) totals[orderLabels[i]!]! += orderWeights[i]!;
+  for (let i = start; i < end; i++) totals[node.labels[i]!]! += node.weights[i]!;
   let present = 0;
   for (let k = 0; k < totals.length; k++) if (totals[k]! > 0) present++;
   return present;
@@ -120,7 +121,7 @@ function searchNode(
   let constants = p.constants;
   let undrawn = features.length;
   let tried = 0;
-  search.reset(totals, totalWeight);
+  search.reset(p.start, p.end, totals, totalWeight);
   while (tried < maxFeatures && undrawn > constants) {
     const j = constants + randomInt(undrawn - constants);
     const f = features[j]!;
@@ -142,50 +143,15 @@ function searchNode(
   return constants;
 }
 
-/** The samples of the tree in node order, with their labels and weights alongside. */
-interface NodeOrder {
-  order: Int32Array;
-  labels: Uint8Array;
-  weights: Uint16Array;
-}
-
-/**
- * Stable partition of the node `[start, end)`: samples with value <= t first, the rest after,
- * each part keeping its order; returns where the rest start. Keeping the samples in ascending
- * index order makes every later pass over a feature's values walk memory forwards, which the
- * caches and prefetcher serve far faster than a shuffled order.
- */
-function partition(node: NodeOrder, spare: NodeOrder, start: number, end: number, values: Uint8Array, base: number, t: number): number {
-  const { order, labels, weights } = node;
-  let left = start;
-  let right = 0;
-  for (let i = start; i < end; i++) {
-    const s = order[i]!;
-    if (values[base + s]! <= t) {
-      order[left] = s;
-      labels[left] = labels[i]!;
-      weights[left++] = weights[i]!;
-    } else {
-      spare.order[right] = s;
-      spare.labels[right] = labels[i]!;
-      spare.weights[right++] = weights[i]!;
-    }
-  }
-  order.set(spare.order.subarray(0, right), left);
-  labels.set(spare.labels.subarray(0, right), left);
-  weights.set(spare.weights.subarray(0, right), left);
-  return left;
-}
-
 function checkInputs(data: TrainingSet, samples: ArrayLike<number>, options: TreeOptions): void {
   const { x, labels, numClasses } = data;
   if (!Number.isInteger(numClasses) || numClasses < 1 || numClasses > MAX_CLASSES) {
     throw new RangeError(`Expected 1..${MAX_CLASSES} classes but received ${numClasses}.`);
   }
-  if (x.featureCount > 0x7fff || x.values.length !== x.featureCount * x.sampleCount || labels.length !== x.sampleCount) {
+  if (x.featureCount > 0x7fff || x.byFeature.length !== x.featureCount * x.sampleCount || x.byRow.length !== x.byFeature.length || labels.length !== x.sampleCount) {
     throw new RangeError(
       `Expected ${x.featureCount} x ${x.sampleCount} feature values (at most 32767 features) and ${x.sampleCount} labels ` +
-        `but received ${x.values.length} values and ${labels.length} labels.`,
+        `but received ${x.byFeature.length} values and ${labels.length} labels.`,
     );
   }
   if (!Number.isInteger(options.maxFeatures) || options.maxFeatures < 1 || options.maxFeatures > x.featureCount) {

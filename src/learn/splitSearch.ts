@@ -1,4 +1,4 @@
-import type { FeatureMajor } from './featureMajor.js';
+import type { PixelMatrix } from './pixelMatrix.js';
 
 /** Distinct uint8 values a feature can take. */
 const VALUES = 256;
@@ -9,15 +9,28 @@ export const MAX_CLASSES = 16;
  * 256-value histogram: for few samples, scanning 256 mostly empty bins costs more than sorting.
  */
 const SORT_BELOW = 48;
+/**
+ * Nodes with at most this many samples read features from the row-major copy: their rows
+ * (~1.5 MB at 784 bytes each) stay in cache for every feature the node and its subtree
+ * search, where the feature-major copy would cost a cache miss per sample and feature.
+ */
+export const ROWS_BELOW = 2048;
 /** Features filled per pass over a node's samples: each sample's index and label are read once for all. */
 export const BATCH = 4;
 const SLOTS = VALUES * MAX_CLASSES;
 
+/** The samples of a tree in node order (a node is `[start, end)`), with their labels and weights alongside. */
+export interface NodeOrder {
+  order: Int32Array;
+  labels: Uint8Array;
+  weights: Uint16Array;
+}
+
 /**
- * Finds the exact best Gini split of features over a node's samples. Pixels are uint8, so
- * the class counts per value (a 256 x classes histogram, filled in one pass over the node)
- * give every candidate threshold's impurity in one more pass over the values: time linear in
- * the node's size instead of a sort or a pass per threshold.
+ * Finds the exact best Gini split of features over a node's samples, and splits the node.
+ * Pixels are uint8, so the class counts per value (a 256 x classes histogram, filled in one
+ * pass over the node) give every candidate threshold's impurity in one more pass over the
+ * values: time linear in the node's size instead of a sort or a pass per threshold.
  *
  * The best split maximises `sum(L_k^2)/wL + sum(R_k^2)/wR` (scikit-learn's "proxy
  * improvement": the weighted child Gini impurities, up to a constant), where L_k, R_k are the
@@ -43,23 +56,29 @@ export class SplitSearch {
   private presentCount = 0;
   private rightSqStart = 0;
   private totalWeight = 0;
+  /** the node's layout: feature f of sample s is `values[f * featureStep + s * sampleStep]` */
+  private values: Uint8Array;
+  private featureStep: number;
+  private sampleStep = 1;
+  private readonly spare: NodeOrder;
 
-  /**
-   * @param x training features
-   * @param order sample indexes, grouped by node (the node is `order[start, end)`)
-   * @param orderLabels class of the sample at each position of `order`
-   * @param orderWeights weight (bootstrap count, or 1) of the sample at each position of `order`
-   */
   constructor(
-    private readonly x: FeatureMajor,
-    private readonly order: Int32Array,
-    private readonly orderLabels: Uint8Array,
-    private readonly orderWeights: Uint16Array,
+    private readonly x: PixelMatrix,
+    private readonly node: NodeOrder,
     private readonly numClasses: number,
-  ) {}
+  ) {
+    this.values = x.byFeature;
+    this.featureStep = x.sampleCount;
+    const n = node.order.length;
+    this.spare = { order: new Int32Array(n), labels: new Uint8Array(n), weights: new Uint16Array(n) };
+  }
 
-  /** Forgets the best split and takes the next node's weighted class counts. */
-  reset(classTotals: Float64Array, totalWeight: number): void {
+  /** Forgets the best split and takes the next node: its size picks the layout read, and its weighted class counts. */
+  reset(start: number, end: number, classTotals: Float64Array, totalWeight: number): void {
+    const rows = end - start <= ROWS_BELOW;
+    this.values = rows ? this.x.byRow : this.x.byFeature;
+    this.featureStep = rows ? 1 : this.x.sampleCount;
+    this.sampleStep = rows ? this.x.featureCount : 1;
     this.bestProxy = -Infinity;
     this.bestFeature = -1;
     this.rightCounts.set(classTotals);
@@ -72,13 +91,13 @@ export class SplitSearch {
     }
   }
 
-  /** Whether feature `f` has the same value for every sample of the node `order[start, end)`. */
+  /** Whether feature `f` has the same value for every sample of the node `[start, end)`. */
   isConstant(f: number, start: number, end: number): boolean {
-    const { order } = this;
-    const values = this.x.values;
-    const base = f * this.x.sampleCount;
-    const first = values[base + order[start]!];
-    for (let i = start + 1; i < end; i++) if (values[base + order[i]!] !== first) return false;
+    const { values, sampleStep } = this;
+    const order = this.node.order;
+    const base = f * this.featureStep;
+    const first = values[base + order[start]! * sampleStep];
+    for (let i = start + 1; i < end; i++) if (values[base + order[i]! * sampleStep] !== first) return false;
     return true;
   }
 
@@ -91,19 +110,47 @@ export class SplitSearch {
       for (let i = 0; i < count; i++) this.scanSorted(features[i]!, start, end);
       return;
     }
-    const { hist, binTotal, order, orderLabels, orderWeights } = this;
-    const { values, sampleCount } = this.x;
+    const { hist, binTotal, values, featureStep: fs, sampleStep } = this;
+    const { order, labels, weights } = this.node;
     // Filling and scanning are separate functions: in one function, V8 compiles the hot fill
     // loop on-stack before the scan has run, and that code then deoptimises at every call.
     if (count === BATCH) {
       const [f0, f1, f2, f3] = features as unknown as [number, number, number, number];
-      fillHistograms4(hist, binTotal, values, f0 * sampleCount, f1 * sampleCount, f2 * sampleCount, f3 * sampleCount, order, orderLabels, orderWeights, start, end);
+      fillHistograms4(hist, binTotal, values, f0 * fs, f1 * fs, f2 * fs, f3 * fs, sampleStep, order, labels, weights, start, end);
     } else {
-      for (let i = 0; i < count; i++) {
-        fillHistogram(hist, binTotal, i, values, features[i]! * sampleCount, order, orderLabels, orderWeights, start, end);
-      }
+      for (let i = 0; i < count; i++) fillHistogram(hist, binTotal, i, values, features[i]! * fs, sampleStep, order, labels, weights, start, end);
     }
     for (let i = 0; i < count; i++) this.scanBins(features[i]!, i);
+  }
+
+  /**
+   * Splits the node `[start, end)` on the best split found: a stable partition, samples going
+   * left first, each side keeping its order; returns where the right side starts. Keeping the
+   * samples in ascending index order makes every later pass walk memory forwards, which the
+   * caches and prefetcher serve far faster than a shuffled order.
+   */
+  partition(start: number, end: number): number {
+    const { values, sampleStep, spare, bestThreshold: t } = this;
+    const { order, labels, weights } = this.node;
+    const base = this.bestFeature * this.featureStep;
+    let left = start;
+    let right = 0;
+    for (let i = start; i < end; i++) {
+      const s = order[i]!;
+      if (values[base + s * sampleStep]! <= t) {
+        order[left] = s;
+        labels[left] = labels[i]!;
+        weights[left++] = weights[i]!;
+      } else {
+        spare.order[right] = s;
+        spare.labels[right] = labels[i]!;
+        spare.weights[right++] = weights[i]!;
+      }
+    }
+    order.set(spare.order.subarray(0, right), left);
+    labels.set(spare.labels.subarray(0, right), left);
+    weights.set(spare.weights.subarray(0, right), left);
+    return left;
   }
 
   /** Walks histogram `slot`'s values in order, clearing it, and considers each threshold. */
@@ -137,9 +184,10 @@ export class SplitSearch {
   }
 
   private scanSorted(f: number, start: number, end: number): void {
-    const { keys, orderLabels, orderWeights, leftCounts: left, rightCounts: right, totalWeight } = this;
+    const { keys, leftCounts: left, rightCounts: right, totalWeight } = this;
+    const { order, labels, weights } = this.node;
     const n = end - start;
-    sortKeys(keys, this.x.values, f * this.x.sampleCount, this.order, start, n);
+    sortKeys(keys, this.values, f * this.featureStep, this.sampleStep, order, start, n);
     left.fill(0);
     let leftSq = 0;
     let rightSq = this.rightSqStart;
@@ -153,8 +201,8 @@ export class SplitSearch {
         prev = v;
       }
       const at = start + (key & 0xffff);
-      const c = orderWeights[at]!;
-      const k = orderLabels[at]!;
+      const c = weights[at]!;
+      const k = labels[at]!;
       leftSq += c * (2 * left[k]! + c);
       rightSq += c * (c - 2 * (right[k]! - left[k]!));
       left[k]! += c;
@@ -178,18 +226,19 @@ function fillHistogram(
   slot: number,
   values: Uint8Array,
   base: number,
+  sampleStep: number,
   order: Int32Array,
-  orderLabels: Uint8Array,
-  orderWeights: Uint16Array,
+  labels: Uint8Array,
+  weights: Uint16Array,
   start: number,
   end: number,
 ): void {
   const offset = slot * SLOTS;
   const totalsAt = slot * VALUES;
   for (let i = start; i < end; i++) {
-    const v = values[base + order[i]!]!;
-    const w = orderWeights[i]!;
-    hist[offset + ((v << 4) | orderLabels[i]!)]! += w;
+    const v = values[base + order[i]! * sampleStep]!;
+    const w = weights[i]!;
+    hist[offset + ((v << 4) | labels[i]!)]! += w;
     binTotal[totalsAt + v]! += w;
   }
 }
@@ -207,20 +256,21 @@ function fillHistograms4(
   b1: number,
   b2: number,
   b3: number,
+  sampleStep: number,
   order: Int32Array,
-  orderLabels: Uint8Array,
-  orderWeights: Uint16Array,
+  labels: Uint8Array,
+  weights: Uint16Array,
   start: number,
   end: number,
 ): void {
   for (let i = start; i < end; i++) {
-    const s = order[i]!;
-    const y = orderLabels[i]!;
-    const w = orderWeights[i]!;
-    const v0 = values[b0 + s]!;
-    const v1 = values[b1 + s]!;
-    const v2 = values[b2 + s]!;
-    const v3 = values[b3 + s]!;
+    const o = order[i]! * sampleStep;
+    const y = labels[i]!;
+    const w = weights[i]!;
+    const v0 = values[b0 + o]!;
+    const v1 = values[b1 + o]!;
+    const v2 = values[b2 + o]!;
+    const v3 = values[b3 + o]!;
     hist[(v0 << 4) | y]! += w;
     hist[SLOTS + ((v1 << 4) | y)]! += w;
     hist[2 * SLOTS + ((v2 << 4) | y)]! += w;
@@ -236,9 +286,9 @@ function fillHistograms4(
  * Writes `value << 16 | position in the node` for the node's n samples into `keys`, sorted
  * (insertion sort: n is small here), so the samples come out in value order.
  */
-function sortKeys(keys: Int32Array, values: Uint8Array, base: number, order: Int32Array, start: number, n: number): void {
+function sortKeys(keys: Int32Array, values: Uint8Array, base: number, sampleStep: number, order: Int32Array, start: number, n: number): void {
   for (let j = 0; j < n; j++) {
-    const key = (values[base + order[start + j]!]! << 16) | j;
+    const key = (values[base + order[start + j]! * sampleStep]! << 16) | j;
     let i = j;
     while (i > 0 && keys[i - 1]! > key) {
       keys[i] = keys[i - 1]!;

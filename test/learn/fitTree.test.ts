@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { treesTrain300 } from '../../fixtures/index.js';
-import { toFeatureMajor, type FeatureMajor } from '../../src/learn/featureMajor.js';
+import { toPixelMatrix, type PixelMatrix } from '../../src/learn/pixelMatrix.js';
 import { fitTree, type TrainingSet } from '../../src/learn/fitTree.js';
 import { packTree } from '../../src/learn/packTree.js';
 import { LEAF, predictTree, type Tree } from '../../src/learn/tree.js';
@@ -10,7 +10,7 @@ import { LEAF, predictTree, type Tree } from '../../src/learn/tree.js';
 function dataOf(rows: number[][], labels: number[], numClasses = 2): TrainingSet & { pixels: Uint8Array } {
   const width = rows[0]!.length;
   const pixels = Uint8Array.from(rows.flat());
-  const x: FeatureMajor = toFeatureMajor(pixels, width, rows.map((_, i) => i));
+  const x: PixelMatrix = toPixelMatrix(pixels, width, rows.map((_, i) => i));
   return { x, labels: Uint8Array.from(labels), numClasses, pixels };
 }
 
@@ -69,7 +69,7 @@ describe('fitTree', () => {
 
   it('reproduces the same tree from the same seed, and draws other features from another seed', async () => {
     const set = await treesTrain300();
-    const data = { x: toFeatureMajor(set.pixels, 784, allRows(300)), labels: set.labels, numClasses: 10 };
+    const data = { x: toPixelMatrix(set.pixels, 784, allRows(300)), labels: set.labels, numClasses: 10 };
     const fit = (seed: number) => packTree(fitTree(data, allRows(300), undefined, { maxFeatures: 28, seed }));
     assert.deepEqual(fit(87), fit(87));
     assert.notDeepEqual(fit(87), fit(88));
@@ -77,7 +77,7 @@ describe('fitTree', () => {
 
   it('fits only the given samples, in any order', async () => {
     const set = await treesTrain300();
-    const data = { x: toFeatureMajor(set.pixels, 784, allRows(300)), labels: set.labels, numClasses: 10 };
+    const data = { x: toPixelMatrix(set.pixels, 784, allRows(300)), labels: set.labels, numClasses: 10 };
     const some = allRows(300).filter((i) => i % 3 !== 0);
     const tree = fitTree(data, some, undefined, { maxFeatures: 784, seed: 1 });
     assert.equal(tree.samples[0], 200);

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { treesTest100, treesTrain300 } from '../../fixtures/index.js';
-import { toFeatureMajor } from '../../src/learn/featureMajor.js';
+import { toPixelMatrix } from '../../src/learn/pixelMatrix.js';
 import { bootstrap, deriveSeed, fitForest, fitForestTree, predictForest, sqrtFeatures } from '../../src/learn/forest.js';
 import { accuracy } from '../../src/learn/metrics.js';
 import { packTree } from '../../src/learn/packTree.js';
@@ -45,7 +45,7 @@ describe('forest', () => {
 
   it('fits each tree from (seed, index) alone, so trees can be fitted in any worker and order', async () => {
     const set = await treesTrain300();
-    const data = { x: toFeatureMajor(set.pixels, 784, allRows(300)), labels: set.labels, numClasses: 10 };
+    const data = { x: toPixelMatrix(set.pixels, 784, allRows(300)), labels: set.labels, numClasses: 10 };
     const options = { trees: 4, maxFeatures: 28, seed: 87 };
     const forest = fitForest(data, allRows(300), options);
     assert.deepEqual(packTree(fitForestTree(data, allRows(300), options, 2)), packTree(forest[2]!));
@@ -54,7 +54,7 @@ describe('forest', () => {
 
   it('beats a single tree on held-out images', async () => {
     const [train, test] = await Promise.all([treesTrain300(), treesTest100()]);
-    const data = { x: toFeatureMajor(train.pixels, 784, allRows(300)), labels: train.labels, numClasses: 10 };
+    const data = { x: toPixelMatrix(train.pixels, 784, allRows(300)), labels: train.labels, numClasses: 10 };
     const forest = fitForest(data, allRows(300), { trees: 30, maxFeatures: 28, seed: 87 });
     const one = accuracy(test.labels, predictForest(forest.slice(0, 1), test.pixels, 784, 100));
     const all = accuracy(test.labels, predictForest(forest, test.pixels, 784, 100));

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { createRequire } from 'node:module';
 import { before, describe, it } from 'node:test';
 import { treesTest100, treesTrain300, type TreesImageSet } from '../../fixtures/index.js';
-import { toFeatureMajor } from '../../src/learn/featureMajor.js';
+import { toPixelMatrix } from '../../src/learn/pixelMatrix.js';
 import { fitTree, type TrainingSet } from '../../src/learn/fitTree.js';
 import { fitForest, predictForest } from '../../src/learn/forest.js';
 import { toMlCartJson, toMlForestJson } from '../../src/learn/mlJson.js';
@@ -30,7 +30,7 @@ describe('mljs JSON models', () => {
 
   before(async () => {
     [train, test] = await Promise.all([treesTrain300(), treesTest100()]);
-    data = { x: toFeatureMajor(train.pixels, 784, all), labels: train.labels, numClasses: 10 };
+    data = { x: toPixelMatrix(train.pixels, 784, all), labels: train.labels, numClasses: 10 };
   });
 
   it('DecisionTreeClassifier.load() predicts exactly what our tree predicts, on 0..255 pixels', () => {

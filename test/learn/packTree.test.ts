@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { treesTrain300 } from '../../fixtures/index.js';
-import { toFeatureMajor } from '../../src/learn/featureMajor.js';
+import { toPixelMatrix } from '../../src/learn/pixelMatrix.js';
 import { fitTree } from '../../src/learn/fitTree.js';
 import { packTree, unpackTree } from '../../src/learn/packTree.js';
 
@@ -9,7 +9,7 @@ describe('packTree', () => {
   it('round-trips a tree through one buffer, also at an offset inside a larger one', async () => {
     const set = await treesTrain300();
     const rows = Array.from({ length: 300 }, (_, i) => i);
-    const tree = fitTree({ x: toFeatureMajor(set.pixels, 784, rows), labels: set.labels, numClasses: 10 }, rows, undefined, { maxFeatures: 28, seed: 5 });
+    const tree = fitTree({ x: toPixelMatrix(set.pixels, 784, rows), labels: set.labels, numClasses: 10 }, rows, undefined, { maxFeatures: 28, seed: 5 });
     const bytes = packTree(tree);
     assert.deepEqual(unpackTree(bytes), tree);
     const framed = new Uint8Array(bytes.byteLength + 8);

@@ -2,7 +2,7 @@ import { setMaxListeners } from 'node:events';
 import { Piscina } from 'piscina';
 import { from, lastValueFrom, mergeMap } from 'rxjs';
 import type { ForestOptions } from '../../learn/forest.js';
-import type { FeatureMajor } from '../../learn/featureMajor.js';
+import type { PixelMatrix } from '../../learn/pixelMatrix.js';
 import type { TreeOptions } from '../../learn/fitTree.js';
 import type { Tree } from '../../learn/tree.js';
 import { readFitResult, type FitTreeTask } from '../../workers/fitTree.worker.js';
@@ -18,9 +18,9 @@ export function createTreePool(workers: number): TreePool {
   });
 }
 
-/** Training data every task shares: feature-major pixels and labels, on SharedArrayBuffers. */
+/** Training data every task shares: pixels and labels, on SharedArrayBuffers. */
 export interface SharedTrainingSet {
-  x: FeatureMajor;
+  x: PixelMatrix;
   labels: Uint8Array;
   numClasses: number;
 }
@@ -55,7 +55,7 @@ export async function fitAll(
   onTree: () => void,
 ): Promise<void> {
   setMaxListeners(0, signal); // each task in flight listens to it
-  const shared = { values: data.x.values, sampleCount: data.x.sampleCount, featureCount: data.x.featureCount, labels: data.labels, numClasses: data.numClasses };
+  const shared = { byFeature: data.x.byFeature, byRow: data.x.byRow, sampleCount: data.x.sampleCount, featureCount: data.x.featureCount, labels: data.labels, numClasses: data.numClasses };
   const fits = specs.map((spec) => ({ trees: new Array<Tree>(treesOf(spec)), left: treesOf(spec), start: Infinity, end: -Infinity, cpuSeconds: 0 }));
   const tasks = specs.flatMap((spec, fit) => Array.from({ length: treesOf(spec) }, (_, index) => ({ fit, index })));
   const runTask = async ({ fit, index }: { fit: number; index: number }) => {

@@ -11,7 +11,7 @@ import { updateMetrics } from '../../io/metrics.js';
 import { artifactPaths } from '../../io/paths.js';
 import { readPixelCache, UNKNOWN_LABEL } from '../../io/pixelCache.js';
 import { readSplit } from '../../io/split.js';
-import { toFeatureMajor } from '../../learn/featureMajor.js';
+import { toPixelMatrix } from '../../learn/pixelMatrix.js';
 import { predictForest } from '../../learn/forest.js';
 import { accuracy } from '../../learn/metrics.js';
 import { toMlCartJson, toMlForestJson } from '../../learn/mlJson.js';
@@ -54,7 +54,7 @@ export const trees: Stage = {
     const [cache, split] = await Promise.all([readPixelCache(paths), readSplit(paths.split)]);
     const trainRows = split.train;
     const data = {
-      x: toFeatureMajor(cache.train.pixels, PIXELS_PER_IMAGE, trainRows, true),
+      x: toPixelMatrix(cache.train.pixels, PIXELS_PER_IMAGE, trainRows, true),
       labels: sharedUint8(trainRows.map((r) => cache.train.labels[r]!)),
       numClasses: NUM_CLASSES,
     };

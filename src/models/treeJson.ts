@@ -3,7 +3,7 @@
  * `RFClassifier`), compiled once into flat arrays. mljs's own `predictProbability` returns
  * wrong values (PLATFORM.md), so probabilities come from the leaves' class distributions: a
  * tree gives its leaf's distribution, a forest the mean over its trees (soft voting, as
- * scikit-learn's `predict_proba`).
+ * scikit-learn's `predict_proba`), summed in float64 and with ties broken as the forest's vote.
  */
 import { DataError } from '../errors.js';
 
@@ -41,7 +41,8 @@ interface FlatTree {
   right: Int32Array;
   /** per node: the start of its class fractions in `probs` (leaves only) */
   probsAt: Int32Array;
-  probs: Float32Array;
+  /** float64, as the trainer sums them: float32 fractions would make and break ties differently */
+  probs: Float64Array;
 }
 
 /** Predicts `numClasses` probabilities per row from mljs tree or forest JSON. */
@@ -69,18 +70,51 @@ export function compileTreeJson(json: unknown, numClasses: number, source: strin
     trees: flats.length,
     predictProbabilities(pixels, n, width) {
       const out = new Float32Array(n * numClasses);
+      const sums = new Float64Array(numClasses);
       for (let row = 0; row < n; row++) {
+        sums.fill(0);
+        let best = 0;
+        let bestSum = 0;
         for (const t of flats) {
           let node = 0;
           // ml-cart sends a row left when x < splitValue
           while (t.column[node]! >= 0) node = pixels[row * width + t.column[node]!]! < t.splitValue[node]! ? t.left[node]! : t.right[node]!;
           const at = t.probsAt[node]!;
-          for (let c = 0; c < numClasses; c++) out[row * numClasses + c]! += t.probs[at + c]! / flats.length;
+          for (let c = 0; c < numClasses; c++) {
+            sums[c]! += t.probs[at + c]!;
+            if (sums[c]! > bestSum) {
+              bestSum = sums[c]!;
+              best = c;
+            }
+          }
         }
+        for (let c = 0; c < numClasses; c++) out[row * numClasses + c] = sums[c]! / flats.length;
+        breakTie(out, row * numClasses, numClasses, best);
       }
       return out;
     },
   };
+}
+
+const f32 = new Float32Array(1);
+const f32Bits = new Int32Array(f32.buffer);
+
+/**
+ * Makes `winner` the only largest value of a row when others equal it. A forest's vote counts
+ * the class that reached the top sum first (tree by tree) as the winner, like
+ * ml-random-forest's majority vote and the trees stage; argmax on tied probabilities would take
+ * the lowest class instead. The winner is raised by one float32 step, invisible at 4 decimals.
+ */
+function breakTie(out: Float32Array, base: number, k: number, winner: number): void {
+  const top = out[base + winner]!;
+  for (let c = 0; c < k; c++) {
+    if (c !== winner && out[base + c]! >= top) {
+      f32[0] = top;
+      f32Bits[0]! += 1;
+      out[base + winner] = f32[0];
+      return;
+    }
+  }
 }
 
 /** Depth-first flattening (an explicit stack: fully grown trees are deep). */
@@ -105,7 +139,7 @@ function flatten(root: MlTreeNode, columns: number[] | undefined, numClasses: nu
     left: new Int32Array(n),
     right: new Int32Array(n),
     probsAt: new Int32Array(n),
-    probs: new Float32Array(nodes.filter((node) => node.distribution).length * numClasses),
+    probs: new Float64Array(nodes.filter((node) => node.distribution).length * numClasses),
   };
   let leaves = 0;
   nodes.forEach((node, i) => {
@@ -113,8 +147,7 @@ function flatten(root: MlTreeNode, columns: number[] | undefined, numClasses: nu
       flat.column[i] = -1;
       flat.probsAt[i] = leaves * numClasses;
       const dist = (Array.isArray(node.distribution[0]) ? node.distribution[0] : node.distribution) as number[];
-      const total = dist.reduce((s, p) => s + p, 0) || 1;
-      dist.slice(0, numClasses).forEach((p, c) => (flat.probs[leaves * numClasses + c] = p / total));
+      dist.slice(0, numClasses).forEach((p, c) => (flat.probs[leaves * numClasses + c] = p));
       leaves++;
     } else {
       flat.column[i] = columns ? columns[node.splitColumn!]! : node.splitColumn!;

@@ -59,6 +59,14 @@ describe('compileTreeJson', () => {
     assert.equal(model.trees, 6);
   });
 
+  it("breaks a forest's tie like its vote: the class that reached the top first wins", () => {
+    const leaf = (distribution: number[]) => ({ name: 'DTClassifier', root: { distribution: [distribution] } });
+    const forest = { name: 'RFClassifier', baseModel: { estimators: [leaf([0, 1]), leaf([1, 0])] } };
+    const probs = compileTreeJson(forest, 2, 'forest.json').predictProbabilities(new Uint8Array(1), 1, 1);
+    assert.deepEqual(Array.from(argmaxRows(probs, 1, 2)), [1]);
+    assert.ok(Math.abs(probs[0]! - 0.5) < 1e-7 && Math.abs(probs[1]! - 0.5) < 1e-7);
+  });
+
   it('refuses JSON that is not an mljs model', () => {
     assert.throws(() => compileTreeJson({ name: 'SVM' }, 10, 'models/x.json'), {
       message: 'models/x.json is not an ml-cart DTClassifier or ml-random-forest RFClassifier model (its "name" is "SVM"). Train it again with `npm start -- --stage trees`.',

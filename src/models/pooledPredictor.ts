@@ -1,21 +1,22 @@
 import { Piscina } from 'piscina';
 import type { BackendName } from '../config.js';
-import type { PredictTask } from '../workers/predict.worker.js';
-import { loadPredictor, type ModelName, type Predictor } from './predictor.js';
+import { PipelineError } from '../errors.js';
+import { PIPELINE_ERROR_CAUSE, type PredictTask } from '../workers/predict.worker.js';
+import { checkTrained, type ModelName, type Predictor } from './predictor.js';
 
 /**
  * A Predictor whose batches run in `workers` threads, each with its own copy of the model and
- * its own backend, so up to `workers` batches are predicted at once (`concurrency`). The model
- * is loaded once in this thread first: a missing or damaged model fails here, with its message,
- * before any thread starts.
+ * its own backend, so up to `workers` batches are predicted at once (`concurrency`). A model
+ * that is not trained fails here, before any thread starts; each thread loads the model on its
+ * first batch (this thread never does: a forest's JSON can be 60 MB), and a damaged model
+ * fails that batch with the loader's PipelineError message.
  */
 export async function loadPooledPredictor(
   artifactsDir: string,
   name: ModelName,
   opts: { workers: number; backend?: BackendName },
 ): Promise<Predictor> {
-  const probe = await loadPredictor(artifactsDir, name, opts.backend);
-  await probe.dispose();
+  const path = await checkTrained(artifactsDir, name);
   const pool = new Piscina<PredictTask, Float32Array>({
     filename: new URL('../workers/predict.worker.js', import.meta.url).href,
     minThreads: opts.workers,
@@ -23,9 +24,13 @@ export async function loadPooledPredictor(
   });
   return {
     name,
-    path: probe.path,
+    path,
     concurrency: opts.workers,
-    predictBatch: (pixels, count) => pool.run({ artifactsDir, name, backend: opts.backend, pixels, count }),
+    predictBatch: (pixels, count) =>
+      pool.run({ artifactsDir, name, backend: opts.backend, pixels, count }).catch((err: Error) => {
+        // the error's class is lost crossing the thread boundary; its cause marks a user error
+        throw err.cause === PIPELINE_ERROR_CAUSE ? new PipelineError(err.message) : err;
+      }),
     dispose: () => pool.destroy(),
   };
 }

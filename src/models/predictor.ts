@@ -59,14 +59,20 @@ export function missingModelMessage(artifactsDir: string, name: ModelName): stri
   return `Model "${name}" is not trained yet (no ${modelFile(artifactsDir, name)}). Run \`npm start -- --stage ${PRODUCER[name]}\` first.`;
 }
 
-/** Loads model `name` from `artifactsDir/models`; networks run on `backend` (default: the fastest that loads). */
-export async function loadPredictor(artifactsDir: string, name: ModelName, backend?: BackendName): Promise<Predictor> {
+/** Resolves to the model's file; PipelineError saying which stage to run when it is not trained. */
+export async function checkTrained(artifactsDir: string, name: ModelName): Promise<string> {
   const path = modelFile(artifactsDir, name);
   try {
     await access(path);
   } catch {
     throw new PipelineError(missingModelMessage(artifactsDir, name));
   }
+  return path;
+}
+
+/** Loads model `name` from `artifactsDir/models`; networks run on `backend` (default: the fastest that loads). */
+export async function loadPredictor(artifactsDir: string, name: ModelName, backend?: BackendName): Promise<Predictor> {
+  const path = await checkTrained(artifactsDir, name);
   return name === 'mlp' || name === 'cnn' ? loadNetwork(name, path, backend) : loadTrees(name, path);
 }
 

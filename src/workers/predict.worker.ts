@@ -5,6 +5,7 @@
  */
 import { move } from 'piscina';
 import type { BackendName } from '../config.js';
+import { PipelineError } from '../errors.js';
 import { loadPredictor, type ModelName, type Predictor } from '../models/predictor.js';
 
 export interface PredictTask {
@@ -16,6 +17,9 @@ export interface PredictTask {
   count: number;
 }
 
+/** `cause` of errors meant for the user (a PipelineError's class does not survive the thread boundary). */
+export const PIPELINE_ERROR_CAUSE = 'PipelineError';
+
 let loaded: { key: string; predictor: Promise<Predictor> } | undefined;
 
 /** Resolves to count x 10 probabilities, moved (not copied) back. */
@@ -25,6 +29,10 @@ export default async function predictBatch(task: PredictTask): Promise<Float32Ar
     if (loaded) await (await loaded.predictor).dispose();
     loaded = { key, predictor: loadPredictor(task.artifactsDir, task.name, task.backend) };
   }
-  const predictor = await loaded.predictor;
-  return move(await predictor.predictBatch(task.pixels, task.count)) as Float32Array;
+  try {
+    const predictor = await loaded.predictor;
+    return move(await predictor.predictBatch(task.pixels, task.count)) as Float32Array;
+  } catch (err) {
+    throw err instanceof PipelineError ? new Error(err.message, { cause: PIPELINE_ERROR_CAUSE }) : err;
+  }
 }

@@ -6,6 +6,7 @@ import { after, before, describe, it } from 'node:test';
 import { createRequire } from 'node:module';
 import { RandomForestClassifier } from 'ml-random-forest';
 import { PIXELS_PER_IMAGE } from '../../src/dataset.js';
+import { PipelineError } from '../../src/errors.js';
 import { argmaxRows } from '../../src/learn/metrics.js';
 import { saveLayersModel } from '../../src/models/layersFiles.js';
 import { loadPooledPredictor } from '../../src/models/pooledPredictor.js';
@@ -133,6 +134,23 @@ describe('loadPredictor', () => {
     [...a!, ...b!].forEach((p, i) => assert.ok(Math.abs(p - expected[i]!) < 1e-6));
     await pooled.dispose();
     await local.dispose();
+  });
+
+  it('reports a damaged model from a worker as a PipelineError with the loader\'s message', async () => {
+    const broken = await mkdtemp(join(tmpdir(), 'predictor-broken-'));
+    try {
+      await mkdir(join(broken, 'models'));
+      await writeFile(modelFile(broken, 'random-forest'), '{"name": "RFClassifier", "baseModel": ');
+      const pooled = await loadPooledPredictor(broken, 'random-forest', { workers: 1 });
+      await assert.rejects(pooled.predictBatch(new Uint8Array(PIXELS_PER_IMAGE), 1), (err: Error) => {
+        assert.ok(err instanceof PipelineError);
+        assert.match(err.message, /^Cannot parse .*random-forest\.json \(.*\)\. Train it again with `npm start -- --stage trees`\.$/);
+        return true;
+      });
+      await pooled.dispose();
+    } finally {
+      await rm(broken, { recursive: true, force: true });
+    }
   });
 
   it('fails before starting threads when the model is missing', async () => {

@@ -148,7 +148,7 @@ describe('predict --input (CLI)', () => {
     assert.match(run.stderr, /error: Nothing to predict: no files match ".*\*\.gif"\. Give one image path per line, or a glob such as "dir\/\*\*\/\*\.png"\./);
   });
 
-  it('stops quietly when its output is closed, as `| head` does', async () => {
+  it('stops quietly when its output is closed, as `| head` does', { timeout: 30_000 }, async () => {
     const child = spawn(process.execPath, [MAIN, ...args, '--input', '-'], { stdio: ['pipe', 'pipe', 'pipe'] });
     let stderr = '';
     child.stderr.on('data', (d) => (stderr += d));
@@ -160,7 +160,7 @@ describe('predict --input (CLI)', () => {
     assert.match(stderr, /; standard output was closed, so the rest of the input was not read\n/);
   });
 
-  it('writes the first row long before standard input ends', async () => {
+  it('writes the first row long before standard input ends', { timeout: 30_000 }, async () => {
     const child = spawn(process.execPath, [MAIN, ...args, '--input', '-'], { stdio: ['pipe', 'pipe', 'pipe'] });
     let stdout = '';
     const firstRow = new Promise<void>((resolve) => {

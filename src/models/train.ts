@@ -1,8 +1,8 @@
 import type { ImageBatch } from '../operators/batchImages.js';
 import type { Rng } from '../random.js';
 import { INITIAL_EARLY_STOPPING, observeValLoss, type EarlyStoppingState } from './earlyStopping.js';
-import { evaluateDataset } from './evaluate.js';
-import { dropoutLayerCount, trainStep } from './step.js';
+import { dropoutLayerCount } from './step.js';
+import { inProcessRunner, type StepRunner } from './stepRunner.js';
 import { tf } from './tf.js';
 
 /** Per-epoch figures, Keras's names; `epoch` is 1-based and `seconds` includes validation. */
@@ -61,6 +61,8 @@ export interface TrainOptions {
   signal?: AbortSignal;
   /** continue after this (model and optimizer weights already restored by the caller) */
   resume?: TrainProgress;
+  /** runs the steps and validation (default: `inProcessRunner(model, optimizer)`) */
+  runner?: StepRunner;
   onEpochStart?(epoch: number, batches: number): void;
   onBatchEnd?(batch: number, batches: number): void;
   onEpochEnd?(end: EpochEnd): Promise<void>;
@@ -99,6 +101,7 @@ export async function trainModel(opts: TrainOptions): Promise<TrainResult> {
   };
   if (progress.earlyStopping.wait >= opts.patience) return { progress, stoppedEarly: true, interrupted: false };
   const seedsPerStep = dropoutLayerCount(model);
+  const runner = opts.runner ?? inProcessRunner(model, optimizer);
   for (let epoch = progress.epochsDone + 1; epoch <= opts.epochs; epoch++) {
     opts.onEpochStart?.(epoch, opts.trainBatches);
     const started = performance.now();
@@ -107,18 +110,21 @@ export async function trainModel(opts: TrainOptions): Promise<TrainResult> {
     let count = 0;
     let batchIndex = 0;
     const iterator = await opts.train.iterator();
-    for (let next = await iterator.next(); !next.done; next = await iterator.next()) {
+    for (let next = await iterator.next(); !next.done; ) {
       await yieldToEventLoop();
       if (signal?.aborted) return { progress, stoppedEarly: false, interrupted: true };
       const seeds = Array.from({ length: seedsPerStep }, () => rng.int(SEED_RANGE));
-      const step = trainStep(model, optimizer, next.value, seeds);
+      // A runner with worker threads leaves this one idle: build the next batch meanwhile.
+      const [step, following] = await Promise.all([runner.step(next.value, seeds), iterator.next()]);
       lossSum += step.loss * step.count;
       correct += step.correct;
       count += step.count;
       opts.onBatchEnd?.(++batchIndex, opts.trainBatches);
+      next = following;
     }
     if (signal?.aborted) return { progress, stoppedEarly: false, interrupted: true };
-    const val = await evaluateDataset(model, opts.valid);
+    await runner.sync();
+    const val = await runner.evaluate(opts.valid);
     const logs: EpochLogs = {
       loss: lossSum / count,
       accuracy: correct / count,

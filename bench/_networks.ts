@@ -4,15 +4,17 @@
  * inference images/s on the 10,000 test images, next to PyTorch's figures on this machine.
  * Flags: --backend NAME, --artifacts-dir DIR (needs the load and split stages' outputs),
  * --batch-size N, --batches N (cap each epoch at N batches, and validation in proportion, then
- * scale the time up to a full epoch: for slow backends).
+ * scale the time up to a full epoch: for slow backends), --workers N (data-parallel threads on
+ * wasm, as the stages use them; default as the stages: one per core; 1 trains in this thread).
  */
 import { parseArgs } from 'node:util';
-import type { BackendName } from '../src/config.js';
+import { DEFAULTS, type BackendName } from '../src/config.js';
 import { artifactPaths } from '../src/io/paths.js';
 import { readPixelCache } from '../src/io/pixelCache.js';
 import { readSplit } from '../src/io/split.js';
 import { initBackend } from '../src/models/backend.js';
 import { evaluateDataset } from '../src/models/evaluate.js';
+import { createDataParallelRunner, trainsDataParallel } from '../src/models/parallel/dataParallelRunner.js';
 import { tf } from '../src/models/tf.js';
 import { trainModel } from '../src/models/train.js';
 import { createRng, shuffleInPlace } from '../src/random.js';
@@ -35,9 +37,11 @@ export async function benchNetwork(name: string, build: (seed: number) => tf.Lay
       'artifacts-dir': { type: 'string', default: 'artifacts' },
       'batch-size': { type: 'string', default: '500' },
       batches: { type: 'string' },
+      workers: { type: 'string', default: String(DEFAULTS.workers) },
     },
   });
   const batchSize = Number(values['batch-size']);
+  const workers = Number(values.workers);
   const backend = await initBackend(values.backend as BackendName | undefined);
   const paths = artifactPaths(values['artifacts-dir']!);
   const [cache, split] = await Promise.all([readPixelCache(paths), readSplit(paths.split)]);
@@ -47,10 +51,11 @@ export async function benchNetwork(name: string, build: (seed: number) => tf.Lay
   // A capped epoch keeps the full epoch's train/validation proportion, so scaling stays fair.
   const rows = fit.slice(0, batches * batchSize);
   const heldOut = holdout.slice(0, Math.ceil((holdout.length * batches) / fullBatches));
-  console.log(`${name} on ${backend}: batch ${batchSize}, ${batches}/${fullBatches} batches per epoch, ${1 + TIMED_EPOCHS} epochs (first is warm-up)`);
-
   const model = build(87);
   const optimizer = tf.train.adam(0.001, 0.9, 0.999, 1e-7);
+  const runner = trainsDataParallel(backend, workers) ? createDataParallelRunner({ model, optimizer, workers }) : undefined;
+  const threads = runner ? `data-parallel on ${workers} ${backend} workers` : 'in this thread';
+  console.log(`${name} on ${backend}, ${threads}: batch ${batchSize}, ${batches}/${fullBatches} batches per epoch, ${1 + TIMED_EPOCHS} epochs (first is warm-up)`);
   const rng = createRng(87);
   const seconds: number[] = [];
   await trainModel({
@@ -62,12 +67,14 @@ export async function benchNetwork(name: string, build: (seed: number) => tf.Lay
     rng,
     epochs: 1 + TIMED_EPOCHS,
     patience: 1 + TIMED_EPOCHS,
+    runner,
     onEpochEnd: async (end) => {
       const scaled = end.logs.seconds * (fullBatches / batches);
       console.log(`  epoch ${end.epoch}${end.epoch === 1 ? ' (warm-up)' : ''}: ${scaled.toFixed(1)} s, loss ${end.logs.loss.toFixed(4)}`);
       if (end.epoch > 1) seconds.push(scaled);
     },
   });
+  await runner?.close();
 
   const allTest = Array.from({ length: cache.test.count }, (_, i) => i);
   const started = performance.now();
@@ -78,7 +85,7 @@ export async function benchNetwork(name: string, build: (seed: number) => tf.Lay
 
   const perEpoch = median(seconds);
   const scaledNote = batches < fullBatches ? ` (scaled from ${batches} batches)` : '';
-  console.log(`${name}: ${perEpoch.toFixed(1)} s/epoch${scaledNote}, median of ${TIMED_EPOCHS}; PyTorch ${reference.secondsPerEpoch} s/epoch -> ${(perEpoch / reference.secondsPerEpoch).toFixed(2)}x PyTorch's time`);
+  console.log(`${name}: ${perEpoch.toFixed(1)} s/epoch${scaledNote} ${threads}, median of ${TIMED_EPOCHS}; PyTorch ${reference.secondsPerEpoch} s/epoch -> ${(perEpoch / reference.secondsPerEpoch).toFixed(2)}x PyTorch's time`);
   console.log(
     `${name}: inference ${Math.round(imagesPerSecond)} images/s on ${test.count} test images (from the pixel cache, batch ${batchSize}); ` +
       `PyTorch ${reference.imagesPerSecond} images/s -> ${(imagesPerSecond / reference.imagesPerSecond).toFixed(2)}x PyTorch's rate`,

@@ -73,7 +73,7 @@ async function train(build: () => tf.LayersModel, segments: Segment[]) {
 const dataParallel =
   (workers: number): RunnerFor =>
   (model, optimizer) =>
-    createDataParallelRunner({ model, optimizer, workers, backend: 'wasm' });
+    createDataParallelRunner({ model, optimizer, workers });
 
 function assertClose(actual: number[], expected: number[], tolerance: number, what: string): void {
   assert.equal(actual.length, expected.length, `${what}: length`);
@@ -121,7 +121,7 @@ describe('data-parallel training', () => {
     const seeds = [11, 12, 13, 14, 15];
     const model = tinyCnn(SEED);
     const optimizer = tf.train.sgd(0.1);
-    const runner = createDataParallelRunner({ model, optimizer, workers: 2, backend: 'wasm' });
+    const runner = createDataParallelRunner({ model, optimizer, workers: 2 });
     await assert.rejects(runner.step(batch, seeds), {
       message: 'Data-parallel training supports the Adam optimizer only, not SGD. Train with --workers 1.',
     });
@@ -138,7 +138,7 @@ describe('data-parallel training', () => {
       return { loss, correct, stats, share: shard.count / batch.count };
     });
     const adam = tf.train.adam();
-    const parallel = createDataParallelRunner({ model, optimizer: adam, workers: 2, backend: 'wasm' });
+    const parallel = createDataParallelRunner({ model, optimizer: adam, workers: 2 });
     try {
       const figures = await parallel.step(batch, seeds);
       await parallel.sync();

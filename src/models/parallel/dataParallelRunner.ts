@@ -13,11 +13,15 @@ export interface DataParallelOptions {
   /** the caller's model and Adam optimizer: the state starts from them and returns to them */
   model: tf.LayersModel;
   optimizer: tf.Optimizer;
-  /** threads, and shards per batch */
+  /** threads (each with its own wasm backend), and shards per batch */
   workers: number;
-  /** each thread's backend */
-  backend: BackendName;
 }
+
+/**
+ * Whether training on `backend` gains from `workers` data-parallel threads: a wasm backend uses
+ * one core, while tfjs-node is multi-threaded already and cpu is too slow to matter.
+ */
+export const trainsDataParallel = (backend: BackendName, workers: number) => backend === 'wasm' && workers > 1;
 
 /** A StepRunner over a pool of threads; `close` ends them. */
 export interface DataParallelRunner extends StepRunner {
@@ -41,9 +45,12 @@ export interface DataParallelRunner extends StepRunner {
 export function createDataParallelRunner(opts: DataParallelOptions): DataParallelRunner {
   const { model, optimizer, workers } = opts;
   const layout = flatLayout(model);
-  const shared = new Float32Array(new SharedArrayBuffer(layout.totalFloats * Float32Array.BYTES_PER_ELEMENT));
-  const workerData: TrainShardData = { backend: opts.backend, modelTopology: JSON.stringify(model.toJSON(null, false)), weights: shared };
-  const pool = new Piscina<TrainShardTask, Float32Array | BatchEvaluation>({
+  const sharedFloats = (n: number) => new Float32Array(new SharedArrayBuffer(n * Float32Array.BYTES_PER_ELEMENT));
+  const shared = sharedFloats(layout.totalFloats);
+  const slots = sharedFloats(workers * layout.totalFloats);
+  const slot = (k: number) => slots.subarray(k * layout.totalFloats, (k + 1) * layout.totalFloats);
+  const workerData: TrainShardData = { modelTopology: JSON.stringify(model.toJSON(null, false)), weights: shared, slots };
+  const pool = new Piscina<TrainShardTask, BatchEvaluation>({
     filename: new URL('../../workers/trainShard.worker.js', import.meta.url).href,
     minThreads: workers,
     maxThreads: workers,
@@ -66,29 +73,27 @@ export function createDataParallelRunner(opts: DataParallelOptions): DataParalle
     }
     return adam;
   };
-  const run = <T>(task: TrainShardTask) =>
-    pool.run(task, { transferList: [task.batch.pixels.buffer, task.batch.labels.buffer] as ArrayBuffer[] }) as Promise<T>;
+  const run = (task: TrainShardTask) => pool.run(task, { transferList: [task.batch.pixels.buffer, task.batch.labels.buffer] as ArrayBuffer[] });
 
   return {
     workers,
     async step(batch, dropoutSeeds) {
       const adamState = await state();
       const shards = splitBatch(batch, workers);
-      const outs = await Promise.all(
-        shards.map((shard, k) => run<Float32Array>({ kind: 'gradients', version, batch: shard, dropoutSeeds: shardSeeds(dropoutSeeds, k) })),
+      const figures = await Promise.all(
+        shards.map((shard, k) => run({ kind: 'gradients', version, batch: shard, dropoutSeeds: shardSeeds(dropoutSeeds, k), slot: k })),
       );
       const shares = shards.map((s) => s.count / batch.count);
-      averageInto(grad, outs, shares, 0, layout.trainableFloats);
-      averageInto(weights, outs, shares, layout.trainableFloats, layout.totalFloats);
+      const results = shards.map((_, k) => slot(k));
+      averageInto(grad, results, shares, 0, layout.trainableFloats);
+      averageInto(weights, results, shares, layout.trainableFloats, layout.totalFloats);
       adamUpdate(adamState, weights, grad);
       publish();
-      let loss = 0;
-      let correct = 0;
-      for (const [k, out] of outs.entries()) {
-        loss += out[layout.totalFloats]! * shares[k]!;
-        correct += out[layout.totalFloats + 1]!;
-      }
-      return { loss, correct, count: batch.count };
+      return {
+        loss: figures.reduce((sum, f, k) => sum + f.loss * shares[k]!, 0),
+        correct: figures.reduce((sum, f) => sum + f.correct, 0),
+        count: batch.count,
+      };
     },
     async sync() {
       if (!adam) return;

@@ -8,6 +8,7 @@ import { readSplit, type SplitFile } from '../../io/split.js';
 import { initBackend } from '../../models/backend.js';
 import { evaluateDataset } from '../../models/evaluate.js';
 import { loadLayersModel, saveLayersModel } from '../../models/layersFiles.js';
+import { createDataParallelRunner, trainsDataParallel } from '../../models/parallel/dataParallelRunner.js';
 import { tf } from '../../models/tf.js';
 import { trainModel, type TrainProgress } from '../../models/train.js';
 import { loadTrainState, saveTrainState } from '../../models/trainState.js';
@@ -50,12 +51,16 @@ export function networkStage(spec: NetworkSpec): Stage {
 async function runNetwork(spec: NetworkSpec, config: PipelineConfig, ctx: StageContext): Promise<void> {
   const paths = artifactPaths(config.artifactsDir);
   const files = networkPaths(paths, spec.name);
-  ctx.log(`backend: ${await initBackend(config.backend)}`);
+  const backend = await initBackend(config.backend);
+  ctx.log(`backend: ${backend}`);
   const [cache, split] = await Promise.all([readPixelCache(paths), readSplit(paths.split)]);
   const model = spec.build(config.seed);
   model.summary(undefined, undefined, (line) => ctx.log(line));
   // Keras's Adam defaults: learning rate 0.001, betas 0.9 / 0.999, epsilon 1e-7.
   const optimizer = tf.train.adam(0.001, 0.9, 0.999, 1e-7);
+  const runner = trainsDataParallel(backend, config.workers)
+    ? createDataParallelRunner({ model, optimizer, workers: config.workers })
+    : undefined;
   try {
     // A fresh run drops an older run's state, so a later --resume continues this run, not that one.
     if (!config.resume) await rm(files.trainState, { force: true });
@@ -67,6 +72,7 @@ async function runNetwork(spec: NetworkSpec, config: PipelineConfig, ctx: StageC
       `fit on ${fit.length} images, validate on ${holdout.length}; batch ${config.batchSize}, ` +
         `up to ${config.epochs} epochs, early stopping patience ${config.patience}`,
     );
+    if (runner) ctx.log(`training data-parallel on ${runner.workers} ${backend} workers`);
     const bar = createEpochProgress();
     const result = await trainModel({
       model,
@@ -79,6 +85,7 @@ async function runNetwork(spec: NetworkSpec, config: PipelineConfig, ctx: StageC
       patience: config.patience,
       signal: ctx.signal,
       resume,
+      runner,
       onEpochStart: (epoch, batches) => bar.start(epoch, config.epochs, batches),
       onBatchEnd: () => bar.tick(),
       onEpochEnd: async (end) => {
@@ -99,6 +106,7 @@ async function runNetwork(spec: NetworkSpec, config: PipelineConfig, ctx: StageC
     ctx.log(`${result.stoppedEarly ? 'early stopping' : 'finished'} after epoch ${done}; best val_loss at epoch ${best}`);
     await finish(spec, config, ctx, result.progress, cache, split);
   } finally {
+    await runner?.close();
     model.dispose();
     optimizer.dispose();
   }

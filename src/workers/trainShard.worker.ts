@@ -1,8 +1,8 @@
 /**
  * Piscina task of data-parallel training: one shard of a batch through this thread's replica
- * of the model, on its own wasm backend (wasm runs one core per thread). Tasks are stateless:
- * the weights to use are the shared ones of `version`, published by the main thread after each
- * update, so any thread can take any task.
+ * of the model, on its own wasm backend (wasm runs one core per thread), or one range of the
+ * update that follows. Tasks are stateless: the weights to use are the shared ones of
+ * `version` (the main thread counts updates), so any thread can take any task.
  */
 import { workerData } from 'piscina';
 import { PipelineError } from '../errors.js';
@@ -10,27 +10,26 @@ import { initBackend } from '../models/backend.js';
 import { evaluateBatch, type BatchEvaluation } from '../models/evaluate.js';
 import { describeLayout, flatLayout, type FlatLayout } from '../models/parallel/flatWeights.js';
 import { copyFromHeap, loadWeights } from '../models/parallel/heapWeights.js';
+import { updateRange, type SharedTrainingArrays, type UpdateRange } from '../models/parallel/sharedUpdate.js';
 import { computeGradients } from '../models/step.js';
 import { tf } from '../models/tf.js';
 import type { ImageBatch } from '../operators/batchImages.js';
 
-/** What every thread of the pool gets once (Piscina's workerData); the arrays are on SharedArrayBuffers. */
-export interface TrainShardData {
+/** What every thread of the pool gets once (Piscina's workerData). */
+export interface TrainShardData extends SharedTrainingArrays {
   /** the model's architecture, `JSON.stringify(model.toJSON(null, false))` */
   modelTopology: string;
-  /** the current weights, FlatLayout order */
-  weights: Float32Array;
-  /** one FlatLayout-sized slot per shard, where its results go */
-  slots: Float32Array;
 }
 
 /**
  * gradients: into slot `slot`, the FlatLayout with the trainable part holding the gradients of
  * the shard's mean loss and the rest the BatchNorm statistics as this shard moved them.
+ * update: applies every slot to one range of the shared weights (sharedUpdate.ts).
  * evaluate: the batch in inference mode.
  */
 export type TrainShardTask =
   | { kind: 'gradients'; version: number; batch: ImageBatch; dropoutSeeds: number[]; slot: number }
+  | { kind: 'update'; range: UpdateRange }
   | { kind: 'evaluate'; version: number; batch: ImageBatch };
 
 interface Replica {
@@ -55,10 +54,14 @@ async function loadReplica(data: TrainShardData): Promise<Replica> {
   return { model, layout, version: -1 };
 }
 
-/** Resolves to the shard's (training mode) or batch's (inference mode) loss, right answers and size. */
-export default async function trainShard(task: TrainShardTask): Promise<BatchEvaluation> {
+/** Resolves to the shard's (training mode) or batch's (inference mode) loss, right answers and size; an update to nothing. */
+export default async function trainShard(task: TrainShardTask): Promise<BatchEvaluation | undefined> {
   const data = workerData as TrainShardData;
   const r = await (replica ??= loadReplica(data));
+  if (task.kind === 'update') {
+    updateRange(data, r.layout, task.range);
+    return undefined;
+  }
   if (r.version !== task.version) {
     loadWeights(r.model, r.layout, data.weights);
     r.version = task.version;

@@ -5,9 +5,10 @@ import type { TrainShardData, TrainShardTask } from '../../workers/trainShard.wo
 import { combineEvaluations, type BatchEvaluation } from '../evaluate.js';
 import type { StepRunner } from '../stepRunner.js';
 import type { tf } from '../tf.js';
-import { adamUpdate, readAdamState, writeAdamState, type AdamState } from './flatAdam.js';
+import { readAdamState, writeAdamState, type AdamSettings } from './flatAdam.js';
 import { flatLayout, readFlatWeights, writeFlatWeights } from './flatWeights.js';
 import { shardSeeds, splitBatch } from './shards.js';
+import { splitRanges } from './sharedUpdate.js';
 
 export interface DataParallelOptions {
   /** the caller's model and Adam optimizer: the state starts from them and returns to them */
@@ -31,64 +32,65 @@ export interface DataParallelRunner extends StepRunner {
 
 /**
  * Data-parallel training: each batch is split into `workers` shards, each thread computes its
- * shard's gradients on its own replica, and this thread averages them (weighted by image
- * count: the gradient of the whole batch's mean loss) and makes ONE Adam update, so it is the
- * same training as `inProcessRunner` up to float rounding (and dropout masks, drawn per shard).
- * BatchNorm's moving statistics are the shards' ones averaged the same way.
+ * shard's gradients on its own replica, and the average of those (weighted by image count: the
+ * gradient of the whole batch's mean loss) makes ONE Adam update, so it is the same training as
+ * `inProcessRunner` up to float rounding (and dropout masks, drawn per shard). BatchNorm's
+ * moving statistics are the shards' ones averaged the same way.
  *
- * The weights live here, between epochs in the caller's model and optimizer (`sync`), during
- * an epoch in flat arrays (flatAdam.ts), published to a SharedArrayBuffer after each update;
- * every task names the version it needs, so threads copy the weights once per update.
- * The state is taken from the model and optimizer at the first step, so create the runner
- * before or after restoring them for a resume.
+ * During an epoch the weights and Adam moments live in SharedArrayBuffers; the threads apply
+ * the update too, each to its own range of them (sharedUpdate.ts), so this thread only deals
+ * out tasks. Every task names the weights' version it needs, so a thread copies them into its
+ * replica once per update. At each epoch's end `sync` hands the state back to the model and
+ * optimizer, where checkpoints and resume state are taken from as before. The state is taken
+ * from them at the first step, so the runner may be created before a resume restores them.
  */
 export function createDataParallelRunner(opts: DataParallelOptions): DataParallelRunner {
   const { model, optimizer, workers } = opts;
   const layout = flatLayout(model);
   const sharedFloats = (n: number) => new Float32Array(new SharedArrayBuffer(n * Float32Array.BYTES_PER_ELEMENT));
-  const shared = sharedFloats(layout.totalFloats);
-  const slots = sharedFloats(workers * layout.totalFloats);
-  const slot = (k: number) => slots.subarray(k * layout.totalFloats, (k + 1) * layout.totalFloats);
-  const workerData: TrainShardData = { modelTopology: JSON.stringify(model.toJSON(null, false)), weights: shared, slots };
-  const pool = new Piscina<TrainShardTask, BatchEvaluation>({
+  const data: TrainShardData = {
+    modelTopology: JSON.stringify(model.toJSON(null, false)),
+    weights: sharedFloats(layout.totalFloats),
+    m: sharedFloats(layout.trainableFloats),
+    v: sharedFloats(layout.trainableFloats),
+    slots: sharedFloats(workers * layout.totalFloats),
+  };
+  const pool = new Piscina<TrainShardTask, BatchEvaluation | undefined>({
     filename: new URL('../../workers/trainShard.worker.js', import.meta.url).href,
     minThreads: workers,
     maxThreads: workers,
-    workerData,
+    workerData: data,
   });
-  const weights = new Float32Array(layout.totalFloats);
-  const grad = new Float32Array(layout.trainableFloats);
-  let adam: AdamState | undefined;
+  const ranges = splitRanges(layout.totalFloats, workers);
+  let adam: AdamSettings | undefined;
   let version = 0;
 
-  const publish = () => {
-    shared.set(weights);
-    version++;
-  };
-  const state = async (): Promise<AdamState> => {
+  const start = async (): Promise<AdamSettings> => {
     if (!adam) {
-      readFlatWeights(model, layout, weights);
-      adam = await readAdamState(optimizer, layout);
-      publish();
+      readFlatWeights(model, layout, data.weights);
+      const { m, v, ...settings } = await readAdamState(optimizer, layout);
+      data.m.set(m);
+      data.v.set(v);
+      adam = settings;
     }
     return adam;
   };
-  const run = (task: TrainShardTask) => pool.run(task, { transferList: [task.batch.pixels.buffer, task.batch.labels.buffer] as ArrayBuffer[] });
+  const run = (task: TrainShardTask) => pool.run(task);
+  const runBatch = (task: TrainShardTask & { batch: ImageBatch }) =>
+    pool.run(task, { transferList: [task.batch.pixels.buffer, task.batch.labels.buffer] as ArrayBuffer[] }) as Promise<BatchEvaluation>;
 
   return {
     workers,
     async step(batch, dropoutSeeds) {
-      const adamState = await state();
+      const settings = await start();
       const shards = splitBatch(batch, workers);
       const figures = await Promise.all(
-        shards.map((shard, k) => run({ kind: 'gradients', version, batch: shard, dropoutSeeds: shardSeeds(dropoutSeeds, k), slot: k })),
+        shards.map((shard, k) => runBatch({ kind: 'gradients', version, batch: shard, dropoutSeeds: shardSeeds(dropoutSeeds, k), slot: k })),
       );
       const shares = shards.map((s) => s.count / batch.count);
-      const results = shards.map((_, k) => slot(k));
-      averageInto(grad, results, shares, 0, layout.trainableFloats);
-      averageInto(weights, results, shares, layout.trainableFloats, layout.totalFloats);
-      adamUpdate(adamState, weights, grad);
-      publish();
+      await Promise.all(ranges.map((range) => run({ kind: 'update', range: { ...range, shares, adam: settings } })));
+      settings.iterations++;
+      version++;
       return {
         loss: figures.reduce((sum, f, k) => sum + f.loss * shares[k]!, 0),
         correct: figures.reduce((sum, f) => sum + f.correct, 0),
@@ -97,34 +99,22 @@ export function createDataParallelRunner(opts: DataParallelOptions): DataParalle
     },
     async sync() {
       if (!adam) return;
-      writeFlatWeights(model, layout, weights);
-      await writeAdamState(optimizer, model, layout, adam);
+      writeFlatWeights(model, layout, data.weights);
+      await writeAdamState(optimizer, model, layout, { ...adam, m: data.m, v: data.v });
     },
     async evaluate(dataset) {
-      await state();
+      await start();
       const parts: Promise<BatchEvaluation>[] = [];
       const iterator = await dataset.iterator();
       for (let next = await iterator.next(); !next.done; next = await iterator.next()) {
         // a few tasks queued per thread keep them busy without building the whole set at once
         if (parts.length >= 2 * workers) await parts[parts.length - 2 * workers];
-        parts.push(run({ kind: 'evaluate', version, batch: ownArrays(next.value) }));
+        parts.push(runBatch({ kind: 'evaluate', version, batch: ownArrays(next.value) }));
       }
       return combineEvaluations(await Promise.all(parts));
     },
     close: () => pool.destroy(),
   };
-}
-
-/** `target[i] = sum_k shares[k] * parts[k][i]` for i in [start, end). */
-function averageInto(target: Float32Array, parts: readonly Float32Array[], shares: readonly number[], start: number, end: number): void {
-  const first = parts[0]!;
-  const share = shares[0]!;
-  for (let i = start; i < end; i++) target[i] = first[i]! * share;
-  for (let k = 1; k < parts.length; k++) {
-    const part = parts[k]!;
-    const s = shares[k]!;
-    for (let i = start; i < end; i++) target[i]! += part[i]! * s;
-  }
 }
 
 /** `batch` with arrays that own their buffers, so moving them detaches nothing else. */

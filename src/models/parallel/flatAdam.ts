@@ -4,31 +4,38 @@ import type { FlatLayout } from './flatWeights.js';
 
 /**
  * Adam over flat Float32Arrays. A tfjs Adam step is a dozen separate kernel passes over every
- * weight (60 ms for the MLP's 2.2M on wasm, measured); this is one fused loop. The arithmetic
- * is tfjs's `AdamOptimizer.applyGradients`, term by term, so the state moves back and forth
- * between the two (`readAdamState`, `writeAdamState`) and a run can switch at any epoch.
+ * weight (60 ms for the MLP's 2.2M on wasm, measured); this is one fused loop, which threads
+ * can also run on separate ranges at once. The arithmetic is tfjs's
+ * `AdamOptimizer.applyGradients`, term by term, so the state moves back and forth between the
+ * two (`readAdamState`, `writeAdamState`) and a run can switch at any epoch.
  */
-export interface AdamState {
+export interface AdamSettings {
   learningRate: number;
   beta1: number;
   beta2: number;
   epsilon: number;
   /** updates done so far */
   iterations: number;
-  /** first and second moments, laid out as the trainable part of a FlatLayout */
+}
+
+/** Settings plus the first and second moments, laid out as the trainable part of a FlatLayout. */
+export interface AdamState extends AdamSettings {
   m: Float32Array;
   v: Float32Array;
 }
 
-/** One Adam update of `weights[0, grad.length)` from `grad`, in place, as tfjs does it. */
-export function adamUpdate(state: AdamState, weights: Float32Array, grad: Float32Array): void {
+/**
+ * Update number `iterations + 1` of `weights[start, end)` from `grad`, in place, as tfjs does
+ * it. It does not count the update: once every range is done, the caller increments `iterations`.
+ */
+export function adamUpdate(state: AdamState, weights: Float32Array, grad: Float32Array, start: number, end: number): void {
   const { learningRate, beta1, beta2, epsilon, m, v } = state;
   // tfjs keeps beta^(t+1) in accBeta1/accBeta2 at the start of update t+1
   const correction1 = 1 - beta1 ** (state.iterations + 1);
   const correction2 = 1 - beta2 ** (state.iterations + 1);
   const keep1 = 1 - beta1;
   const keep2 = 1 - beta2;
-  for (let i = 0; i < grad.length; i++) {
+  for (let i = start; i < end; i++) {
     const g = grad[i]!;
     const mi = m[i]! * beta1 + g * keep1;
     const vi = v[i]! * beta2 + g * g * keep2;
@@ -36,13 +43,12 @@ export function adamUpdate(state: AdamState, weights: Float32Array, grad: Float3
     v[i] = vi;
     weights[i] = ((mi / correction1) / (Math.sqrt(vi / correction2) + epsilon)) * -learningRate + weights[i]!;
   }
-  state.iterations++;
 }
 
 /**
  * The Adam state of `optimizer` for the trainable weights of a model laid out as `layout`: its
- * settings, update count and moments, or zero moments before its first update. Throws a
- * PipelineError for another optimizer or moments of other shapes.
+ * settings, update count and moments, zero before its first update. Throws a PipelineError
+ * for another optimizer or moments of other shapes.
  */
 export async function readAdamState(optimizer: tf.Optimizer, layout: FlatLayout): Promise<AdamState> {
   const { trainableCount } = layout;

@@ -1,8 +1,8 @@
 /**
  * A fitted decision tree in compact typed arrays, and its predictions on uint8 rows.
  *
- * Nodes are numbered in the order the builder creates them (root 0, depth-first, left first).
- * A split sends a sample left when `x[feature] <= threshold` (integer pixel values 0..255).
+ * The root is node 0; a split's two children get consecutive ids when it is made. A split sends
+ * a sample left when `x[feature] <= threshold` (integer pixel values 0..255).
  */
 export interface Tree {
   numClasses: number;

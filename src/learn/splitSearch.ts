@@ -14,7 +14,7 @@ const SORT_BELOW = 48;
  * (~1.5 MB at 784 bytes each) stay in cache for every feature the node and its subtree
  * search, where the feature-major copy would cost a cache miss per sample and feature.
  */
-export const ROWS_BELOW = 2048;
+const ROWS_BELOW = 2048;
 /** Features filled per pass over a node's samples: each sample's index and label are read once for all. */
 export const BATCH = 4;
 const SLOTS = VALUES * MAX_CLASSES;

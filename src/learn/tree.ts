@@ -26,9 +26,6 @@ export interface Tree {
 /** `feature` value that marks a leaf. */
 export const LEAF = -1;
 
-/** Number of nodes in a tree. */
-export const nodeCount = (tree: Tree): number => tree.feature.length;
-
 /**
  * The leaf reached by row `row` of row-major uint8 data with `width` features per row.
  * Walks from the root; iterative, since fully grown trees can be deep.
@@ -40,20 +37,6 @@ export function leafOf(tree: Tree, pixels: Uint8Array, width: number, row: numbe
     node = pixels[base + tree.feature[node]!]! <= tree.threshold[node]! ? tree.left[node]! : tree.right[node]!;
   }
   return node;
-}
-
-/**
- * Adds each row's class probabilities from `tree` (its leaf's class fractions, as
- * scikit-learn's `predict_proba`) into `out` (`count x numClasses`, row-major).
- */
-export function addTreeProbabilities(tree: Tree, pixels: Uint8Array, width: number, count: number, out: Float64Array): void {
-  const k = tree.numClasses;
-  for (let row = 0; row < count; row++) {
-    const leafBase = tree.leafRow[leafOf(tree, pixels, width, row)]! * k;
-    let total = 0;
-    for (let c = 0; c < k; c++) total += tree.leafCounts[leafBase + c]!;
-    for (let c = 0; c < k; c++) out[row * k + c]! += tree.leafCounts[leafBase + c]! / total;
-  }
 }
 
 /**

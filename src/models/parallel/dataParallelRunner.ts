@@ -109,7 +109,10 @@ export function createDataParallelRunner(opts: DataParallelOptions): DataParalle
       for (let next = await iterator.next(); !next.done; next = await iterator.next()) {
         // a few tasks queued per thread keep them busy without building the whole set at once
         if (parts.length >= 2 * workers) await parts[parts.length - 2 * workers];
-        parts.push(runBatch({ kind: 'evaluate', version, batch: ownArrays(next.value) }));
+        const part = runBatch({ kind: 'evaluate', version, batch: ownArrays(next.value) });
+        // awaited with the others below; this keeps an early failure from being an unhandled rejection meanwhile
+        part.catch(() => {});
+        parts.push(part);
       }
       return combineEvaluations(await Promise.all(parts));
     },

@@ -33,10 +33,9 @@ export function flatLayout(model: tf.LayersModel): FlatLayout {
   return { shapes, offsets, trainableCount, trainableFloats: offsets[trainableCount] ?? total, totalFloats: total };
 }
 
-/** Copies the weights of `model` from index `first` on (default: all) into `into`, laid out by `layout`. */
-export function readFlatWeights(model: tf.LayersModel, layout: FlatLayout, into: Float32Array, first = 0): void {
-  const weights = model.weights;
-  for (let i = first; i < weights.length; i++) into.set(weights[i]!.read().dataSync() as Float32Array, layout.offsets[i]);
+/** Copies every weight of `model` into `into`, laid out by `layout`. */
+export function readFlatWeights(model: tf.LayersModel, layout: FlatLayout, into: Float32Array): void {
+  model.weights.forEach((w, i) => into.set(w.read().dataSync() as Float32Array, layout.offsets[i]));
 }
 
 /** Sets every weight of `model` from `from` (laid out by `layout`); copies, so `from` may change afterwards. */

@@ -69,7 +69,7 @@ describe('trees stage', () => {
       assert.equal(scores.length, 5);
       assert.ok(scores.every((s) => s > 0.4 && s <= 1), `${model} CV ${scores}`);
       assert.equal(m.cvMean, scores.reduce((a, b) => a + b, 0) / 5);
-      for (const key of ['validAccuracy', 'testAccuracy', 'fitSeconds', 'cvSeconds', 'fitCpuSeconds', 'cvCpuSeconds', 'nodes']) {
+      for (const key of ['validAccuracy', 'testAccuracy', 'fitSeconds', 'cvSeconds', 'fitTreeSeconds', 'cvTreeSeconds', 'nodes']) {
         assert.equal(typeof m[key], 'number', `${model}.${key}`);
       }
       assert.equal(m.modelPath, treeModelPath(dir, model as 'decision-tree'));

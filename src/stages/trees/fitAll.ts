@@ -33,7 +33,7 @@ export interface FitOutcome {
   trees: Tree[];
   start: number;
   end: number;
-  cpuSeconds: number;
+  treeSeconds: number;
 }
 
 const treesOf = (spec: FitSpec) => (spec.kind === 'tree' ? 1 : spec.options.trees);
@@ -56,7 +56,7 @@ export async function fitAll(
 ): Promise<void> {
   setMaxListeners(0, signal); // each task in flight listens to it
   const shared = { byFeature: data.x.byFeature, byRow: data.x.byRow, sampleCount: data.x.sampleCount, featureCount: data.x.featureCount, labels: data.labels, numClasses: data.numClasses };
-  const fits = specs.map((spec) => ({ trees: new Array<Tree>(treesOf(spec)), left: treesOf(spec), start: Infinity, end: -Infinity, cpuSeconds: 0 }));
+  const fits = specs.map((spec) => ({ trees: new Array<Tree>(treesOf(spec)), left: treesOf(spec), start: Infinity, end: -Infinity, treeSeconds: 0 }));
   const tasks = specs.flatMap((spec, fit) => Array.from({ length: treesOf(spec) }, (_, index) => ({ fit, index })));
   const runTask = async ({ fit, index }: { fit: number; index: number }) => {
     const spec = specs[fit]!;
@@ -67,9 +67,9 @@ export async function fitAll(
     f.trees[index] = result.tree;
     f.start = Math.min(f.start, end - result.seconds);
     f.end = Math.max(f.end, end);
-    f.cpuSeconds += result.seconds;
+    f.treeSeconds += result.seconds;
     onTree();
-    if (--f.left === 0) await onFit(fit, { trees: f.trees, start: f.start, end: f.end, cpuSeconds: f.cpuSeconds });
+    if (--f.left === 0) await onFit(fit, { trees: f.trees, start: f.start, end: f.end, treeSeconds: f.treeSeconds });
   };
   await lastValueFrom(from(tasks).pipe(mergeMap(runTask, pool.maxThreads * 2)), { defaultValue: undefined });
 }

@@ -65,7 +65,7 @@ export const trees: Stage = {
     const testKnown = cache.test.count > 0 && !cache.test.labels.includes(UNKNOWN_LABEL);
     const cv = new Map<TreeModelName, ModelResult['cv']>(MODEL_NAMES.map((m) => [m, []]));
     const finals = new Map<TreeModelName, ModelResult>();
-    const timing = (o: FitOutcome): FitTiming => ({ start: o.start, end: o.end, cpuSeconds: o.cpuSeconds });
+    const timing = (o: FitOutcome): FitTiming => ({ start: o.start, end: o.end, treeSeconds: o.treeSeconds });
 
     const scoreFold = (model: TreeModelName, fold: number, outcome: FitOutcome) => {
       const rows = folds[fold]!.test;

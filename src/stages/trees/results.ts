@@ -5,7 +5,7 @@ import type { TreeModelName } from './plan.js';
 export interface FitTiming {
   start: number;
   end: number;
-  cpuSeconds: number;
+  treeSeconds: number;
 }
 
 /** What the stage learned about one model. */
@@ -47,11 +47,11 @@ export function metricsEntry(r: ModelResult, modelPath: string): Record<string, 
     cvScores,
     cvMean: mean(cvScores),
     cvSeconds: span(r.cv),
-    cvCpuSeconds: r.cv.reduce((s, f) => s + f.cpuSeconds, 0),
+    cvTreeSeconds: r.cv.reduce((s, f) => s + f.treeSeconds, 0),
     validAccuracy: r.validAccuracy,
     testAccuracy: r.testAccuracy,
     fitSeconds: r.fit.end - r.fit.start,
-    fitCpuSeconds: r.fit.cpuSeconds,
+    fitTreeSeconds: r.fit.treeSeconds,
     nodes: r.nodes,
     modelPath,
     modelInputScale: ML_INPUT_SCALE,

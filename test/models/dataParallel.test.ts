@@ -6,7 +6,7 @@ import { initBackend } from '../../src/models/backend.js';
 import { buildMlp } from '../../src/models/mlp.js';
 import { createDataParallelRunner } from '../../src/models/parallel/dataParallelRunner.js';
 import { shardSeeds, splitBatch } from '../../src/models/parallel/shards.js';
-import { computeGradients } from '../../src/models/step.js';
+import { computeGradients, trainStep } from '../../src/models/step.js';
 import type { StepRunner } from '../../src/models/stepRunner.js';
 import { tf } from '../../src/models/tf.js';
 import { trainModel, type TrainProgress } from '../../src/models/train.js';
@@ -114,6 +114,27 @@ describe('data-parallel training', () => {
   it('keeps the number of tensors constant from one epoch to the next', async () => {
     const run = await train(() => tinyCnn(SEED), [{ epochs: 3, runner: dataParallel(2) }]);
     assert.equal(new Set(run.tensorsAfterEpoch).size, 1, `tensors after each epoch: ${run.tensorsAfterEpoch.join(', ')}`);
+  });
+
+  it('refuses an optimizer whose moments belong to another model', async () => {
+    const other = noDropoutMlp();
+    const optimizer = tf.train.adam();
+    const batch = batchOfRows(set, [0, 1, 2, 3]);
+    trainStep(other, optimizer, batch, []);
+    other.dispose();
+    const model = tinyCnn(SEED);
+    const runner = createDataParallelRunner({ model, optimizer, workers: 2 });
+    try {
+      await assert.rejects(runner.step(batch, [1, 2, 3, 4, 5]), {
+        message:
+          "The optimizer's moments (784x16,16,16x10,10,784x16,16,16x10,10) do not match the model's trainable weights " +
+          '(2x2x1x2,2,2,2,2x2x2x2,2,2,2,2x2x2x2,2,2,2,2x2x2x2,2,2,2,2x8,8,8x10,10). Delete the training state and start again without --resume.',
+      });
+    } finally {
+      await runner.close();
+      model.dispose();
+      optimizer.dispose();
+    }
   });
 
   it("averages the shards' gradients and BatchNorm statistics by image count, with a mask seed per shard", async () => {

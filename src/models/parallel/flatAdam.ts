@@ -5,8 +5,8 @@ import type { FlatLayout } from './flatWeights.js';
 /**
  * Adam over flat Float32Arrays. A tfjs Adam step is a dozen separate kernel passes over every
  * weight (60 ms for the MLP's 2.2M on wasm, measured); this is one fused loop, which threads
- * can also run on separate ranges at once. The arithmetic is tfjs's
- * `AdamOptimizer.applyGradients`, term by term, so the state moves back and forth between the
+ * can also run on separate ranges at once. The update is tfjs's `AdamOptimizer.applyGradients`
+ * (same moments, bias corrections and epsilon), so the state moves back and forth between the
  * two (`readAdamState`, `writeAdamState`) and a run can switch at any epoch.
  */
 export interface AdamSettings {
@@ -35,13 +35,17 @@ export function adamUpdate(state: AdamState, weights: Float32Array, grad: Float3
   const correction2 = 1 - beta2 ** (state.iterations + 1);
   const keep1 = 1 - beta1;
   const keep2 = 1 - beta2;
+  // tfjs: w + -lr * (m / c1) / (sqrt(v / c2) + eps); one division per weight instead of three
+  // halves the loop's time (the rounding differs by float64 ulps, far below float32's)
+  const stepSize = -learningRate / correction1;
+  const inverse2 = 1 / correction2;
   for (let i = start; i < end; i++) {
     const g = grad[i]!;
     const mi = m[i]! * beta1 + g * keep1;
     const vi = v[i]! * beta2 + g * g * keep2;
     m[i] = mi;
     v[i] = vi;
-    weights[i] = ((mi / correction1) / (Math.sqrt(vi / correction2) + epsilon)) * -learningRate + weights[i]!;
+    weights[i]! += (stepSize * mi) / (Math.sqrt(vi * inverse2) + epsilon);
   }
 }
 

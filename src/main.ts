@@ -41,7 +41,8 @@ async function main(argv: string[]): Promise<number> {
   // with --input, predict writes its rows to stdout: every other line goes to stderr
   const say = config.input !== undefined ? (line: string) => console.error(line) : (line: string) => console.log(line);
   const ctx: StageContext = { log: say, signal: controller.signal };
-  for (const stage of selected) {
+  for (const entry of selected) {
+    const stage = await entry.load();
     await checkInputs(stage, config);
     const started = performance.now();
     say(`== ${stage.name}`);

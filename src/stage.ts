@@ -19,8 +19,6 @@ export interface StageInput {
 /** One step of the study: declared inputs and outputs, and `run`. */
 export interface Stage {
   name: string;
-  /** one line for --help */
-  summary: string;
   inputs(config: PipelineConfig): StageInput[];
   outputs(config: PipelineConfig): string[];
   run(config: PipelineConfig, ctx: StageContext): Promise<void>;
@@ -35,4 +33,15 @@ export async function checkInputs(stage: Stage, config: PipelineConfig): Promise
       throw new MissingInputError(input.path, stage.name, input.producer);
     }
   }
+}
+
+/**
+ * A stage as the CLI lists it: name and help line up front, the module loaded only when the
+ * stage runs, so `--help` or a warm `load` does not pay for TensorFlow.js, vega and sharp.
+ */
+export interface StageEntry {
+  name: string;
+  /** one line for --help */
+  summary: string;
+  load(): Promise<Stage>;
 }

@@ -105,7 +105,6 @@ export function formatTable(table: TableRow[]): string[] {
 /** `evaluate`: scores every trained model on the validation and test images; the best one by validation accuracy wins. */
 export const evaluate: Stage = {
   name: 'evaluate',
-  summary: 'results table of every trained model, per-class scores, confusion matrices (metrics.json, figures/)',
   inputs: (c) => {
     const a = artifactPaths(c.artifactsDir);
     return [{ path: a.cacheManifest, producer: 'load' }, { path: a.split, producer: 'split' }];

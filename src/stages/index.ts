@@ -1,25 +1,55 @@
-import type { Stage } from '../stage.js';
-import { prepare } from './prepare/index.js';
-import { load } from './load/index.js';
-import { visualize } from './visualize.js';
-import { split } from './split.js';
-import { trees } from './trees/index.js';
-import { mlp } from './mlp.js';
-import { cnn } from './cnn.js';
-import { evaluate } from './evaluate.js';
-import { predict } from './predict/index.js';
-import { report } from './report.js';
+import type { StageEntry } from '../stage.js';
 
 /** Every stage, in the order `--stage all` runs them (DESIGN.md's stage graph, flattened). */
-export const STAGES: readonly Stage[] = [
-  prepare,
-  load,
-  visualize,
-  split,
-  trees,
-  mlp,
-  cnn,
-  evaluate,
-  predict,
-  report,
+export const STAGES: readonly StageEntry[] = [
+  {
+    name: 'prepare',
+    summary: 'write the study layout (PNGs + CSVs) from the official IDX files',
+    load: async () => (await import('./prepare/index.js')).prepare,
+  },
+  {
+    name: 'load',
+    summary: 'decode every PNG into the pixel cache (reused while the data is unchanged)',
+    load: async () => (await import('./load/index.js')).load,
+  },
+  {
+    name: 'visualize',
+    summary: 'figures of 15 random training images and of image 8703 (png + its pixel values)',
+    load: async () => (await import('./visualize.js')).visualize,
+  },
+  {
+    name: 'split',
+    summary: 'stratified 80/20 train/valid split with --seed -> split.json',
+    load: async () => (await import('./split.js')).split,
+  },
+  {
+    name: 'trees',
+    summary: 'decision tree and random forest: 5-fold stratified CV, fit, valid/test accuracy (models/*.json)',
+    load: async () => (await import('./trees/index.js')).trees,
+  },
+  {
+    name: 'mlp',
+    summary: 'train the multi-layer perceptron (checkpoints, early stopping, curves, accuracy)',
+    load: async () => (await import('./mlp.js')).mlp,
+  },
+  {
+    name: 'cnn',
+    summary: 'train the convolutional network (checkpoints, early stopping, curves, accuracy)',
+    load: async () => (await import('./cnn.js')).cnn,
+  },
+  {
+    name: 'evaluate',
+    summary: 'results table of every trained model, per-class scores, confusion matrices (metrics.json, figures/)',
+    load: async () => (await import('./evaluate.js')).evaluate,
+  },
+  {
+    name: 'predict',
+    summary: 'best model (or --model) predicts the test images into predictions/<model>_test.csv; --input: new images to stdout',
+    load: async () => (await import('./predict/index.js')).predict,
+  },
+  {
+    name: 'report',
+    summary: 'report.html: data checks, figures, split, CV, curves, results, confusion matrices, errors',
+    load: async () => (await import('./report.js')).report,
+  },
 ];

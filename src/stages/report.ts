@@ -15,7 +15,6 @@ export function renderReport(inputs: ReportInputs): string {
 /** `report`: artifacts/report.html, every figure inlined; parts whose stage has not run say so. */
 export const report: Stage = {
   name: 'report',
-  summary: 'report.html: data checks, figures, split, CV, curves, results, confusion matrices, errors',
   inputs: (c) => [{ path: artifactPaths(c.artifactsDir).metrics, producer: 'evaluate' }],
   outputs: (c) => [artifactPaths(c.artifactsDir).report],
   async run(c, ctx) {

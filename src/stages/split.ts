@@ -29,7 +29,6 @@ export function classCountTable(train: number[], valid: number[], labels: Uint8A
 /** Stratified 80/20 train/valid split of the training images (row indexes into the pixel cache). */
 export const split: Stage = {
   name: 'split',
-  summary: `stratified ${100 - VALID_FRACTION * 100}/${VALID_FRACTION * 100} train/valid split with --seed -> split.json`,
   inputs: (c) => [{ path: artifactPaths(c.artifactsDir).cacheManifest, producer: 'load' }],
   outputs: (c) => [artifactPaths(c.artifactsDir).split],
   async run(c, ctx) {

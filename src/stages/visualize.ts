@@ -60,7 +60,6 @@ function rowOfId(train: ImageSet, id: number): number {
 /** Looks at the data: a grid of random training images, and image 8703 enlarged and printed. */
 export const visualize: Stage = {
   name: 'visualize',
-  summary: `figures of ${SAMPLE_COUNT} random training images and of image ${SAMPLE_ID} (png + its pixel values)`,
   inputs: (c) => [{ path: artifactPaths(c.artifactsDir).cacheManifest, producer: 'load' }],
   outputs: (c) => Object.values(visualizeOutputs(c.artifactsDir)),
   async run(c, ctx) {

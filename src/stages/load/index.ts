@@ -75,7 +75,6 @@ async function runLoad(config: PipelineConfig, ctx: StageContext): Promise<void>
 /** `load`: every PNG decoded once into the uint8 pixel cache that later stages read. */
 export const load: Stage = {
   name: 'load',
-  summary: 'decode every PNG into the pixel cache (reused while the data is unchanged)',
   inputs: (config) => {
     const p = dataPaths(config.dataDir);
     return [p.trainCsv, p.testSampleCsv, p.trainImages, p.testImages].map((path) => ({ path, producer: 'prepare' }));

@@ -22,7 +22,6 @@ import { networkPaths } from './paths.js';
 /** What differs between the mlp and cnn stages. */
 export interface NetworkSpec {
   name: string;
-  summary: string;
   /** figure title */
   title: string;
   build(seed: number): tf.LayersModel;
@@ -32,7 +31,6 @@ export interface NetworkSpec {
 export function networkStage(spec: NetworkSpec): Stage {
   return {
     name: spec.name,
-    summary: spec.summary,
     inputs: (c) => {
       const p = artifactPaths(c.artifactsDir);
       return [

@@ -66,7 +66,6 @@ async function runPredict(config: PipelineConfig, ctx: StageContext): Promise<vo
 /** `predict`: the submission CSV for the test images, or `--input` images to stdout. */
 export const predict: Stage = {
   name: 'predict',
-  summary: 'best model (or --model) predicts the test images into predictions/<model>_test.csv; --input: new images to stdout',
   inputs: (c) => {
     if (c.input !== undefined) return [];
     const d = dataPaths(c.dataDir);

@@ -51,7 +51,6 @@ async function runPrepare(config: PipelineConfig, ctx: StageContext): Promise<vo
 /** `prepare`: the official IDX files turned into the study's PNG + CSV layout. */
 export const prepare: Stage = {
   name: 'prepare',
-  summary: 'write the study layout (PNGs + CSVs) from the official IDX files',
   inputs: () => [],
   outputs: (config) => {
     const p = dataPaths(config.dataDir);

@@ -43,7 +43,6 @@ function predict(model: TreeModelName, trees: Tree[], pixels: Uint8Array): Uint8
 
 export const trees: Stage = {
   name: 'trees',
-  summary: 'decision tree and random forest: 5-fold stratified CV, fit, valid/test accuracy (models/*.json)',
   inputs: (c) => {
     const a = artifactPaths(c.artifactsDir);
     return [{ path: a.cacheManifest, producer: 'load' }, { path: a.split, producer: 'split' }];

@@ -58,6 +58,8 @@ export async function benchNetwork(name: string, build: (seed: number) => tf.Lay
   console.log(`${name} on ${backend}, ${threads}: batch ${batchSize}, ${batches}/${fullBatches} batches per epoch, ${1 + TIMED_EPOCHS} epochs (first is warm-up)`);
   const rng = createRng(87);
   const seconds: number[] = [];
+  const cpuSeconds: number[] = [];
+  let cpuAtStart = process.cpuUsage();
   await trainModel({
     model,
     optimizer,
@@ -68,10 +70,20 @@ export async function benchNetwork(name: string, build: (seed: number) => tf.Lay
     epochs: 1 + TIMED_EPOCHS,
     patience: 1 + TIMED_EPOCHS,
     runner,
+    onEpochStart: () => {
+      cpuAtStart = process.cpuUsage();
+    },
     onEpochEnd: async (end) => {
       const scaled = end.logs.seconds * (fullBatches / batches);
-      console.log(`  epoch ${end.epoch}${end.epoch === 1 ? ' (warm-up)' : ''}: ${scaled.toFixed(1)} s, loss ${end.logs.loss.toFixed(4)}`);
-      if (end.epoch > 1) seconds.push(scaled);
+      const used = process.cpuUsage(cpuAtStart);
+      // all threads' CPU time: on a machine shared with other work, wall time hides the gain of
+      // more threads, while CPU s / threads still shows what an idle machine would take
+      const cpu = ((used.user + used.system) / 1e6) * (fullBatches / batches);
+      console.log(`  epoch ${end.epoch}${end.epoch === 1 ? ' (warm-up)' : ''}: ${scaled.toFixed(1)} s, CPU ${cpu.toFixed(1)} s (all threads), loss ${end.logs.loss.toFixed(4)}`);
+      if (end.epoch > 1) {
+        seconds.push(scaled);
+        cpuSeconds.push(cpu);
+      }
     },
   });
   await runner?.close();
@@ -86,6 +98,7 @@ export async function benchNetwork(name: string, build: (seed: number) => tf.Lay
   const perEpoch = median(seconds);
   const scaledNote = batches < fullBatches ? ` (scaled from ${batches} batches)` : '';
   console.log(`${name}: ${perEpoch.toFixed(1)} s/epoch${scaledNote} ${threads}, median of ${TIMED_EPOCHS}; PyTorch ${reference.secondsPerEpoch} s/epoch -> ${(perEpoch / reference.secondsPerEpoch).toFixed(2)}x PyTorch's time`);
+  console.log(`${name}: CPU ${median(cpuSeconds).toFixed(1)} s/epoch, all threads (median)`);
   console.log(
     `${name}: inference ${Math.round(imagesPerSecond)} images/s on ${test.count} test images (from the pixel cache, batch ${batchSize}); ` +
       `PyTorch ${reference.imagesPerSecond} images/s -> ${(imagesPerSecond / reference.imagesPerSecond).toFixed(2)}x PyTorch's rate`,

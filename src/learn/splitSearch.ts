@@ -10,20 +10,17 @@ export const MAX_CLASSES = 16;
  */
 const SORT_BELOW = 48;
 /**
- * A node with at most this many samples, whose parent had more, copies its samples' rows
- * (784 bytes each) into one compact buffer that it and its whole subtree then read (depth-first
- * growth finishes a subtree before any other node): ~2.4 MB that stays in cache, read at a few
- * pages instead of a cache and TLB miss per sample and feature in the 37 MB row-major copy.
- * Bigger nodes read the feature-major copy, where one feature's values are contiguous.
+ * Nodes with at most this many samples read features from the row-major copy: their rows
+ * (~1.5 MB at 784 bytes each) stay in cache for every feature the node and its subtree
+ * search, where the feature-major copy would cost a cache miss per sample and feature.
  */
-const ROWS_BELOW = 3072;
+const ROWS_BELOW = 2048;
 /** Features filled per pass over a node's samples: each sample's index and label are read once for all. */
 export const BATCH = 4;
 const SLOTS = VALUES * MAX_CLASSES;
 
 /** The samples of a tree in node order (a node is `[start, end)`), with their labels and weights alongside. */
 export interface NodeOrder {
-  /** sample indexes; inside a node whose rows were gathered, positions in the gathered copy */
   order: Int32Array;
   labels: Uint8Array;
   weights: Uint16Array;
@@ -59,10 +56,6 @@ export class SplitSearch {
   private presentCount = 0;
   private rightSqStart = 0;
   private totalWeight = 0;
-  /** the gathered rows of the node `[regionStart, regionEnd)`, row i of the copy being the sample at `regionStart + i` then */
-  private readonly gathered: Uint8Array;
-  private regionStart = 0;
-  private regionEnd = 0;
   /** the node's layout: feature f of sample s is `values[f * featureStep + s * sampleStep]` */
   private values: Uint8Array;
   private featureStep: number;
@@ -77,18 +70,13 @@ export class SplitSearch {
     this.values = x.byFeature;
     this.featureStep = x.sampleCount;
     const n = node.order.length;
-    this.gathered = new Uint8Array(Math.min(ROWS_BELOW, n) * x.featureCount);
     this.spare = { order: new Int32Array(n), labels: new Uint8Array(n), weights: new Uint16Array(n) };
   }
 
-  /**
-   * Forgets the best split and takes the next node: its size picks the layout read (gathering
-   * its rows when it is the first small node of its subtree), and its weighted class counts.
-   */
+  /** Forgets the best split and takes the next node: its size picks the layout read, and its weighted class counts. */
   reset(start: number, end: number, classTotals: Float64Array, totalWeight: number): void {
     const rows = end - start <= ROWS_BELOW;
-    if (rows && !(start >= this.regionStart && end <= this.regionEnd)) this.gatherRows(start, end);
-    this.values = rows ? this.gathered : this.x.byFeature;
+    this.values = rows ? this.x.byRow : this.x.byFeature;
     this.featureStep = rows ? 1 : this.x.sampleCount;
     this.sampleStep = rows ? this.x.featureCount : 1;
     this.bestProxy = -Infinity;
@@ -101,19 +89,6 @@ export class SplitSearch {
       this.rightSqStart += classTotals[k]! * classTotals[k]!;
       if (classTotals[k]! > 0) this.present[this.presentCount++] = k;
     }
-  }
-
-  /** Copies the rows of the node `[start, end)` into `gathered`, and points `order` there. */
-  private gatherRows(start: number, end: number): void {
-    const { order } = this.node;
-    const { byRow, featureCount: w } = this.x;
-    for (let i = start; i < end; i++) {
-      const s = order[i]!;
-      this.gathered.set(byRow.subarray(s * w, s * w + w), (i - start) * w);
-      order[i] = i - start;
-    }
-    this.regionStart = start;
-    this.regionEnd = end;
   }
 
   /** Whether feature `f` has the same value for every sample of the node `[start, end)`. */

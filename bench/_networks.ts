@@ -1,6 +1,7 @@
 /**
  * Shared by `bench/mlp.ts` and `bench/cnn.ts`: seconds per training epoch of a study network on
- * the real data (median of 3 after a warm-up epoch, validation included as in Keras), and
+ * the real data (median of 3 after a warm-up epoch, validation included as in Keras; wall time
+ * and the CPU time of all threads, which a machine shared with other work does not inflate), and
  * inference images/s on the 10,000 test images, next to PyTorch's figures on this machine.
  * Flags: --backend NAME, --artifacts-dir DIR (needs the load and split stages' outputs),
  * --batch-size N, --batches N (cap each epoch at N batches, and validation in proportion, then
@@ -60,33 +61,36 @@ export async function benchNetwork(name: string, build: (seed: number) => tf.Lay
   const seconds: number[] = [];
   const cpuSeconds: number[] = [];
   let cpuAtStart = process.cpuUsage();
-  await trainModel({
-    model,
-    optimizer,
-    train: imageDataset(cache.train, () => shuffleInPlace([...rows], rng), batchSize),
-    trainBatches: batches,
-    valid: imageDataset(cache.train, () => heldOut, batchSize),
-    rng,
-    epochs: 1 + TIMED_EPOCHS,
-    patience: 1 + TIMED_EPOCHS,
-    runner,
-    onEpochStart: () => {
-      cpuAtStart = process.cpuUsage();
-    },
-    onEpochEnd: async (end) => {
-      const scaled = end.logs.seconds * (fullBatches / batches);
-      const used = process.cpuUsage(cpuAtStart);
-      // all threads' CPU time: on a machine shared with other work, wall time hides the gain of
-      // more threads, while CPU s / threads still shows what an idle machine would take
-      const cpu = ((used.user + used.system) / 1e6) * (fullBatches / batches);
-      console.log(`  epoch ${end.epoch}${end.epoch === 1 ? ' (warm-up)' : ''}: ${scaled.toFixed(1)} s, CPU ${cpu.toFixed(1)} s (all threads), loss ${end.logs.loss.toFixed(4)}`);
-      if (end.epoch > 1) {
-        seconds.push(scaled);
-        cpuSeconds.push(cpu);
-      }
-    },
-  });
-  await runner?.close();
+  try {
+    await trainModel({
+      model,
+      optimizer,
+      train: imageDataset(cache.train, () => shuffleInPlace([...rows], rng), batchSize),
+      trainBatches: batches,
+      valid: imageDataset(cache.train, () => heldOut, batchSize),
+      rng,
+      epochs: 1 + TIMED_EPOCHS,
+      patience: 1 + TIMED_EPOCHS,
+      runner,
+      onEpochStart: () => {
+        cpuAtStart = process.cpuUsage();
+      },
+      onEpochEnd: async (end) => {
+        const scaled = end.logs.seconds * (fullBatches / batches);
+        const used = process.cpuUsage(cpuAtStart);
+        // all threads' CPU time: on a machine shared with other work, wall time hides the gain of
+        // more threads, while CPU s / threads still shows what an idle machine would take
+        const cpu = ((used.user + used.system) / 1e6) * (fullBatches / batches);
+        console.log(`  epoch ${end.epoch}${end.epoch === 1 ? ' (warm-up)' : ''}: ${scaled.toFixed(1)} s, CPU ${cpu.toFixed(1)} s (all threads), loss ${end.logs.loss.toFixed(4)}`);
+        if (end.epoch > 1) {
+          seconds.push(scaled);
+          cpuSeconds.push(cpu);
+        }
+      },
+    });
+  } finally {
+    await runner?.close();
+  }
 
   const allTest = Array.from({ length: cache.test.count }, (_, i) => i);
   const started = performance.now();

@@ -4,10 +4,9 @@ import { networkImageSet60, tinyCnn } from '../../fixtures/index.js';
 import type { ImageSet } from '../../src/io/pixelCache.js';
 import { initBackend } from '../../src/models/backend.js';
 import { buildMlp } from '../../src/models/mlp.js';
-import { createDataParallelRunner } from '../../src/models/parallel/dataParallelRunner.js';
+import { createDataParallelRunner, type DataParallelRunner } from '../../src/models/parallel/dataParallelRunner.js';
 import { shardSeeds, splitBatch } from '../../src/models/parallel/shards.js';
 import { computeGradients, trainStep } from '../../src/models/step.js';
-import type { StepRunner } from '../../src/models/stepRunner.js';
 import { tf } from '../../src/models/tf.js';
 import { trainModel, type TrainProgress } from '../../src/models/train.js';
 import type { ImageBatch } from '../../src/operators/batchImages.js';
@@ -22,7 +21,7 @@ const { fit, holdout } = holdOut(Array.from({ length: 50 }, (_, i) => i));
 /** Flatten -> Dense 16 relu -> Dense 10 softmax: the MLP's layers without Dropout, so shards draw no masks. */
 const noDropoutMlp = () => buildMlp({ seed: SEED, hiddenUnits: [], bottleneckUnits: 16 });
 
-type RunnerFor = (model: tf.LayersModel, optimizer: tf.Optimizer) => StepRunner | undefined;
+type RunnerFor = (model: tf.LayersModel, optimizer: tf.Optimizer) => DataParallelRunner;
 interface Segment {
   /** train up to this epoch */
   epochs: number;
@@ -60,7 +59,7 @@ async function train(build: () => tf.LayersModel, segments: Segment[]) {
       });
       progress = result.progress;
     } finally {
-      await (runner as { close?: () => Promise<void> } | undefined)?.close?.();
+      await runner?.close();
     }
   }
   const weights = model.getWeights().map((w) => Array.from(w.dataSync()));

@@ -18,8 +18,9 @@ export interface PipelineConfig {
   workers: number;
   /** forced tfjs backend; undefined picks the fastest that loads */
   backend: BackendName | undefined;
-  epochs: number;
-  patience: number;
+  /** undefined: each network's own default (see the mlp and cnn stages) */
+  epochs: number | undefined;
+  patience: number | undefined;
   batchSize: number;
   resume: boolean;
   /** model for `predict`; undefined means the best by validation accuracy */
@@ -58,8 +59,8 @@ export const DEFAULTS: PipelineConfig = {
   idxDir: undefined,
   workers: Math.max(1, Math.min(availableParallelism(), 8)),
   backend: undefined,
-  epochs: 20,
-  patience: 5,
+  epochs: undefined,
+  patience: undefined,
   batchSize: 500,
   resume: false,
   model: undefined,
@@ -83,8 +84,8 @@ export const FLAGS: Record<string, FlagSpec> = {
       return raw;
     },
   },
-  epochs: { key: 'epochs', type: 'string', help: 'maximum training epochs for mlp and cnn (the study: 500)', parse: positiveInt('epochs') },
-  patience: { key: 'patience', type: 'string', help: 'early-stopping patience in epochs on val_loss (the study: 50)', parse: positiveInt('patience') },
+  epochs: { key: 'epochs', type: 'string', help: 'maximum training epochs for mlp and cnn (default: mlp 15, cnn 17; the study: 500)', parse: positiveInt('epochs') },
+  patience: { key: 'patience', type: 'string', help: 'early-stopping patience in epochs on val_loss (default: 5; the study: 50)', parse: positiveInt('patience') },
   'batch-size': { key: 'batchSize', type: 'string', help: 'training and prediction batch size', parse: positiveInt('batchSize') },
   resume: { key: 'resume', type: 'boolean', help: 'continue mlp/cnn training from the last finished epoch' },
   model: { key: 'model', type: 'string', help: 'model used by predict (default: best validation accuracy)' },

@@ -6,4 +6,5 @@ export const cnn = networkStage({
   name: 'cnn',
   title: 'CNN',
   build: (seed) => buildCnn({ seed }),
+  defaults: { epochs: 17, patience: 5 },
 });

@@ -6,4 +6,5 @@ export const mlp = networkStage({
   name: 'mlp',
   title: 'MLP',
   build: (seed) => buildMlp({ seed }),
+  defaults: { epochs: 15, patience: 5 },
 });

@@ -25,6 +25,8 @@ export interface NetworkSpec {
   /** figure title */
   title: string;
   build(seed: number): tf.LayersModel;
+  /** used when --epochs / --patience are not given; sized so mlp + cnn fit in 40 minutes (README) */
+  defaults: { epochs: number; patience: number };
 }
 
 /** A training stage for `spec`: reads the pixel cache and split, trains, evaluates the best model. */
@@ -49,6 +51,8 @@ export function networkStage(spec: NetworkSpec): Stage {
 async function runNetwork(spec: NetworkSpec, config: PipelineConfig, ctx: StageContext): Promise<void> {
   const paths = artifactPaths(config.artifactsDir);
   const files = networkPaths(paths, spec.name);
+  const epochs = config.epochs ?? spec.defaults.epochs;
+  const patience = config.patience ?? spec.defaults.patience;
   const backend = await initBackend(config.backend);
   ctx.log(`backend: ${backend}`);
   const [cache, split] = await Promise.all([readPixelCache(paths), readSplit(paths.split)]);
@@ -68,7 +72,7 @@ async function runNetwork(spec: NetworkSpec, config: PipelineConfig, ctx: StageC
     const { fit, holdout } = holdOut(split.train);
     ctx.log(
       `fit on ${fit.length} images, validate on ${holdout.length}; batch ${config.batchSize}, ` +
-        `up to ${config.epochs} epochs, early stopping patience ${config.patience}`,
+        `up to ${epochs} epochs, early stopping patience ${patience}`,
     );
     if (runner) ctx.log(`training data-parallel on ${runner.workers} ${backend} workers`);
     const bar = createEpochProgress();
@@ -79,16 +83,16 @@ async function runNetwork(spec: NetworkSpec, config: PipelineConfig, ctx: StageC
       trainBatches: batchCount(fit.length, config.batchSize),
       valid: imageDataset(cache.train, () => holdout, config.batchSize),
       rng,
-      epochs: config.epochs,
-      patience: config.patience,
+      epochs,
+      patience,
       signal: ctx.signal,
       resume,
       runner,
-      onEpochStart: (epoch, batches) => bar.start(epoch, config.epochs, batches),
+      onEpochStart: (epoch, batches) => bar.start(epoch, epochs, batches),
       onBatchEnd: () => bar.tick(),
       onEpochEnd: async (end) => {
         bar.end();
-        ctx.log(epochLine(end.epoch, config.epochs, end.logs, end.improved));
+        ctx.log(epochLine(end.epoch, epochs, end.logs, end.improved));
         if (end.improved) await saveLayersModel(model, files.checkpoint);
         await saveTrainState(files.trainState, model, optimizer, end.progress);
         await writeJsonAtomic(files.history, end.progress.history);

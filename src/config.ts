@@ -84,8 +84,8 @@ export const FLAGS: Record<string, FlagSpec> = {
       return raw;
     },
   },
-  epochs: { key: 'epochs', type: 'string', help: 'maximum training epochs for mlp and cnn (default: mlp 15, cnn 17; the study: 500)', parse: positiveInt('epochs') },
-  patience: { key: 'patience', type: 'string', help: 'early-stopping patience in epochs on val_loss (default: 5; the study: 50)', parse: positiveInt('patience') },
+  epochs: { key: 'epochs', type: 'string', help: 'maximum training epochs for mlp and cnn (default: mlp 20, cnn 17; the study: 500)', parse: positiveInt('epochs') },
+  patience: { key: 'patience', type: 'string', help: 'early-stopping patience in epochs on val_loss (default: mlp 5, cnn 17; the study: 50)', parse: positiveInt('patience') },
   'batch-size': { key: 'batchSize', type: 'string', help: 'training and prediction batch size', parse: positiveInt('batchSize') },
   resume: { key: 'resume', type: 'boolean', help: 'continue mlp/cnn training from the last finished epoch' },
   model: { key: 'model', type: 'string', help: 'model used by predict (default: best validation accuracy)' },

@@ -6,5 +6,5 @@ export const mlp = networkStage({
   name: 'mlp',
   title: 'MLP',
   build: (seed) => buildMlp({ seed }),
-  defaults: { epochs: 15, patience: 5 },
+  defaults: { epochs: 20, patience: 5 },
 });

@@ -1,7 +1,6 @@
 import type { TopLevelSpec } from 'vega-lite';
 import { DataError } from '../errors.js';
-import { renderVegaLite, type ChartSize } from './renderVegaLite.js';
-import { FONT_FAMILY } from './svgToPng.js';
+import { chartFrame, renderVegaLite, type ChartSize } from './renderVegaLite.js';
 
 /** Throws DataError unless `matrix` is square with one row and column per class name. */
 function checkMatrix(matrix: number[][], classNames: string[], title: string): void {
@@ -32,14 +31,7 @@ export function confusionMatrixSpec(matrix: number[][], classNames: string[], ti
     title,
   });
   return {
-    $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
-    title,
-    width: size.widthPx,
-    height: size.heightPx,
-    autosize: { type: 'fit', contains: 'padding' },
-    padding: 10,
-    background: 'white',
-    config: { font: FONT_FAMILY, title: { fontSize: 16 }, axis: { labelFontSize: 12, titleFontSize: 13 } },
+    ...chartFrame(title, size),
     data: { values },
     encoding: {
       x: { ...axis('predicted', 'predicted class'), axis: { labelAngle: -40, orient: 'bottom' } },

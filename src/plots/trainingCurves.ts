@@ -1,7 +1,6 @@
 import type { TopLevelSpec } from 'vega-lite';
 import { DataError } from '../errors.js';
-import { renderVegaLite, type ChartSize } from './renderVegaLite.js';
-import { FONT_FAMILY } from './svgToPng.js';
+import { chartFrame, renderVegaLite, type ChartSize } from './renderVegaLite.js';
 
 /** Per-epoch metrics of one network's training, as Keras' `History.history` (plus `epoch`). */
 export interface TrainingHistory {
@@ -82,14 +81,7 @@ export function trainingCurvesSpec(history: TrainingHistory, title: string, size
   // Points make a short history visible (one epoch would otherwise draw nothing).
   const points = history.epoch.length <= 30;
   return {
-    $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
-    title,
-    width: size.widthPx,
-    height: size.heightPx,
-    autosize: { type: 'fit', contains: 'padding' },
-    padding: 10,
-    background: 'white',
-    config: { font: FONT_FAMILY, title: { fontSize: 16 }, axis: { labelFontSize: 12, titleFontSize: 13 } },
+    ...chartFrame(title, size),
     data: { values },
     layer: [metricLayer('loss', 'left', LOSS_COLOUR, points), metricLayer('accuracy', 'right', ACCURACY_COLOUR, points)],
     resolve: { scale: { y: 'independent' } },

@@ -4,8 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { writeNetworkArtifacts } from '../../fixtures/index.js';
-import { loadConfig } from '../../src/config.js';
 import { cnn } from '../../src/stages/cnn.js';
+import { runStageLines } from './network/runStage.js';
 
 let dir: string;
 
@@ -18,9 +18,7 @@ describe('cnn stage', () => {
 
   // wasm: the pure-JS cpu backend needs ~100 s for this; wasm a few.
   it("trains the study's CNN on image tensors and records it beside other models in metrics.json", async () => {
-    const config = loadConfig(['--artifacts-dir', dir, '--backend', 'wasm', '--batch-size', '12', '--epochs', '1']);
-    const lines: string[] = [];
-    await cnn.run(config, { log: (l) => lines.push(l), signal: new AbortController().signal });
+    const lines = await runStageLines(cnn, ['--artifacts-dir', dir, '--backend', 'wasm', '--batch-size', '12', '--epochs', '1']);
     assert.ok(lines.includes('Total params: 907658'));
     assert.ok(lines.includes('Trainable params: 906890'));
     assert.match(lines.find((l) => l.startsWith('epoch '))!, /^epoch 1\/1 \d+\.\d s loss \d\.\d{4} accuracy \d\.\d{4} val_loss \d\.\d{4} val_accuracy \d\.\d{4} \(best, saved\)$/);

@@ -4,26 +4,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { writeNetworkArtifacts } from '../../fixtures/index.js';
-import { loadConfig } from '../../src/config.js';
 import type { History } from '../../src/models/train.js';
 import { mlp } from '../../src/stages/mlp.js';
+import { runStageLines } from './network/runStage.js';
 
 let dir: string;
 
 /** Runs the real mlp stage (the study's MLP) on the 60-image fixture with the cpu backend. */
-async function runStage(flags: string[], abortAfterLine?: RegExp) {
-  const config = loadConfig(['--artifacts-dir', dir, '--backend', 'cpu', '--batch-size', '12', '--seed', '5', ...flags]);
-  const controller = new AbortController();
-  const lines: string[] = [];
-  await mlp.run(config, {
-    log: (line) => {
-      lines.push(line);
-      if (abortAfterLine?.test(line)) controller.abort();
-    },
-    signal: controller.signal,
-  });
-  return lines;
-}
+const runStage = (flags: string[], abortAfterLine?: RegExp) =>
+  runStageLines(mlp, ['--artifacts-dir', dir, '--backend', 'cpu', '--batch-size', '12', '--seed', '5', ...flags], abortAfterLine);
 
 const readJson = async (path: string) => JSON.parse(await readFile(join(dir, path), 'utf8'));
 

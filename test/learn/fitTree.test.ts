@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { treesTrain300 } from '../../fixtures/index.js';
+import { createRng } from '../../src/random.js';
 import { toPixelMatrix, type PixelMatrix } from '../../src/learn/pixelMatrix.js';
 import { fitTree, type TrainingSet } from '../../src/learn/fitTree.js';
 import { packTree } from '../../src/learn/packTree.js';
@@ -27,6 +28,32 @@ function leaves(tree: Tree): number[][] {
   return out;
 }
 
+
+/**
+ * The reference: the best weighted Gini decrease of any split `x[f] <= t` of `samples`, trying
+ * every feature and every threshold by brute force (a full pass per threshold).
+ */
+function bruteForceBestGain(x: Uint8Array, width: number, labels: Uint8Array, weights: Uint16Array, samples: number[], numClasses: number): number {
+  const sqOver = (counts: number[]) => {
+    const w = counts.reduce((a, b) => a + b, 0);
+    return counts.reduce((a, c) => a + c * c, 0) / w;
+  };
+  const total = new Array<number>(numClasses).fill(0);
+  for (const s of samples) total[labels[s]!]! += weights[s]!;
+  const weight = total.reduce((a, b) => a + b, 0);
+  let best = -Infinity;
+  for (let f = 0; f < width; f++) {
+    for (const t of new Set(samples.map((s) => x[s * width + f]!))) {
+      const left = new Array<number>(numClasses).fill(0);
+      for (const s of samples) if (x[s * width + f]! <= t) left[labels[s]!]! += weights[s]!;
+      const right = total.map((c, k) => c - left[k]!);
+      if (left.every((c) => c === 0) || right.every((c) => c === 0)) continue;
+      best = Math.max(best, (sqOver(left) + sqOver(right) - sqOver(total)) / weight);
+    }
+  }
+  return best;
+}
+
 describe('fitTree', () => {
   it('grows a perfectly separable set into pure leaves that predict every training label', () => {
     // class = (x0 > 100) xor (x1 > 100): no single split separates it, two levels do
@@ -50,6 +77,33 @@ describe('fitTree', () => {
     assert.equal(tree.gain[0], 0.5, 'Gini 0.5 at the root, 0 in both pure children');
     assert.deepEqual(leaves(tree), [[3, 0], [0, 3]]);
     assert.deepEqual(Array.from(tree.samples), [6, 3, 3]);
+  });
+
+  it('splits every node with the best Gini decrease a brute-force search finds, on data big enough for every layout', () => {
+    // 2,600 samples: the root reads the feature-major copy, small nodes the gathered rows;
+    // few distinct values and weights 1..3 make ties and constant features common
+    const rng = createRng(5);
+    const n = 2600;
+    const width = 6;
+    const pixels = Uint8Array.from({ length: n * width }, (_, i) => (i % width === 5 ? 9 : rng.int(6) * 40 + rng.int(2)));
+    const labels = Uint8Array.from({ length: n }, (_, s) => (pixels[s * width]! + pixels[s * width + 1]! > 200 ? 2 : rng.int(2)));
+    const weights = Uint16Array.from({ length: n }, () => 1 + rng.int(3));
+    const tree = fitTree({ x: toPixelMatrix(pixels, width, allRows(n)), labels, numClasses: 3 }, allRows(n), weights, { maxFeatures: width, seed: 2 });
+    const visit = (node: number, samples: number[]): void => {
+      const f = tree.feature[node]!;
+      if (f === LEAF) {
+        // a leaf is pure or no split separates it
+        if (new Set(samples.map((s) => labels[s])).size > 1) assert.equal(bruteForceBestGain(pixels, width, labels, weights, samples, 3), -Infinity);
+        return;
+      }
+      const expected = bruteForceBestGain(pixels, width, labels, weights, samples, 3);
+      assert.ok(Math.abs(tree.gain[node]! - expected) <= 1e-6 * Math.max(1, expected), `node ${node} (${samples.length} samples): gain ${tree.gain[node]}, best ${expected}`);
+      const t = tree.threshold[node]!;
+      visit(tree.left[node]!, samples.filter((s) => pixels[s * width + f]! <= t));
+      visit(tree.right[node]!, samples.filter((s) => pixels[s * width + f]! > t));
+    };
+    visit(0, allRows(n));
+    assert.ok(tree.feature.length > 100, `a deep tree (${tree.feature.length} nodes)`);
   });
 
   it('weighs samples by their weights (bootstrap counts)', () => {

@@ -26,6 +26,20 @@ describe('Conv2DBackpropFilter on wasm', () => {
     });
   }
 
+  // Few input channels take the patches path (filterGradByPatches.ts): its padding handling.
+  for (const pad of ['same', 'valid'] as const) {
+    it(`matches cpu with a 3x3 filter on 2 input channels, stride 1, ${pad} padding (patches path)`, async () => {
+      const dy = pad === 'same' ? [2, 9, 8, 24] : [2, 7, 6, 24];
+      const r = await compareWithCpu('Conv2DBackpropFilter', { x: [2, 9, 8, 2], dy }, {
+        strides: 1, pad, dataFormat: 'NHWC', filterShape: [3, 3, 2, 24],
+      });
+      assert.deepEqual(r.shape, [3, 3, 2, 24]);
+      assert.ok(r.relativeError < 1e-4, `relative error ${r.relativeError}`);
+      assert.equal(r.leakedTensors, 0);
+      assert.equal(r.leakedBuffers, 0);
+    });
+  }
+
   it('matches cpu with stride 2 and valid padding that leaves the last row and column unread', async () => {
     // 7x7 input, 2x2 filter, stride 2: outputs 3x3 read rows 0..5 only.
     const r = await compareWithCpu('Conv2DBackpropFilter', { x: [2, 7, 7, 3], dy: [2, 3, 3, 5] }, {

@@ -2,11 +2,14 @@
  * Shared by `bench/mlp.ts` and `bench/cnn.ts`: seconds per training epoch of a study network on
  * the real data (median of 3 after a warm-up epoch, validation included as in Keras; wall time
  * and the CPU time of all threads, which a machine shared with other work does not inflate), and
- * inference images/s on the 10,000 test images, next to PyTorch's figures on this machine.
+ * inference images/s on the 10,000 test images (on the training threads, as validation runs),
+ * with the GFLOP/s that is, next to PyTorch's figures on this machine.
  * Flags: --backend NAME, --artifacts-dir DIR (needs the load and split stages' outputs),
- * --batch-size N, --batches N (cap each epoch at N batches, and validation in proportion, then
- * scale the time up to a full epoch: for slow backends), --workers N (data-parallel threads on
- * wasm, as the stages use them; default as the stages: one per core; 1 trains in this thread).
+ * --batch-size N (training), --infer-batch N[,N...] (inference; default INFERENCE_BATCH_SIZE,
+ * a list measures each), --batches N (cap each epoch at N batches, and validation in
+ * proportion, then scale the time up to a full epoch: for slow backends), --workers N
+ * (data-parallel threads on wasm, as the stages use them; default as the stages: one per
+ * core; 1 trains and infers in this thread).
  */
 import { parseArgs } from 'node:util';
 import { DEFAULTS, type BackendName } from '../src/config.js';
@@ -14,12 +17,13 @@ import { artifactPaths } from '../src/io/paths.js';
 import { readPixelCache } from '../src/io/pixelCache.js';
 import { readSplit } from '../src/io/split.js';
 import { initBackend } from '../src/models/backend.js';
-import { evaluateDataset } from '../src/models/evaluate.js';
+import { evaluateDataset, INFERENCE_BATCH_SIZE } from '../src/models/evaluate.js';
 import { createDataParallelRunner, trainsDataParallel } from '../src/models/parallel/dataParallelRunner.js';
 import { tf } from '../src/models/tf.js';
 import { trainModel } from '../src/models/train.js';
 import { createRng, shuffleInPlace } from '../src/random.js';
 import { batchCount, holdOut, imageDataset } from '../src/stages/network/datasets.js';
+import { forwardFlopsPerImage, plainMatMulGflops } from './_flops.js';
 import { median } from './_measure.js';
 
 /** PyTorch's figures for the same network, measured on this machine. */
@@ -37,6 +41,7 @@ export async function benchNetwork(name: string, build: (seed: number) => tf.Lay
       backend: { type: 'string' },
       'artifacts-dir': { type: 'string', default: 'artifacts' },
       'batch-size': { type: 'string', default: '500' },
+      'infer-batch': { type: 'string', default: String(INFERENCE_BATCH_SIZE) },
       batches: { type: 'string' },
       workers: { type: 'string', default: String(DEFAULTS.workers) },
     },
@@ -61,6 +66,7 @@ export async function benchNetwork(name: string, build: (seed: number) => tf.Lay
   const seconds: number[] = [];
   const cpuSeconds: number[] = [];
   let cpuAtStart = process.cpuUsage();
+  const inference: { size: number; count: number; wall: number; cpu: number }[] = [];
   try {
     await trainModel({
       model,
@@ -88,14 +94,23 @@ export async function benchNetwork(name: string, build: (seed: number) => tf.Lay
         }
       },
     });
+
+    // inference on the training threads (the runner's evaluate, as validation runs), else here
+    const allTest = Array.from({ length: cache.test.count }, (_, i) => i);
+    for (const size of values['infer-batch']!.split(',').map(Number)) {
+      const started = performance.now();
+      const cpuBefore = process.cpuUsage();
+      const testSet = imageDataset(cache.test, () => allTest, size);
+      const test = await (runner ? runner.evaluate(testSet) : evaluateDataset(model, testSet));
+      const wall = (performance.now() - started) / 1000;
+      const cpu = process.cpuUsage(cpuBefore);
+      inference.push({ size, count: test.count, wall, cpu: (cpu.user + cpu.system) / 1e6 });
+    }
   } finally {
     await runner?.close();
   }
-
-  const allTest = Array.from({ length: cache.test.count }, (_, i) => i);
-  const started = performance.now();
-  const test = await evaluateDataset(model, imageDataset(cache.test, () => allTest, batchSize));
-  const imagesPerSecond = test.count / ((performance.now() - started) / 1000);
+  const flops = forwardFlopsPerImage(model);
+  const peak = plainMatMulGflops();
   model.dispose();
   optimizer.dispose();
 
@@ -103,8 +118,18 @@ export async function benchNetwork(name: string, build: (seed: number) => tf.Lay
   const scaledNote = batches < fullBatches ? ` (scaled from ${batches} batches)` : '';
   console.log(`${name}: ${perEpoch.toFixed(1)} s/epoch${scaledNote} ${threads}, median of ${TIMED_EPOCHS}; PyTorch ${reference.secondsPerEpoch} s/epoch -> ${(perEpoch / reference.secondsPerEpoch).toFixed(2)}x PyTorch's time`);
   console.log(`${name}: CPU ${median(cpuSeconds).toFixed(1)} s/epoch, all threads (median)`);
-  console.log(
-    `${name}: inference ${Math.round(imagesPerSecond)} images/s on ${test.count} test images (from the pixel cache, batch ${batchSize}); ` +
-      `PyTorch ${reference.imagesPerSecond} images/s -> ${(imagesPerSecond / reference.imagesPerSecond).toFixed(2)}x PyTorch's rate`,
-  );
+  const cores = runner ? workers : 1;
+  for (const run of inference) {
+    const imagesPerSecond = run.count / run.wall;
+    const gflops = (imagesPerSecond * flops) / 1e9;
+    console.log(
+      `${name}: inference ${Math.round(imagesPerSecond)} images/s on ${run.count} test images (from the pixel cache, batch ${run.size}, ${threads}); ` +
+        `PyTorch ${reference.imagesPerSecond} images/s -> ${(imagesPerSecond / reference.imagesPerSecond).toFixed(2)}x PyTorch's rate`,
+    );
+    console.log(
+      `${name}: inference ${gflops.toFixed(1)} GFLOP/s (${(flops / 1e6).toFixed(2)} MFLOP per image), ` +
+        `${((100 * gflops) / (cores * peak)).toFixed(0)}% of ${cores} x ${peak.toFixed(1)} GFLOP/s (a plain 500x1000x800 ${backend} matmul on one core, measured now); ` +
+        `CPU ${run.cpu.toFixed(2)} s (all threads) for ${run.wall.toFixed(2)} s`,
+    );
+  }
 }

@@ -1,4 +1,5 @@
 import type { ImageBatch } from '../operators/batchImages.js';
+import { compileInference } from './inferencePlan.js';
 import { batchTensors, meanCrossEntropy } from './step.js';
 import { tf } from './tf.js';
 
@@ -10,14 +11,43 @@ export interface Evaluation {
 }
 
 /**
+ * Images per batch when a whole set is evaluated or predicted (training keeps its own batch
+ * size). See bench/_networks.ts (`--infer-batch`) for the measurement that chose it.
+ */
+export const INFERENCE_BATCH_SIZE = 500;
+
+/** A model's forward pass in inference mode; `dispose` frees what it precomputed (not the model). */
+export interface InferenceForward {
+  run(x: tf.Tensor): tf.Tensor;
+  dispose(): void;
+}
+
+/**
+ * The fastest inference-mode forward pass of `model` as its weights are now: the compiled
+ * plan (inferencePlan.ts) where there is one, else `predictOnBatch` (`predict` would cut the
+ * batch into slices of 32). A plan keeps constants derived from the weights: compile again
+ * after the weights change.
+ */
+export function inferenceForward(model: tf.LayersModel): InferenceForward {
+  const plan = compileInference(model);
+  return plan ?? { run: (x) => model.predictOnBatch(x) as tf.Tensor, dispose: () => undefined };
+}
+
+/**
  * Evaluates `model` on every batch of `dataset` (Dropout off, BatchNorm on its moving
- * statistics), as Keras does for `validation_split` and `evaluate`.
+ * statistics), as Keras does for `validation_split` and `evaluate`, in this thread; the
+ * data-parallel runner's `evaluate` spreads the batches over its threads instead.
  */
 export async function evaluateDataset(model: tf.LayersModel, dataset: tf.data.Dataset<ImageBatch>): Promise<Evaluation> {
-  const parts: BatchEvaluation[] = [];
-  const iterator = await dataset.iterator();
-  for (let next = await iterator.next(); !next.done; next = await iterator.next()) parts.push(evaluateBatch(model, next.value));
-  return combineEvaluations(parts);
+  const forward = inferenceForward(model);
+  try {
+    const parts: BatchEvaluation[] = [];
+    const iterator = await dataset.iterator();
+    for (let next = await iterator.next(); !next.done; next = await iterator.next()) parts.push(evaluateBatch(model, next.value, forward));
+    return combineEvaluations(parts);
+  } finally {
+    forward.dispose();
+  }
 }
 
 /** One batch's figures: its mean loss and how many images were classified right. */
@@ -27,11 +57,11 @@ export interface BatchEvaluation {
   count: number;
 }
 
-/** Loss and right answers of `model` in inference mode on one batch. */
-export function evaluateBatch(model: tf.LayersModel, batch: ImageBatch): BatchEvaluation {
+/** Loss and right answers of `model` in inference mode on one batch, through `forward` (from `inferenceForward(model)`). */
+export function evaluateBatch(model: tf.LayersModel, batch: ImageBatch, forward: InferenceForward): BatchEvaluation {
   const [loss, right] = tf.tidy(() => {
     const { xs, ys } = batchTensors(model, batch);
-    const probs = model.predict(xs, { batchSize: batch.count }) as tf.Tensor;
+    const probs = forward.run(xs);
     return [meanCrossEntropy(ys, probs), tf.sum(tf.metrics.categoricalAccuracy(ys, probs))];
   });
   try {

@@ -7,7 +7,7 @@
 import { workerData } from 'piscina';
 import { PipelineError } from '../errors.js';
 import { initBackend } from '../models/backend.js';
-import { evaluateBatch, type BatchEvaluation } from '../models/evaluate.js';
+import { evaluateBatch, inferenceForward, type BatchEvaluation, type InferenceForward } from '../models/evaluate.js';
 import { describeLayout, flatLayout, type FlatLayout } from '../models/parallel/flatWeights.js';
 import { copyFromHeap, loadWeights } from '../models/parallel/heapWeights.js';
 import { updateRange, type SharedTrainingArrays, type UpdateRange } from '../models/parallel/sharedUpdate.js';
@@ -37,6 +37,8 @@ interface Replica {
   layout: FlatLayout;
   /** version of the shared weights the model holds */
   version: number;
+  /** the inference pass compiled from those weights (first evaluate task after a load; a load drops it) */
+  forward?: InferenceForward;
 }
 
 let replica: Promise<Replica> | undefined;
@@ -65,8 +67,10 @@ export default async function trainShard(task: TrainShardTask): Promise<BatchEva
   if (r.version !== task.version) {
     loadWeights(r.model, r.layout, data.weights);
     r.version = task.version;
+    r.forward?.dispose();
+    r.forward = undefined;
   }
-  if (task.kind === 'evaluate') return evaluateBatch(r.model, task.batch);
+  if (task.kind === 'evaluate') return evaluateBatch(r.model, task.batch, (r.forward ??= inferenceForward(r.model)));
   const { grads, ...figures } = computeGradients(r.model, task.batch, task.dropoutSeeds);
   // BatchNorm moved its statistics: the weights are no longer the shared version.
   r.version = -1;

@@ -80,10 +80,10 @@ describe('fitTree', () => {
   });
 
   it('splits every node with the best Gini decrease a brute-force search finds, on data big enough for every layout', () => {
-    // 2,600 samples: the root reads the feature-major copy, small nodes the gathered rows;
+    // 9,000 samples: big nodes read the feature-major copy, small ones the gathered rows;
     // few distinct values and weights 1..3 make ties and constant features common
     const rng = createRng(5);
-    const n = 2600;
+    const n = 9000;
     const width = 6;
     const pixels = Uint8Array.from({ length: n * width }, (_, i) => (i % width === 5 ? 9 : rng.int(6) * 40 + rng.int(2)));
     const labels = Uint8Array.from({ length: n }, (_, s) => (pixels[s * width]! + pixels[s * width + 1]! > 200 ? 2 : rng.int(2)));

@@ -4,9 +4,12 @@
  * matters for ReLU outputs where whole windows are 0. The maximum is the kernel's `output`
  * input (the forward MaxPool result), so no search is needed: a position takes what is left
  * of dy when it equals the maximum, which leaves 0 for later ties without a branch. The
- * stock kernel costs ~0.6 s of a CNN step at batch 500; this is 3-5x less.
+ * stock kernel costs ~0.6 s of a CNN step at batch 500; this is 3-5x less. The study's 2x2
+ * windows with a multiple of 4 channels go through a WebAssembly SIMD loop instead
+ * (maxPoolGradSimd.ts), same rule, several times faster again.
  */
 import { tf } from '../tf.js';
+import { simdScatterRow } from './maxPoolGradSimd.js';
 import { runStock, type WasmKernelArgs } from './stock.js';
 
 type PoolInfo = ReturnType<typeof tf.backend_util.computePool2DInfo>;
@@ -31,7 +34,9 @@ export function maxPoolGrad({ inputs, backend, attrs }: WasmKernelArgs): tf.Tens
   const { filterHeight, filterWidth, strideHeight, strideWidth, padInfo } = info;
   const tiled2x2 = filterHeight === 2 && filterWidth === 2 && strideHeight === 2 && strideWidth === 2 &&
     padInfo.top === 0 && padInfo.left === 0;
-  if (tiled2x2) scatter2x2(info, views);
+  const simdRow = tiled2x2 && info.inChannels % 4 === 0 ? simdScatterRow(backend) : undefined;
+  if (simdRow) scatter2x2Simd(info, views, simdRow);
+  else if (tiled2x2) scatter2x2(info, views);
   else scatterAnyWindow(info, views);
   return out;
 }
@@ -66,6 +71,25 @@ function scatter2x2(info: PoolInfo, { x, y, dy, dx }: Views): void {
           dx[i3] = x[i3] === max ? rest : 0;
         }
       }
+    }
+  }
+}
+
+/** scatter2x2 with 4 channels per instruction, one call per output row (addresses in bytes). */
+function scatter2x2Simd(info: PoolInfo, { x, y, dy, dx }: Views, scatterRow: NonNullable<ReturnType<typeof simdScatterRow>>): void {
+  const { inHeight: h, inWidth: w, inChannels: ch, outHeight, outWidth } = info;
+  if (outHeight * 2 !== h || outWidth * 2 !== w) dx.fill(0);
+  const channelBytes = ch * Float32Array.BYTES_PER_ELEMENT;
+  const inRowBytes = w * channelBytes;
+  const outRowBytes = outWidth * channelBytes;
+  for (let b = 0; b < info.batchSize; b++) {
+    for (let oh = 0; oh < outHeight; oh++) {
+      const inRow = (b * h + oh * 2) * inRowBytes;
+      const outRow = (b * outHeight + oh) * outRowBytes;
+      scatterRow(
+        x.byteOffset + inRow, x.byteOffset + inRow + inRowBytes, y.byteOffset + outRow, dy.byteOffset + outRow,
+        dx.byteOffset + inRow, dx.byteOffset + inRow + inRowBytes, outWidth, channelBytes,
+      );
     }
   }
 }

@@ -33,3 +33,14 @@ export function shuffleInPlace<T extends { length: number; [i: number]: unknown 
   }
   return a;
 }
+
+/**
+ * A seed for part `index` of a seeded job (tree i of a forest, fold k of a CV), mixed so that
+ * neighbouring indexes give unrelated streams; the same (seed, index) always gives the same seed.
+ */
+export function deriveSeed(seed: number, index: number): number {
+  let h = (seed ^ Math.imul(index + 1, 0x9e3779b9)) >>> 0;
+  h = Math.imul(h ^ (h >>> 16), 0x85ebca6b);
+  h = Math.imul(h ^ (h >>> 13), 0xc2b2ae35);
+  return (h ^ (h >>> 16)) >>> 0;
+}

@@ -1,7 +1,7 @@
-import { createRng } from '../random.js';
+import { createRng, deriveSeed } from '../random.js';
 import type { PixelMatrix } from './pixelMatrix.js';
 import { NodeStore } from './nodeStore.js';
-import { BATCH, MAX_CLASSES, SplitSearch, type NodeOrder } from './splitSearch.js';
+import { BATCH, MAX_CLASSES, ROWS_BELOW, SplitSearch, type NodeOrder } from './splitSearch.js';
 import type { Tree } from './tree.js';
 
 /** What a tree learns from: features, and a class per sample. */
@@ -23,7 +23,7 @@ export interface TreeOptions {
   seed: number;
 }
 
-/** One pending node: its samples are `order[start, end)`. */
+/** One node to grow: its samples are `order[start, end)`. */
 interface Pending {
   node: number;
   start: number;
@@ -31,42 +31,127 @@ interface Pending {
   /** a feature permutation whose first `constants` entries are constant over the node */
   features: Uint16Array;
   constants: number;
+  /** seeds the node's feature draws; its children's seeds derive from it */
+  seed: number;
+}
+
+/**
+ * Where a subtree starts: a node's samples and what the search above it left it (the feature
+ * permutation with the constant features first, and the node's seed). Fitting from it gives
+ * exactly the subtree the whole fit grows under that node.
+ */
+export interface SubtreeRoot {
+  samples: Int32Array;
+  features: Uint16Array;
+  constants: number;
+  seed: number;
 }
 
 /**
  * Grows a Gini decision tree until its leaves are pure (or hold samples that no feature
  * separates), as scikit-learn's `DecisionTreeClassifier()` with default limits.
  *
+ * Every node draws its features from its own seed (derived from its parent's), so a subtree
+ * does not depend on the order nodes are grown in: `growTop` + `fitTree` per part + `graft`
+ * build the same tree in parallel.
+ *
  * @param samples sample indexes to learn from (the rows of a fold, the distinct rows of a bootstrap)
  * @param weights per sample index: how many times it counts (bootstrap draws); omit for 1
+ * @param root grow the subtree under this node instead (`samples` are then its samples)
  */
-export function fitTree(data: TrainingSet, samples: ArrayLike<number>, weights: Uint16Array | undefined, options: TreeOptions): Tree {
-  checkInputs(data, samples, options);
-  const { x, labels, numClasses } = data;
-  const order = Int32Array.from(samples).sort();
-  // labels and weights follow `order` through every partition, so passes over a node read
-  // them sequentially instead of at scattered sample indexes
-  const node: NodeOrder = {
-    order,
-    labels: Uint8Array.from(order, (s) => labels[s]!),
-    weights: Uint16Array.from(order, (s) => (weights ? weights[s]! : 1)),
-  };
-  const search = new SplitSearch(x, node, numClasses);
-  const store = new NodeStore(numClasses);
-  const rng = createRng(options.seed);
-  const spare: Uint16Array[] = [];
-  const copyOf = (src: Uint16Array) => {
-    const a = spare.pop() ?? new Uint16Array(src.length);
-    a.set(src);
-    return a;
-  };
-  const totals = new Float64Array(numClasses);
-  const root = new Uint16Array(x.featureCount).map((_, f) => f);
-  const stack: Pending[] = [{ node: store.add(), start: 0, end: order.length, features: root, constants: 0 }];
-
+export function fitTree(data: TrainingSet, samples: ArrayLike<number>, weights: Uint16Array | undefined, options: TreeOptions, root?: SubtreeRoot): Tree {
+  const grower = new TreeGrower(data, samples, weights, options, root);
+  const stack = [grower.root];
   while (stack.length > 0) {
-    const p = stack.pop()!;
-    const classes = countClasses(node, p.start, p.end, totals);
+    const children = grower.grow(stack.pop()!);
+    if (children) stack.push(children[1], children[0]);
+  }
+  return grower.store.finish();
+}
+
+/**
+ * The top of a tree: nodes split biggest first until `parts` nodes are left to grow or none
+ * of those has more than `minSamples` samples (at least the size below which the split
+ * search gathers rows), and those nodes as subtree roots. `open[i]` is the node of the top
+ * tree (a leaf there for now) where the subtree fitted from `roots[i]` goes (see graft.ts).
+ */
+export function growTop(
+  data: TrainingSet,
+  samples: ArrayLike<number>,
+  weights: Uint16Array | undefined,
+  options: TreeOptions,
+  parts: number,
+  minSamples: number,
+): { tree: Tree; open: number[]; roots: SubtreeRoot[] } {
+  const grower = new TreeGrower(data, samples, weights, options);
+  const min = Math.max(minSamples, ROWS_BELOW);
+  const pending = [grower.root];
+  for (;;) {
+    let biggest = -1;
+    for (let i = 0; i < pending.length; i++) {
+      const n = pending[i]!.end - pending[i]!.start;
+      if (n > min && (biggest < 0 || n > pending[biggest]!.end - pending[biggest]!.start)) biggest = i;
+    }
+    if (biggest < 0 || pending.length >= parts) break;
+    const [p] = pending.splice(biggest, 1);
+    pending.push(...(grower.grow(p!) ?? []));
+  }
+  pending.sort((a, b) => a.node - b.node);
+  // open nodes are placeholder leaves until grafted
+  for (const p of pending) grower.store.setLeaf(p.node, p.end - p.start, new Float64Array(data.numClasses));
+  return {
+    tree: grower.store.finish(),
+    open: pending.map((p) => p.node),
+    // nodes over ROWS_BELOW samples never gathered rows: `order` holds sample indexes there
+    roots: pending.map((p) => ({ samples: grower.node.order.slice(p.start, p.end), features: p.features, constants: p.constants, seed: p.seed })),
+  };
+}
+
+/** One tree's growth: its samples in node order, the split search and the nodes made so far. */
+class TreeGrower {
+  readonly node: NodeOrder;
+  readonly store: NodeStore;
+  readonly root: Pending;
+  private readonly search: SplitSearch;
+  private readonly totals: Float64Array;
+  private readonly batch = new Int32Array(BATCH);
+  private readonly spare: Uint16Array[] = [];
+
+  constructor(
+    private readonly data: TrainingSet,
+    samples: ArrayLike<number>,
+    weights: Uint16Array | undefined,
+    private readonly options: TreeOptions,
+    root?: SubtreeRoot,
+  ) {
+    checkInputs(data, samples, options, root);
+    const { x, labels, numClasses } = data;
+    const order = Int32Array.from(samples).sort();
+    // labels and weights follow `order` through every partition, so passes over a node read
+    // them sequentially instead of at scattered sample indexes
+    this.node = {
+      order,
+      labels: Uint8Array.from(order, (s) => labels[s]!),
+      weights: Uint16Array.from(order, (s) => (weights ? weights[s]! : 1)),
+    };
+    this.search = new SplitSearch(x, this.node, numClasses);
+    this.store = new NodeStore(numClasses);
+    this.totals = new Float64Array(numClasses);
+    this.root = {
+      node: this.store.add(),
+      start: 0,
+      end: order.length,
+      features: root ? Uint16Array.from(root.features) : new Uint16Array(x.featureCount).map((_, f) => f),
+      constants: root?.constants ?? 0,
+      seed: root?.seed ?? options.seed,
+    };
+  }
+
+  /** Searches node `p` and splits it (returning its two children to grow) or makes it a leaf. */
+  grow(p: Pending): [Pending, Pending] | undefined {
+    const { search, store, totals } = this;
+    const numClasses = this.data.numClasses;
+    const classes = countClasses(this.node, p.start, p.end, totals);
     let totalWeight = 0;
     let totalSq = 0;
     for (let k = 0; k < numClasses; k++) {
@@ -74,23 +159,25 @@ export function fitTree(data: TrainingSet, samples: ArrayLike<number>, weights: 
       totalSq += totals[k]! * totals[k]!;
     }
     const n = p.end - p.start;
-    const constants = classes > 1 && n > 1 ? searchNode(search, p, totals, totalWeight, options.maxFeatures, rng.int) : -1;
+    const rng = createRng(p.seed);
+    const constants = classes > 1 && n > 1 ? searchNode(search, p, totals, totalWeight, this.options.maxFeatures, rng.int, this.batch) : -1;
     if (search.bestFeature < 0 || constants < 0) {
       store.setLeaf(p.node, n, totals);
-      spare.push(p.features);
-      continue;
+      this.spare.push(p.features);
+      return undefined;
     }
-    const f = search.bestFeature;
-    const t = search.bestThreshold;
     const mid = search.partition(p.start, p.end);
     const left = store.add();
     const right = store.add();
     const gain = (search.bestProxy - totalSq / totalWeight) / totalWeight;
-    store.setSplit(p.node, f, t, gain, n, left, right);
-    stack.push({ node: right, start: mid, end: p.end, features: copyOf(p.features), constants });
-    stack.push({ node: left, start: p.start, end: mid, features: p.features, constants });
+    store.setSplit(p.node, search.bestFeature, search.bestThreshold, gain, n, left, right);
+    const copy = this.spare.pop() ?? new Uint16Array(p.features.length);
+    copy.set(p.features);
+    return [
+      { node: left, start: p.start, end: mid, features: p.features, constants, seed: deriveSeed(p.seed, 1) },
+      { node: right, start: mid, end: p.end, features: copy, constants, seed: deriveSeed(p.seed, 2) },
+    ];
   }
-  return store.finish();
 }
 
 /** Weighted class counts of the node `[start, end)` into `totals`; returns how many classes occur. */
@@ -114,9 +201,9 @@ function searchNode(
   totalWeight: number,
   maxFeatures: number,
   randomInt: (n: number) => number,
+  batch: Int32Array,
 ): number {
   const features = p.features;
-  const batch = new Int32Array(BATCH);
   let inBatch = 0;
   let constants = p.constants;
   let undrawn = features.length;
@@ -143,7 +230,7 @@ function searchNode(
   return constants;
 }
 
-function checkInputs(data: TrainingSet, samples: ArrayLike<number>, options: TreeOptions): void {
+function checkInputs(data: TrainingSet, samples: ArrayLike<number>, options: TreeOptions, root: SubtreeRoot | undefined): void {
   const { x, labels, numClasses } = data;
   if (!Number.isInteger(numClasses) || numClasses < 1 || numClasses > MAX_CLASSES) {
     throw new RangeError(`Expected 1..${MAX_CLASSES} classes but received ${numClasses}.`);
@@ -158,6 +245,9 @@ function checkInputs(data: TrainingSet, samples: ArrayLike<number>, options: Tre
     throw new RangeError(`Expected maxFeatures in 1..${x.featureCount} but received ${options.maxFeatures}.`);
   }
   if (samples.length === 0) throw new RangeError('Expected at least one training sample but received none.');
+  if (root && !(root.features.length === x.featureCount && root.constants >= 0 && root.constants <= x.featureCount)) {
+    throw new RangeError(`Expected a subtree root with ${x.featureCount} features but received ${root.features.length} (${root.constants} constant).`);
+  }
   for (let i = 0; i < samples.length; i++) {
     const s = samples[i]!;
     if (!(s >= 0 && s < x.sampleCount && Number.isInteger(s))) {

@@ -1,4 +1,4 @@
-import { createRng } from '../random.js';
+import { createRng, deriveSeed } from '../random.js';
 import { fitTree, type TrainingSet } from './fitTree.js';
 import { leafOf, type Tree } from './tree.js';
 
@@ -13,17 +13,6 @@ export interface ForestOptions {
 
 /** scikit-learn's `max_features='sqrt'`: floor(sqrt(features)), at least 1 (28 for 784 pixels). */
 export const sqrtFeatures = (featureCount: number): number => Math.max(1, Math.floor(Math.sqrt(featureCount)));
-
-/**
- * A seed for part `index` of a seeded job (tree i of a forest, fold k of a CV), mixed so that
- * neighbouring indexes give unrelated streams; the same (seed, index) always gives the same seed.
- */
-export function deriveSeed(seed: number, index: number): number {
-  let h = (seed ^ Math.imul(index + 1, 0x9e3779b9)) >>> 0;
-  h = Math.imul(h ^ (h >>> 16), 0x85ebca6b);
-  h = Math.imul(h ^ (h >>> 13), 0xc2b2ae35);
-  return (h ^ (h >>> 16)) >>> 0;
-}
 
 /**
  * A bootstrap sample of `rows`: rows.length draws with replacement, as scikit-learn's forest

@@ -3,7 +3,8 @@ import { describe, it } from 'node:test';
 import { treesTrain300 } from '../../fixtures/index.js';
 import { createRng } from '../../src/random.js';
 import { toPixelMatrix, type PixelMatrix } from '../../src/learn/pixelMatrix.js';
-import { fitTree, type TrainingSet } from '../../src/learn/fitTree.js';
+import { fitTree, growTop, type TrainingSet } from '../../src/learn/fitTree.js';
+import { graft } from '../../src/learn/graft.js';
 import { packTree } from '../../src/learn/packTree.js';
 import { LEAF, predictTree, type Tree } from '../../src/learn/tree.js';
 
@@ -16,6 +17,13 @@ function dataOf(rows: number[][], labels: number[], numClasses = 2): TrainingSet
 }
 
 const allRows = (n: number) => Array.from({ length: n }, (_, i) => i);
+
+/** Samples in the leaves of `tree` that are not open (placeholders for parts). */
+function countLeafSamples(tree: Tree, open: number[]): number {
+  let sum = 0;
+  for (let node = 0; node < tree.feature.length; node++) if (tree.feature[node] === LEAF && !open.includes(node)) sum += tree.samples[node]!;
+  return sum;
+}
 
 /** Every leaf's class counts, as arrays. */
 function leaves(tree: Tree): number[][] {
@@ -54,6 +62,20 @@ function bruteForceBestGain(x: Uint8Array, width: number, labels: Uint8Array, we
   return best;
 }
 
+/**
+ * 9,000 random samples of 6 features: big nodes read the feature-major copy, small ones the
+ * gathered rows; few distinct values and weights 1..3 make ties and constant features common.
+ */
+function randomSet() {
+  const rng = createRng(5);
+  const n = 9000;
+  const width = 6;
+  const pixels = Uint8Array.from({ length: n * width }, (_, i) => (i % width === 5 ? 9 : rng.int(6) * 40 + rng.int(2)));
+  const labels = Uint8Array.from({ length: n }, (_, s) => (pixels[s * width]! + pixels[s * width + 1]! > 200 ? 2 : rng.int(2)));
+  const weights = Uint16Array.from({ length: n }, () => 1 + rng.int(3));
+  return { pixels, width, labels, weights, n, data: { x: toPixelMatrix(pixels, width, allRows(n)), labels, numClasses: 3 } };
+}
+
 describe('fitTree', () => {
   it('grows a perfectly separable set into pure leaves that predict every training label', () => {
     // class = (x0 > 100) xor (x1 > 100): no single split separates it, two levels do
@@ -80,15 +102,8 @@ describe('fitTree', () => {
   });
 
   it('splits every node with the best Gini decrease a brute-force search finds, on data big enough for every layout', () => {
-    // 9,000 samples: big nodes read the feature-major copy, small ones the gathered rows;
-    // few distinct values and weights 1..3 make ties and constant features common
-    const rng = createRng(5);
-    const n = 9000;
-    const width = 6;
-    const pixels = Uint8Array.from({ length: n * width }, (_, i) => (i % width === 5 ? 9 : rng.int(6) * 40 + rng.int(2)));
-    const labels = Uint8Array.from({ length: n }, (_, s) => (pixels[s * width]! + pixels[s * width + 1]! > 200 ? 2 : rng.int(2)));
-    const weights = Uint16Array.from({ length: n }, () => 1 + rng.int(3));
-    const tree = fitTree({ x: toPixelMatrix(pixels, width, allRows(n)), labels, numClasses: 3 }, allRows(n), weights, { maxFeatures: width, seed: 2 });
+    const { pixels, width, labels, weights, n, data } = randomSet();
+    const tree = fitTree(data, allRows(n), weights, { maxFeatures: width, seed: 2 });
     const visit = (node: number, samples: number[]): void => {
       const f = tree.feature[node]!;
       if (f === LEAF) {
@@ -104,6 +119,19 @@ describe('fitTree', () => {
     };
     visit(0, allRows(n));
     assert.ok(tree.feature.length > 100, `a deep tree (${tree.feature.length} nodes)`);
+  });
+
+  it('grows the same tree in parts (growTop, a fit per part, graft) as in one fit', () => {
+    const { width, weights, n, data } = randomSet();
+    for (const maxFeatures of [width, 2]) {
+      const options = { maxFeatures, seed: 9 };
+      const whole = fitTree(data, allRows(n), weights, options);
+      const top = growTop(data, allRows(n), weights, options, 4, 0);
+      assert.ok(top.open.length >= 2, `the top leaves parts to fit (${top.open.length})`);
+      assert.equal(top.roots.reduce((sum, r) => sum + r.samples.length, 0) + countLeafSamples(top.tree, top.open), n, 'every sample is in a part or a finished leaf');
+      const parts = top.roots.map((root) => fitTree(data, root.samples, weights, options, root));
+      assert.deepEqual(packTree(graft(top.tree, top.open, parts)), packTree(whole));
+    }
   });
 
   it('weighs samples by their weights (bootstrap counts)', () => {

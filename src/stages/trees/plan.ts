@@ -1,4 +1,5 @@
-import { deriveSeed, sqrtFeatures } from '../../learn/forest.js';
+import { sqrtFeatures } from '../../learn/forest.js';
+import { deriveSeed } from '../../random.js';
 import type { FitSpec } from './fitAll.js';
 
 /** The study's cross-validation: StratifiedKFold(5, shuffle=True, random_state=seed). */

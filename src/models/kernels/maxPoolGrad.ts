@@ -9,7 +9,7 @@
  * (maxPoolGradSimd.ts), same rule, several times faster again.
  */
 import { tf } from '../tf.js';
-import { simdScatterRow } from './maxPoolGradSimd.js';
+import { simdScatterRow, type ScatterRow } from './maxPoolGradSimd.js';
 import { runStock, type WasmKernelArgs } from './stock.js';
 
 type PoolInfo = ReturnType<typeof tf.backend_util.computePool2DInfo>;
@@ -76,7 +76,7 @@ function scatter2x2(info: PoolInfo, { x, y, dy, dx }: Views): void {
 }
 
 /** scatter2x2 with 4 channels per instruction, one call per output row (addresses in bytes). */
-function scatter2x2Simd(info: PoolInfo, { x, y, dy, dx }: Views, scatterRow: NonNullable<ReturnType<typeof simdScatterRow>>): void {
+function scatter2x2Simd(info: PoolInfo, { x, y, dy, dx }: Views, scatterRow: ScatterRow): void {
   const { inHeight: h, inWidth: w, inChannels: ch, outHeight, outWidth } = info;
   if (outHeight * 2 !== h || outWidth * 2 !== w) dx.fill(0);
   const channelBytes = ch * Float32Array.BYTES_PER_ELEMENT;

@@ -38,4 +38,10 @@ describe('FusedBatchNorm on wasm', () => {
     assert.ok(r.relativeError < 1e-5, `relative error ${r.relativeError}`);
     assert.equal(r.leakedBuffers, 0);
   });
+
+  it('matches cpu with 6 channels (not a multiple of 4: the two XNNPACK passes)', async () => {
+    const r = await compareWithCpu('FusedBatchNorm', batchNormInputs([4, 5, 5, 6]), { varianceEpsilon: 1e-3 });
+    assert.ok(r.relativeError < 1e-5, `relative error ${r.relativeError}`);
+    assert.equal(r.leakedBuffers, 0);
+  });
 });

@@ -1,0 +1,102 @@
+/**
+ * A minimal WebAssembly assembler for the project's SIMD loops, and their binding to the wasm
+ * backend's own memory. The loops (maxPoolGradSimd.ts, affineSimd.ts, ...) are written as
+ * opcode lists: no toolchain is needed, each module is a few hundred bytes, imports the
+ * backend's memory (never copies it) and has no data segment, so it writes only where the
+ * addresses it is given point. JavaScript loops over typed arrays are ~5-10x slower than
+ * these on the study's activations.
+ */
+import type { WasmKernelArgs } from './stock.js';
+
+/** Value types. */
+export const I32 = 0x7f;
+export const V128 = 0x7b;
+/** Control and variables (operand bytes follow where the encoding needs them). */
+export const [BLOCK, LOOP, END, BR_IF, VOID] = [0x02, 0x03, 0x0b, 0x0d, 0x40];
+export const [GET, SET, TEE] = [0x20, 0x21, 0x22];
+/** i32 arithmetic; I32_CONST takes a signed LEB128 operand (single byte for 0..63). */
+export const [I32_CONST, I32_EQZ, I32_LT_U, I32_ADD, I32_SUB, I32_SHL] = [0x41, 0x45, 0x49, 0x6a, 0x6b, 0x74];
+const SIMD = 0xfd;
+/** v128.load / v128.store with alignment hint 1 and offset 0 (unaligned addresses allowed). */
+export const LOAD = [SIMD, 0x00, 0x00, 0x00];
+export const STORE = [SIMD, 0x0b, 0x00, 0x00];
+export const F32X4_EQ = [SIMD, 0x41];
+export const AND = [SIMD, 0x4e];
+export const ANDNOT = [SIMD, 0x4f];
+export const OR = [SIMD, 0x50];
+export const F32X4_ADD = [SIMD, 0xe4, 0x01];
+export const F32X4_SUB = [SIMD, 0xe5, 0x01];
+export const F32X4_MUL = [SIMD, 0xe6, 0x01];
+
+/** One exported function: all parameters i32 (addresses in bytes, counts), no result. */
+export interface SimdFunction {
+  name: string;
+  params: number;
+  /** local declarations and code, without the final `end` */
+  body: number[];
+}
+
+/** Assembles a module importing `env.memory` and exporting `functions`. */
+export function assemble(functions: SimdFunction[]): Uint8Array {
+  const types = functions.map((f) => [0x60, f.params, ...new Array<number>(f.params).fill(I32), 0]);
+  return Uint8Array.from([
+    0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,
+    ...section(1, vec(types)),
+    ...section(2, vec([[...name('env'), ...name('memory'), 0x02, 0x00, 0x00]])), // memory, min 0 pages
+    ...section(3, vec(functions.map((_, i) => [i]))),
+    ...section(7, vec(functions.map((f, i) => [...name(f.name), 0x00, i]))),
+    ...section(10, vec(functions.map((f) => [...leb128(f.body.length + 1), ...f.body, END]))),
+  ]);
+}
+
+/** The few WebAssembly JS APIs used here (the project's lib settings carry no DOM types). */
+interface WebAssemblyApi {
+  Memory: abstract new (...args: never[]) => object;
+  Module: new (bytes: Uint8Array) => object;
+  Instance: new (module: object, imports: object) => { exports: Record<string, unknown> };
+  validate(bytes: Uint8Array): boolean;
+}
+const wasmJs = (globalThis as unknown as { WebAssembly: WebAssemblyApi }).WebAssembly;
+
+const compiled = new Map<Uint8Array, object | null>();
+const instances = new WeakMap<object, Map<Uint8Array, Record<string, unknown>>>();
+
+/**
+ * The exports of module `bytes` bound to `backend`'s memory, or undefined when this engine has
+ * no wasm SIMD or the backend does not expose its memory (callers then keep a slower path).
+ */
+export function bindToBackend<T>(bytes: Uint8Array, backend: WasmKernelArgs['backend']): T | undefined {
+  const memory = (backend.wasm as unknown as { asm?: { memory?: unknown } }).asm?.memory;
+  if (!(memory instanceof wasmJs.Memory)) return undefined;
+  if (!compiled.has(bytes)) compiled.set(bytes, wasmJs.validate(bytes) ? new wasmJs.Module(bytes) : null);
+  const module = compiled.get(bytes);
+  if (!module) return undefined;
+  let forMemory = instances.get(memory);
+  if (!forMemory) instances.set(memory, (forMemory = new Map()));
+  let exports = forMemory.get(bytes);
+  if (!exports) forMemory.set(bytes, (exports = new wasmJs.Instance(module, { env: { memory } }).exports));
+  return exports as T;
+}
+
+function leb128(n: number): number[] {
+  const out: number[] = [];
+  do {
+    const byte = n & 0x7f;
+    n >>>= 7;
+    out.push(n === 0 ? byte : byte | 0x80);
+  } while (n !== 0);
+  return out;
+}
+
+function name(s: string): number[] {
+  const utf8 = [...Buffer.from(s, 'utf8')];
+  return [...leb128(utf8.length), ...utf8];
+}
+
+function vec(items: number[][]): number[] {
+  return [...leb128(items.length), ...items.flat()];
+}
+
+function section(id: number, content: number[]): number[] {
+  return [id, ...leb128(content.length), ...content];
+}

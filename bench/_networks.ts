@@ -19,6 +19,7 @@ import { readSplit } from '../src/io/split.js';
 import { initBackend } from '../src/models/backend.js';
 import { evaluateDataset, INFERENCE_BATCH_SIZE } from '../src/models/evaluate.js';
 import { createDataParallelRunner, trainsDataParallel } from '../src/models/parallel/dataParallelRunner.js';
+import { describeProfile, type StepProfile } from '../src/models/parallel/stepProfile.js';
 import { tf } from '../src/models/tf.js';
 import { trainModel } from '../src/models/train.js';
 import { createRng, shuffleInPlace } from '../src/random.js';
@@ -67,6 +68,7 @@ export async function benchNetwork(name: string, build: (seed: number) => tf.Lay
   const cpuSeconds: number[] = [];
   let cpuAtStart = process.cpuUsage();
   const inference: { size: number; count: number; wall: number; cpu: number }[] = [];
+  let stepProfile: StepProfile | undefined;
   try {
     await trainModel({
       model,
@@ -78,8 +80,9 @@ export async function benchNetwork(name: string, build: (seed: number) => tf.Lay
       epochs: 1 + TIMED_EPOCHS,
       patience: 1 + TIMED_EPOCHS,
       runner,
-      onEpochStart: () => {
+      onEpochStart: (epoch) => {
         cpuAtStart = process.cpuUsage();
+        if (epoch === 2) runner?.takeProfile(); // the step profile leaves the warm-up out
       },
       onEpochEnd: async (end) => {
         const scaled = end.logs.seconds * (fullBatches / batches);
@@ -94,6 +97,7 @@ export async function benchNetwork(name: string, build: (seed: number) => tf.Lay
         }
       },
     });
+    stepProfile = runner?.takeProfile();
 
     // inference on the training threads (the runner's evaluate, as validation runs), else here
     const allTest = Array.from({ length: cache.test.count }, (_, i) => i);
@@ -118,6 +122,7 @@ export async function benchNetwork(name: string, build: (seed: number) => tf.Lay
   const scaledNote = batches < fullBatches ? ` (scaled from ${batches} batches)` : '';
   console.log(`${name}: ${perEpoch.toFixed(1)} s/epoch${scaledNote} ${threads}, median of ${TIMED_EPOCHS}; PyTorch ${reference.secondsPerEpoch} s/epoch -> ${(perEpoch / reference.secondsPerEpoch).toFixed(2)}x PyTorch's time`);
   console.log(`${name}: CPU ${median(cpuSeconds).toFixed(1)} s/epoch, all threads (median)`);
+  if (stepProfile) for (const line of describeProfile(stepProfile, workers)) console.log(`${name}: ${line}`);
   const cores = runner ? workers : 1;
   for (const run of inference) {
     const imagesPerSecond = run.count / run.wall;

@@ -11,6 +11,8 @@ import { evaluateBatch, inferenceForward, type BatchEvaluation, type InferenceFo
 import { describeLayout, flatLayout, type FlatLayout } from '../models/parallel/flatWeights.js';
 import { copyFromHeap, loadWeights } from '../models/parallel/heapWeights.js';
 import { updateRange, type SharedTrainingArrays, type UpdateRange } from '../models/parallel/sharedUpdate.js';
+import type { TaskTimes } from '../models/parallel/stepProfile.js';
+import { readThreadClock, type ThreadClock } from '../models/parallel/threadClock.js';
 import { computeGradients } from '../models/step.js';
 import { tf } from '../models/tf.js';
 import type { ImageBatch } from '../operators/batchImages.js';
@@ -56,13 +58,25 @@ async function loadReplica(data: TrainShardData): Promise<Replica> {
   return { model, layout, version: -1 };
 }
 
-/** Resolves to the shard's (training mode) or batch's (inference mode) loss, right answers and size; an update to nothing. */
-export default async function trainShard(task: TrainShardTask): Promise<BatchEvaluation | undefined> {
+/** What a task resolves to: the figures of a shard or batch (none for an update), and the task's times (ms). */
+export type TrainShardResult = Partial<BatchEvaluation> & { times: TaskTimes };
+
+/** Resolves to the shard's (training mode) or batch's (inference mode) loss, right answers and size, with the task's times. */
+export default async function trainShard(task: TrainShardTask): Promise<TrainShardResult> {
   const data = workerData as TrainShardData;
   const r = await (replica ??= loadReplica(data));
+  let started = performance.now();
+  const lap = () => {
+    const ms = performance.now() - started;
+    started += ms;
+    return ms;
+  };
+  const clock = readThreadClock();
   if (task.kind === 'update') {
     updateRange(data, r.layout, task.range);
-    return undefined;
+    const updateMs = lap();
+    const { cpuMs: updateCpuMs, waitMs: updateWaitMs } = clockSince(clock);
+    return { times: { updateMs, updateCpuMs, updateWaitMs } };
   }
   if (r.version !== task.version) {
     loadWeights(r.model, r.layout, data.weights);
@@ -70,8 +84,10 @@ export default async function trainShard(task: TrainShardTask): Promise<BatchEva
     r.forward?.dispose();
     r.forward = undefined;
   }
-  if (task.kind === 'evaluate') return evaluateBatch(r.model, task.batch, (r.forward ??= inferenceForward(r.model)));
+  const loadMs = lap();
+  if (task.kind === 'evaluate') return { ...evaluateBatch(r.model, task.batch, (r.forward ??= inferenceForward(r.model))), times: { loadMs } };
   const { grads, ...figures } = computeGradients(r.model, task.batch, task.dropoutSeeds);
+  const gradientsMs = lap();
   // BatchNorm moved its statistics: the weights are no longer the shared version.
   r.version = -1;
   const slot = data.slots.subarray(task.slot * r.layout.totalFloats, (task.slot + 1) * r.layout.totalFloats);
@@ -83,5 +99,13 @@ export default async function trainShard(task: TrainShardTask): Promise<BatchEva
   } finally {
     tf.dispose(grads);
   }
-  return figures;
+  const copyOutMs = lap();
+  const { cpuMs: gradientCpuMs, waitMs: gradientWaitMs } = clockSince(clock);
+  return { ...figures, times: { loadMs, gradientsMs, copyOutMs, gradientCpuMs, gradientWaitMs } };
+}
+
+/** This thread's CPU and wait time since `start` (zeros where the clock is not readable). */
+function clockSince(start: ThreadClock | undefined): ThreadClock {
+  const now = start && readThreadClock();
+  return now ? { cpuMs: now.cpuMs - start.cpuMs, waitMs: now.waitMs - start.waitMs } : { cpuMs: 0, waitMs: 0 };
 }

@@ -1,7 +1,7 @@
 import { Piscina } from 'piscina';
 import type { BackendName } from '../../config.js';
 import type { ImageBatch } from '../../operators/batchImages.js';
-import type { TrainShardData, TrainShardTask } from '../../workers/trainShard.worker.js';
+import type { TrainShardData, TrainShardResult, TrainShardTask } from '../../workers/trainShard.worker.js';
 import { combineEvaluations, type BatchEvaluation } from '../evaluate.js';
 import type { StepRunner } from '../stepRunner.js';
 import type { tf } from '../tf.js';
@@ -9,6 +9,7 @@ import { readAdamState, writeAdamState, type AdamSettings } from './flatAdam.js'
 import { flatLayout, readFlatWeights, writeFlatWeights } from './flatWeights.js';
 import { shardSeeds, splitBatch } from './shards.js';
 import { splitRanges } from './sharedUpdate.js';
+import { addTaskTimes, emptyProfile, type StepProfile } from './stepProfile.js';
 
 export interface DataParallelOptions {
   /** the caller's model and Adam optimizer: the state starts from them and returns to them */
@@ -27,6 +28,8 @@ export const trainsDataParallel = (backend: BackendName, workers: number) => bac
 /** A StepRunner over a pool of threads; `close` ends them. */
 export interface DataParallelRunner extends StepRunner {
   readonly workers: number;
+  /** where the steps' time went since the runner started or the last `takeProfile` */
+  takeProfile(): StepProfile;
   close(): Promise<void>;
 }
 
@@ -55,7 +58,7 @@ export function createDataParallelRunner(opts: DataParallelOptions): DataParalle
     v: sharedFloats(layout.trainableFloats),
     slots: sharedFloats(workers * layout.totalFloats),
   };
-  const pool = new Piscina<TrainShardTask, BatchEvaluation | undefined>({
+  const pool = new Piscina<TrainShardTask, TrainShardResult>({
     filename: new URL('../../workers/trainShard.worker.js', import.meta.url).href,
     minThreads: workers,
     maxThreads: workers,
@@ -64,6 +67,7 @@ export function createDataParallelRunner(opts: DataParallelOptions): DataParalle
   const ranges = splitRanges(layout.totalFloats, workers);
   let adam: AdamSettings | undefined;
   let version = 0;
+  let profile = emptyProfile();
 
   const start = async (): Promise<AdamSettings> => {
     if (!adam) {
@@ -75,22 +79,33 @@ export function createDataParallelRunner(opts: DataParallelOptions): DataParalle
     }
     return adam;
   };
-  const run = (task: TrainShardTask) => pool.run(task);
-  const runBatch = (task: TrainShardTask & { batch: ImageBatch }) =>
-    pool.run(task, { transferList: [task.batch.pixels.buffer, task.batch.labels.buffer] as ArrayBuffer[] }) as Promise<BatchEvaluation>;
+  const run = async (task: TrainShardTask) => addTaskTimes(profile, (await pool.run(task)).times);
+  const runBatch = async (task: TrainShardTask & { batch: ImageBatch }): Promise<BatchEvaluation> => {
+    const { times, ...figures } = await pool.run(task, { transferList: [task.batch.pixels.buffer, task.batch.labels.buffer] as ArrayBuffer[] });
+    if (task.kind === 'gradients') addTaskTimes(profile, times);
+    return figures as BatchEvaluation;
+  };
 
   return {
     workers,
     async step(batch, dropoutSeeds) {
       const settings = await start();
+      const started = performance.now();
       const shards = splitBatch(batch, workers);
+      const dealt = performance.now();
       const figures = await Promise.all(
         shards.map((shard, k) => runBatch({ kind: 'gradients', version, batch: shard, dropoutSeeds: shardSeeds(dropoutSeeds, k), slot: k })),
       );
+      const gradientsDone = performance.now();
       const shares = shards.map((s) => s.count / batch.count);
       await Promise.all(ranges.map((range) => run({ kind: 'update', range: { ...range, shares, adam: settings } })));
       settings.iterations++;
       version++;
+      const done = performance.now();
+      profile.steps++;
+      profile.stepMs += done - started;
+      profile.gradientPhaseMs += gradientsDone - dealt;
+      profile.updatePhaseMs += done - gradientsDone;
       return {
         loss: figures.reduce((sum, f, k) => sum + f.loss * shares[k]!, 0),
         correct: figures.reduce((sum, f) => sum + f.correct, 0),
@@ -115,6 +130,11 @@ export function createDataParallelRunner(opts: DataParallelOptions): DataParalle
         parts.push(part);
       }
       return combineEvaluations(await Promise.all(parts));
+    },
+    takeProfile() {
+      const taken = profile;
+      profile = emptyProfile();
+      return taken;
     },
     close: () => pool.destroy(),
   };

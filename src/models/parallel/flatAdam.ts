@@ -25,11 +25,24 @@ export interface AdamState extends AdamSettings {
 }
 
 /**
+ * A gradient given as the weighted sum of two arrays, `a[i] * shareA + b[i] * shareB`: the
+ * average of two shards' gradients, read in the same pass as the update (`b` may be `a` with
+ * `shareB` 0, for one shard).
+ */
+export interface GradientPair {
+  a: Float32Array;
+  shareA: number;
+  b: Float32Array;
+  shareB: number;
+}
+
+/**
  * Update number `iterations + 1` of `weights[start, end)` from `grad`, in place, as tfjs does
  * it. It does not count the update: once every range is done, the caller increments `iterations`.
  */
-export function adamUpdate(state: AdamState, weights: Float32Array, grad: Float32Array, start: number, end: number): void {
+export function adamUpdate(state: AdamState, weights: Float32Array, grad: GradientPair, start: number, end: number): void {
   const { learningRate, beta1, beta2, epsilon, m, v } = state;
+  const { a, shareA, b, shareB } = grad;
   // tfjs keeps beta^(t+1) in accBeta1/accBeta2 at the start of update t+1
   const correction1 = 1 - beta1 ** (state.iterations + 1);
   const correction2 = 1 - beta2 ** (state.iterations + 1);
@@ -39,8 +52,10 @@ export function adamUpdate(state: AdamState, weights: Float32Array, grad: Float3
   // halves the loop's time (the rounding differs by float64 ulps, far below float32's)
   const stepSize = -learningRate / correction1;
   const inverse2 = 1 / correction2;
+  // One pass reads the two gradients, the moments and the weight once each: averaging first in
+  // a pass of its own made the update take ~45% longer (measured, 1.1M floats per thread).
   for (let i = start; i < end; i++) {
-    const g = grad[i]!;
+    const g = a[i]! * shareA + b[i]! * shareB;
     const mi = m[i]! * beta1 + g * keep1;
     const vi = v[i]! * beta2 + g * g * keep2;
     m[i] = mi;

@@ -1,4 +1,4 @@
-import { adamUpdate, type AdamSettings } from './flatAdam.js';
+import { adamUpdate, type AdamSettings, type GradientPair } from './flatAdam.js';
 import type { FlatLayout } from './flatWeights.js';
 
 /** What the threads of a data-parallel run share, each a FlatLayout-ordered view of a SharedArrayBuffer. */
@@ -22,19 +22,35 @@ export interface UpdateRange {
 }
 
 /**
- * Applies a step's shard results to `weights[start, end)`: averages the slots into slot 0
- * (weighted by image share: the gradient of the whole batch's mean loss, and the BatchNorm
- * statistics), then one Adam update of the trainable floats and a copy of the statistics.
- * Ranges do not overlap, so threads can apply them at once.
+ * Applies a step's shard results to `weights[start, end)`: the slots' average (weighted by
+ * image share: the gradient of the whole batch's mean loss, and the BatchNorm statistics),
+ * read in the same pass as one Adam update of the trainable floats, and copied for the
+ * statistics. Ranges do not overlap, so threads can apply them at once.
  */
 export function updateRange(arrays: SharedTrainingArrays, layout: FlatLayout, range: UpdateRange): void {
+  const { start, end } = range;
+  const grad = slotPair(arrays, layout, range);
+  const split = Math.min(Math.max(start, layout.trainableFloats), end);
+  adamUpdate({ ...range.adam, m: arrays.m, v: arrays.v }, arrays.weights, grad, start, split);
+  const { a, shareA, b, shareB } = grad;
+  for (let i = split; i < end; i++) arrays.weights[i] = a[i]! * shareA + b[i]! * shareB;
+}
+
+/**
+ * The slots' weighted sum over `[start, end)` as a GradientPair: slot 0 and slot 1 as they
+ * are (one slot: slot 0 twice, the second weighted 0); slots beyond the second are first
+ * summed into slot 1's range, with their shares.
+ */
+function slotPair(arrays: SharedTrainingArrays, layout: FlatLayout, range: UpdateRange): GradientPair {
   const { start, end, shares } = range;
   const slot = (k: number) => arrays.slots.subarray(k * layout.totalFloats, (k + 1) * layout.totalFloats);
-  const sum = slot(0);
-  averageInto(sum, shares.map((_, k) => slot(k)), shares, start, end);
-  const split = Math.min(Math.max(start, layout.trainableFloats), end);
-  adamUpdate({ ...range.adam, m: arrays.m, v: arrays.v }, arrays.weights, sum, start, split);
-  arrays.weights.set(sum.subarray(split, end), split);
+  const a = slot(0);
+  if (shares.length === 1) return { a, shareA: shares[0]!, b: a, shareB: 0 };
+  const b = slot(1);
+  if (shares.length === 2) return { a, shareA: shares[0]!, b, shareB: shares[1]! };
+  const rest = shares.slice(1);
+  averageInto(b, rest.map((_, k) => slot(k + 1)), rest, start, end);
+  return { a, shareA: shares[0]!, b, shareB: 1 };
 }
 
 /** `target[i] = sum_k shares[k] * parts[k][i]` for i in [start, end); target may be parts[0]. */

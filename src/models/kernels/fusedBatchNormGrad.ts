@@ -3,9 +3,11 @@
  * channel statistics, written to pass over the activation 5 times instead of ~14: tfjs-core's
  * tiles 1/sqrt(variance) to the activation's shape, recomputes x - mean and dy * scale for
  * each input, and sums dy twice. The sums of dy and of dy * (x - mean) are computed once and
- * shared. Other statistics shapes keep tfjs-core's gradient.
+ * shared. On wasm, the project's fused kernel (batchNormGradStats.ts) makes those passes one.
+ * Other statistics shapes keep tfjs-core's gradient.
  */
 import { tf } from '../tf.js';
+import { BATCH_NORM_GRAD_STATS, canFuseBatchNormGrad } from './batchNormGradStats.js';
 
 /**
  * Builds the replacement; `fallback` is tfjs-core's gradient, used when mean is not a
@@ -24,11 +26,12 @@ export function fusedBatchNormGradConfig(fallback: tf.GradConfig): tf.GradConfig
       const axes = tf.broadcast_util.getReductionAxes(mean.shape, x.shape);
       const invStd = tf.rsqrt(tf.add(variance, varianceEpsilon));
       const scaleInvStd = tf.mul(scale, invStd);
-      // The two reductions every statistic's gradient needs; the full-size product is freed.
-      const sumDy = tf.sum(dy, axes);
-      const sumDyCentered = tf.tidy(() => tf.sum(tf.mul(dy, tf.sub(x, mean)), axes));
+      // The two reductions every statistic's gradient needs, and dx's product.
+      const [dx, sumDy, sumDyCentered] = canFuseBatchNormGrad(x, mean, scaleInvStd)
+        ? (tf.engine().runKernel(BATCH_NORM_GRAD_STATS, { dy, x, mean, scaleInvStd }, {}) as tf.Tensor[])
+        : [undefined, tf.sum(dy, axes), tf.tidy(() => tf.sum(tf.mul(dy, tf.sub(x, mean)), axes))];
       return {
-        x: () => tf.mul(dy, scaleInvStd),
+        x: () => dx ?? tf.mul(dy, scaleInvStd),
         mean: () => tf.reshape(tf.neg(tf.mul(sumDy, scaleInvStd)), mean.shape),
         variance: () => tf.reshape(tf.mul(tf.mul(sumDyCentered, scale), tf.mul(tf.pow(invStd, 3), -0.5)), mean.shape),
         scale: () => tf.reshape(tf.mul(sumDyCentered, invStd), mean.shape),

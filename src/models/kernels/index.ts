@@ -3,6 +3,7 @@
  * stock kernels that dominate a training step (see bench/kernels.ts for the measurements).
  */
 import { batchMatMul } from './batchMatMul.js';
+import { BATCH_NORM_GRAD_STATS, batchNormGradStats } from './batchNormGradStats.js';
 import { cast } from './cast.js';
 import { conv2dBackpropFilter } from './conv2dBackpropFilter.js';
 import { conv2dBackpropInput } from './conv2dBackpropInput.js';
@@ -25,9 +26,13 @@ import {
   type WasmKernelFunc,
 } from './stock.js';
 
-/** Kernel name -> the project's implementation, replacing the stock wasm kernel. */
+/**
+ * Kernel name -> the project's implementation, replacing the stock wasm kernel (or, for the
+ * project's own kernel names, added beside them: restoring removes those).
+ */
 export const FAST_KERNELS: Readonly<Record<string, WasmKernelFunc>> = {
   BatchMatMul: batchMatMul,
+  [BATCH_NORM_GRAD_STATS]: batchNormGradStats,
   Cast: cast,
   Conv2DBackpropInput: conv2dBackpropInput,
   FusedBatchNorm: fusedBatchNorm,

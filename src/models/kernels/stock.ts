@@ -13,8 +13,8 @@ export interface WasmKernelArgs {
   attrs?: tf.NamedAttrMap;
 }
 
-/** A wasm kernel function returning one tensor (all the project's kernels do). */
-export type WasmKernelFunc = (args: WasmKernelArgs) => tf.TensorInfo;
+/** A wasm kernel function returning one tensor, or several (the project's own kernel names). */
+export type WasmKernelFunc = (args: WasmKernelArgs) => tf.TensorInfo | tf.TensorInfo[];
 
 const BACKEND = 'wasm';
 const stock = new Map<string, tf.KernelConfig>();

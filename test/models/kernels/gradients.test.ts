@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { initBackend } from '../../../src/models/backend.js';
+import { canFuseBatchNormGrad } from '../../../src/models/kernels/batchNormGradStats.js';
 import { restoreStockKernels } from '../../../src/models/kernels/index.js';
 import { tf } from '../../../src/models/tf.js';
 import { randomInputs } from './compareWithCpu.js';
@@ -44,6 +45,34 @@ describe('fast gradients', () => {
         const { mean, variance } = tf.moments(x, [0, 1, 2]);
         const y = tf.batchNorm(x as tf.Tensor4D, mean, variance, beta, gamma, 1e-3);
         return tf.sum(tf.mul(y, w!));
+      })([x!, gamma!, beta!]));
+    assert.ok(r.worst < 1e-4, `relative error ${r.worst}`);
+    assert.equal(r.leaked, 0);
+  });
+
+  it('the CNN\'s BatchNormalization width (64 channels) takes the fused wasm kernel and matches tfjs-core', async () => {
+    await initBackend('wasm');
+    const probe = [tf.zeros([2, 28, 28, 64]), tf.zeros([64]), tf.ones([64])] as const;
+    assert.equal(canFuseBatchNormGrad(...probe), true);
+    tf.dispose([...probe]);
+    const r = await compareGradients({ x: [2, 14, 14, 64], gamma: [64], beta: [64], w: [2, 14, 14, 64] }, ({ x, gamma, beta, w }) =>
+      tf.grads((x: tf.Tensor, gamma: tf.Tensor, beta: tf.Tensor) => {
+        const { mean, variance } = tf.moments(x, [0, 1, 2]);
+        return tf.sum(tf.mul(tf.batchNorm(x as tf.Tensor4D, mean, variance, beta, gamma, 1e-3), w!));
+      })([x!, gamma!, beta!]));
+    assert.ok(r.worst < 1e-4, `relative error ${r.worst}`);
+    assert.equal(r.leaked, 0);
+  });
+
+  it('6 channels (not a multiple of 4) take tf ops and match tfjs-core', async () => {
+    await initBackend('wasm');
+    const probe = [tf.zeros([2, 3, 3, 6]), tf.zeros([6]), tf.ones([6])] as const;
+    assert.equal(canFuseBatchNormGrad(...probe), false);
+    tf.dispose([...probe]);
+    const r = await compareGradients({ x: [4, 5, 5, 6], gamma: [6], beta: [6], w: [4, 5, 5, 6] }, ({ x, gamma, beta, w }) =>
+      tf.grads((x: tf.Tensor, gamma: tf.Tensor, beta: tf.Tensor) => {
+        const { mean, variance } = tf.moments(x, [0, 1, 2]);
+        return tf.sum(tf.mul(tf.batchNorm(x as tf.Tensor4D, mean, variance, beta, gamma, 1e-3), w!));
       })([x!, gamma!, beta!]));
     assert.ok(r.worst < 1e-4, `relative error ${r.worst}`);
     assert.equal(r.leaked, 0);

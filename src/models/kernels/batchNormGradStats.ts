@@ -1,0 +1,88 @@
+/**
+ * The per-element part of FusedBatchNorm's gradient in one WebAssembly SIMD pass (see
+ * wasmSimd.ts): dx = dy * scaleInvStd, and per channel sum(dy) and sum(dy * (x - mean)).
+ * Composed from stock kernels this is 5 passes over the activation (Sum, Sub, Multiply, Sum,
+ * Multiply). Registered for wasm only, under the project's own kernel name; the gradient
+ * (fusedBatchNormGrad.ts) uses it when `canFuseBatchNormGrad` says so, tf ops otherwise. The
+ * sums run in float32 within one image (at most a few thousand terms) and add up across
+ * images in float64.
+ */
+import { tf } from '../tf.js';
+import type { WasmKernelArgs } from './stock.js';
+import {
+  BLOCK, BR_IF, END, F32X4_ADD, F32X4_MUL, F32X4_SUB, GET, I32, I32_ADD, I32_CONST, I32_EQZ, I32_LT_U, I32_SUB, LOAD, LOOP,
+  SET, STORE, TEE, V128, VOID, assemble, bindToBackend,
+} from './wasmSimd.js';
+
+/** The kernel's name: inputs dy, x, mean, scaleInvStd; outputs [dx, sumDy, sumDyCentered]. */
+export const BATCH_NORM_GRAD_STATS = 'FashionPipelineBatchNormGradStats';
+
+/** gradStats(dy, x, dx, mean, scaleInvStd, acc, pixels, channelBytes): byte addresses; acc += the sums. */
+type GradStats = (dy: number, x: number, dx: number, mean: number, s: number, acc: number, pixels: number, channelBytes: number) => void;
+
+const [DY, X, DX, MEAN, S, ACC, PIXELS, CH, K, G] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9];
+const plusK = (local: number) => [GET, local, GET, K, I32_ADD];
+const secondAcc = [GET, ACC, GET, CH, I32_ADD, GET, K, I32_ADD]; // acc[channels + k]
+const advance = (local: number) => [GET, local, GET, CH, I32_ADD, SET, local];
+
+const BODY = [
+  0x02, 1, I32, 1, V128, // locals: k (byte offset within a pixel), g (dy)
+  BLOCK, VOID,
+  GET, PIXELS, I32_EQZ, BR_IF, 0,
+  LOOP, VOID,
+  I32_CONST, 0, SET, K,
+  LOOP, VOID,
+  ...plusK(DY), ...LOAD, SET, G,
+  ...plusK(DX), GET, G, ...plusK(S), ...LOAD, ...F32X4_MUL, ...STORE,
+  ...plusK(ACC), ...plusK(ACC), ...LOAD, GET, G, ...F32X4_ADD, ...STORE,
+  ...secondAcc, ...secondAcc, ...LOAD, GET, G, ...plusK(X), ...LOAD, ...plusK(MEAN), ...LOAD, ...F32X4_SUB, ...F32X4_MUL,
+  ...F32X4_ADD, ...STORE,
+  GET, K, I32_CONST, 16, I32_ADD, TEE, K, GET, CH, I32_LT_U, BR_IF, 0,
+  END,
+  ...advance(DY), ...advance(X), ...advance(DX),
+  GET, PIXELS, I32_CONST, 1, I32_SUB, TEE, PIXELS, BR_IF, 0,
+  END,
+  END,
+];
+
+const MODULE = assemble([{ name: 'gradStats', params: 8, body: BODY }]);
+
+/**
+ * Whether the fused kernel can compute the gradient for activation `x` with per-channel
+ * statistics (and scale / sqrt(variance + epsilon)): the wasm backend is active with the project's kernels, x is float32 with a
+ * multiple of 4 channels, and this engine runs wasm SIMD.
+ */
+export function canFuseBatchNormGrad(x: tf.Tensor, mean: tf.Tensor, scaleInvStd: tf.Tensor): boolean {
+  if (tf.getBackend() !== 'wasm' || !tf.getKernel(BATCH_NORM_GRAD_STATS, 'wasm')) return false;
+  const channels = x.shape.at(-1)!;
+  return x.dtype === 'float32' && x.rank >= 2 && channels % 4 === 0 &&
+    [mean, scaleInvStd].every((t) => t.dtype === 'float32' && t.rank === 1 && t.shape[0] === channels) &&
+    bindToBackend(MODULE, tf.backend() as unknown as WasmKernelArgs['backend']) !== undefined;
+}
+
+/** Kernel function (wasm): [dx, sumDy, sumDyCentered] for per-channel mean and scaleInvStd. */
+export function batchNormGradStats({ inputs, backend }: WasmKernelArgs): tf.TensorInfo[] {
+  const { dy, x, mean, scaleInvStd } = inputs as Record<'dy' | 'x' | 'mean' | 'scaleInvStd', tf.TensorInfo>;
+  const gradStats = bindToBackend<{ gradStats: GradStats }>(MODULE, backend)!.gradStats;
+  const channels = x.shape.at(-1)!;
+  const images = x.shape[0]!;
+  const pixelsPerImage = x.shape.slice(1, -1).reduce((n, d) => n * d, 1);
+  const channelBytes = channels * Float32Array.BYTES_PER_ELEMENT;
+  const dx = backend.makeOutput(x.shape, 'float32');
+  const acc = backend.makeOutput([2 * channels], 'float32');
+  // Views and addresses taken after the allocations above (allocating can grow the heap).
+  const accView = backend.typedArrayFromHeap(acc) as Float32Array;
+  const at = (t: tf.TensorInfo) => backend.typedArrayFromHeap(t).byteOffset;
+  const [dyAt, xAt, dxAt, meanAt, sAt] = [dy, x, dx, mean, scaleInvStd].map(at) as [number, number, number, number, number];
+  const imageBytes = pixelsPerImage * channelBytes;
+  const sums = new Float64Array(2 * channels);
+  for (let i = 0; i < images; i++) {
+    accView.fill(0);
+    gradStats(dyAt + i * imageBytes, xAt + i * imageBytes, dxAt + i * imageBytes, meanAt, sAt, accView.byteOffset, pixelsPerImage, channelBytes);
+    for (let c = 0; c < sums.length; c++) sums[c]! += accView[c]!;
+  }
+  backend.disposeData(acc.dataId);
+  const sumDy = backend.makeOutput([channels], 'float32', undefined, Float32Array.from(sums.subarray(0, channels)));
+  const sumDyCentered = backend.makeOutput([channels], 'float32', undefined, Float32Array.from(sums.subarray(channels)));
+  return [dx, sumDy, sumDyCentered];
+}

@@ -1,6 +1,6 @@
 import { Piscina } from 'piscina';
 import { fitForestTree, type ForestOptions } from '../learn/forest.js';
-import { fitTree, type TrainingSet, type TreeOptions } from '../learn/fitTree.js';
+import { fitTree, growTop, type SubtreeRoot, type TrainingSet, type TreeOptions } from '../learn/fitTree.js';
 import { packTree, unpackTree } from '../learn/packTree.js';
 import type { Tree } from '../learn/tree.js';
 
@@ -18,10 +18,23 @@ export interface FitTreeTask {
   /** class of each sample */
   labels: Uint8Array;
   numClasses: number;
-  /** the samples to learn from (a fold's training rows) */
+  /** the samples to learn from (a fold's training rows; a subtree's samples) */
   rows: Int32Array;
-  /** a decision tree on all of `rows`, or tree `index` of a forest (its own bootstrap of `rows`) */
-  model: { kind: 'tree'; options: TreeOptions } | { kind: 'forest'; options: ForestOptions; index: number };
+  /**
+   * tree `index` of a forest (its own bootstrap of `rows`); the top of a decision tree, split
+   * until `parts` subtrees are left (growTop); or one of those subtrees
+   */
+  model:
+    | { kind: 'forest'; options: ForestOptions; index: number }
+    | { kind: 'top'; options: TreeOptions; parts: number; minSamples: number }
+    | { kind: 'subtree'; options: TreeOptions; root: SubtreeRoot };
+}
+
+/** What a `top` task hands back: its result bytes (as a tree task's), and where the subtrees go and grow from. */
+export interface TopTaskResult {
+  bytes: Uint8Array;
+  open: number[];
+  roots: SubtreeRoot[];
 }
 
 /** The fitted tree and the seconds its fit took in the worker. */
@@ -34,10 +47,11 @@ export interface FitTreeResult {
 const TIME_BYTES = 8;
 
 /**
- * The pool task: fits one tree and hands back one buffer, moved rather than copied (Piscina
- * would clone a typed array nested in an object): the fit time, then the packed tree.
+ * The pool task: fits one tree (or a decision tree's top or subtree) and hands back one
+ * buffer, moved rather than copied (Piscina would clone a typed array nested in an object):
+ * the fit time, then the packed tree. A top also hands back its subtree roots (cloned: small).
  */
-export default function fitTreeTask(task: FitTreeTask): Uint8Array {
+export default function fitTreeTask(task: FitTreeTask): Uint8Array | TopTaskResult {
   const started = performance.now();
   const data: TrainingSet = {
     x: { byFeature: task.byFeature, byRow: task.byRow, sampleCount: task.sampleCount, featureCount: task.featureCount },
@@ -45,12 +59,21 @@ export default function fitTreeTask(task: FitTreeTask): Uint8Array {
     numClasses: task.numClasses,
   };
   const { model } = task;
-  const tree = model.kind === 'tree' ? fitTree(data, task.rows, undefined, model.options) : fitForestTree(data, task.rows, model.options, model.index);
+  if (model.kind === 'top') {
+    const top = growTop(data, task.rows, undefined, model.options, model.parts, model.minSamples);
+    return { bytes: resultBytes(top.tree, started), open: top.open, roots: top.roots };
+  }
+  const tree = model.kind === 'forest' ? fitForestTree(data, task.rows, model.options, model.index) : fitTree(data, task.rows, undefined, model.options, model.root);
+  return Piscina.move(resultBytes(tree, started)) as Uint8Array;
+}
+
+/** The fit time since `started`, then the packed tree. */
+function resultBytes(tree: Tree, started: number): Uint8Array {
   const packed = packTree(tree);
   const out = new Uint8Array(TIME_BYTES + packed.byteLength);
   out.set(packed, TIME_BYTES);
   new Float64Array(out.buffer, 0, 1)[0] = (performance.now() - started) / 1000;
-  return Piscina.move(out) as Uint8Array;
+  return out;
 }
 
 /** Reads what `fitTreeTask` returned. */

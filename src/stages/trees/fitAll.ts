@@ -5,9 +5,10 @@ import type { ForestOptions } from '../../learn/forest.js';
 import type { PixelMatrix } from '../../learn/pixelMatrix.js';
 import type { TreeOptions } from '../../learn/fitTree.js';
 import type { Tree } from '../../learn/tree.js';
-import { readFitResult, type FitTreeTask } from '../../workers/fitTree.worker.js';
+import { graft } from '../../learn/graft.js';
+import { readFitResult, type FitTreeResult, type FitTreeTask, type TopTaskResult } from '../../workers/fitTree.worker.js';
 
-export type TreePool = Piscina<FitTreeTask, Uint8Array>;
+export type TreePool = Piscina<FitTreeTask, Uint8Array | TopTaskResult>;
 
 /** A pool of `workers` tree-fitting threads; the caller destroys it. */
 export function createTreePool(workers: number): TreePool {
@@ -39,11 +40,21 @@ export interface FitOutcome {
 const treesOf = (spec: FitSpec) => (spec.kind === 'tree' ? 1 : spec.options.trees);
 
 /**
+ * A decision tree is fitted in parts: one task grows its top until this many subtrees are
+ * left, which the workers then fit in parallel (it is the same tree: see growTop). More parts
+ * balance the workers better, at the price of a longer top, which runs on one worker.
+ */
+const DECISION_TREE_PARTS = 8;
+/** Nodes of at most this many samples are not split by the top task: not worth a task each. */
+const PART_MIN_SAMPLES = 4096;
+
+/**
  * Fits every spec, tree by tree, in the pool, and calls `onFit(i, outcome)` as soon as fit i
  * has all its trees (in index order). Trees are dealt in spec order, with two tasks per worker
  * in flight: Piscina's own queue does not keep submission order, and this way the fits listed
  * first finish first, no worker waits while the main thread scores a fit, and 600 tasks never
- * sit in the queue at once. `onTree` is called per tree (progress). Aborting `signal` rejects
+ * sit in the queue at once; a decision tree's subtrees (DECISION_TREE_PARTS) join them as
+ * soon as its top is grown. `onTree` is called per tree (progress). Aborting `signal` rejects
  * with the pool's AbortError.
  */
 export async function fitAll(
@@ -58,10 +69,23 @@ export async function fitAll(
   const shared = { byFeature: data.x.byFeature, byRow: data.x.byRow, sampleCount: data.x.sampleCount, featureCount: data.x.featureCount, labels: data.labels, numClasses: data.numClasses };
   const fits = specs.map((spec) => ({ trees: new Array<Tree>(treesOf(spec)), left: treesOf(spec), start: Infinity, end: -Infinity, treeSeconds: 0 }));
   const tasks = specs.flatMap((spec, fit) => Array.from({ length: treesOf(spec) }, (_, index) => ({ fit, index })));
+  const run = async (rows: Int32Array, model: FitTreeTask['model']) => pool.run({ ...shared, rows, model }, { signal });
+  /** A decision tree: its top, then its subtrees in parallel, grafted; the seconds are the parts' sum. */
+  const fitDecisionTree = async (rows: Int32Array, options: TreeOptions): Promise<FitTreeResult> => {
+    const top = (await run(rows, { kind: 'top', options, parts: DECISION_TREE_PARTS, minSamples: PART_MIN_SAMPLES })) as TopTaskResult;
+    const topResult = readFitResult(top.bytes);
+    const parts = await Promise.all(top.roots.map(async (root) => readFitResult((await run(root.samples, { kind: 'subtree', options, root })) as Uint8Array)));
+    return {
+      tree: graft(topResult.tree, top.open, parts.map((p) => p.tree)),
+      seconds: parts.reduce((sum, p) => sum + p.seconds, topResult.seconds),
+    };
+  };
   const runTask = async ({ fit, index }: { fit: number; index: number }) => {
     const spec = specs[fit]!;
-    const model: FitTreeTask['model'] = spec.kind === 'tree' ? { kind: 'tree', options: spec.options } : { kind: 'forest', options: spec.options, index };
-    const result = readFitResult(await pool.run({ ...shared, rows: spec.rows, model }, { signal }));
+    const result =
+      spec.kind === 'tree'
+        ? await fitDecisionTree(spec.rows, spec.options)
+        : readFitResult((await run(spec.rows, { kind: 'forest', options: spec.options, index })) as Uint8Array);
     const end = performance.now() / 1000;
     const f = fits[fit]!;
     f.trees[index] = result.tree;

@@ -3,6 +3,7 @@ import { before, describe, it } from 'node:test';
 import { networkImageSet60, tinyCnn } from '../../fixtures/index.js';
 import type { ImageSet } from '../../src/io/pixelCache.js';
 import { initBackend } from '../../src/models/backend.js';
+import { evaluateDataset } from '../../src/models/evaluate.js';
 import { buildMlp } from '../../src/models/mlp.js';
 import { createDataParallelRunner, type DataParallelRunner } from '../../src/models/parallel/dataParallelRunner.js';
 import { shardSeeds, splitBatch } from '../../src/models/parallel/shards.js';
@@ -133,6 +134,42 @@ describe('data-parallel training', () => {
       await runner.close();
       model.dispose();
       optimizer.dispose();
+    }
+  });
+
+  it('evaluates another model of the same architecture on its threads, then trains on from its own state', async () => {
+    const batches = [batchOfRows(set, fit.slice(0, BATCH)), batchOfRows(set, fit.slice(BATCH, 2 * BATCH))];
+    const valid = imageDataset(set, () => holdout, BATCH);
+    const reference = noDropoutMlp();
+    const referenceAdam = tf.train.adam();
+    for (const batch of batches) trainStep(reference, referenceAdam, batch, []);
+    const model = noDropoutMlp();
+    const optimizer = tf.train.adam();
+    const other = buildMlp({ seed: SEED + 1, hiddenUnits: [], bottleneckUnits: 16 });
+    const cnn = tinyCnn(SEED);
+    const runner = createDataParallelRunner({ model, optimizer, workers: 2 });
+    try {
+      await runner.step(batches[0]!, []);
+      const own = await runner.evaluate(valid);
+      const seen = await runner.evaluateModel(other, valid);
+      const expected = await evaluateDataset(other, valid);
+      assert.equal(seen.count, expected.count);
+      assert.equal(seen.accuracy, expected.accuracy);
+      assertClose([seen.loss], [expected.loss], 1e-6, 'loss of the other model');
+      assert.notEqual(seen.loss, own.loss);
+      const again = await runner.evaluate(valid);
+      assertClose([again.loss, again.accuracy], [own.loss, own.accuracy], 1e-6, 'own evaluation after it');
+      await runner.step(batches[1]!, []);
+      await runner.sync();
+      model.weights.forEach((w, i) => assertClose(Array.from(w.read().dataSync()), Array.from(reference.weights[i]!.read().dataSync()), 1e-5, `weight ${i}`));
+      await assert.rejects(runner.evaluateModel(cnn, valid), {
+        message:
+          'Cannot evaluate a model with weights 2x2x1x2,2,2,2,2x2x2x2,2,2,2,2x2x2x2,2,2,2,2x2x2x2,2,2,2,2x8,8,8x10,10,2,2,2,2,2,2,2,2 ' +
+          'on threads training weights 784x16,16,16x10,10: evaluate it with evaluateDataset instead.',
+      });
+    } finally {
+      await runner.close();
+      for (const done of [model, optimizer, other, cnn, reference, referenceAdam]) done.dispose();
     }
   });
 

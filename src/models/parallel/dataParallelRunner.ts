@@ -2,11 +2,12 @@ import { Piscina } from 'piscina';
 import type { BackendName } from '../../config.js';
 import type { ImageBatch } from '../../operators/batchImages.js';
 import type { TrainShardData, TrainShardResult, TrainShardTask } from '../../workers/trainShard.worker.js';
-import { combineEvaluations, type BatchEvaluation } from '../evaluate.js';
+import { combineEvaluations, type BatchEvaluation, type Evaluation } from '../evaluate.js';
 import type { StepRunner } from '../stepRunner.js';
+import { PipelineError } from '../../errors.js';
 import type { tf } from '../tf.js';
 import { readAdamState, writeAdamState, type AdamSettings } from './flatAdam.js';
-import { flatLayout, readFlatWeights, writeFlatWeights } from './flatWeights.js';
+import { describeLayout, flatLayout, readFlatWeights, writeFlatWeights } from './flatWeights.js';
 import { shardSeeds, splitBatch } from './shards.js';
 import { splitRanges } from './sharedUpdate.js';
 import { addTaskTimes, emptyProfile, type StepProfile } from './stepProfile.js';
@@ -28,6 +29,12 @@ export const trainsDataParallel = (backend: BackendName, workers: number) => bac
 /** A StepRunner over a pool of threads; `close` ends them. */
 export interface DataParallelRunner extends StepRunner {
   readonly workers: number;
+  /**
+   * Loss and accuracy of `other` (a model of the same architecture, e.g. the best checkpoint)
+   * over `dataset`, in inference mode on the threads. The training state goes back to the
+   * caller's model and optimizer first (as `sync`), and the next step starts again from them.
+   */
+  evaluateModel(other: tf.LayersModel, dataset: tf.data.Dataset<ImageBatch>): Promise<Evaluation>;
   /** where the steps' time went since the runner started or the last `takeProfile` */
   takeProfile(): StepProfile;
   close(): Promise<void>;
@@ -76,6 +83,7 @@ export function createDataParallelRunner(opts: DataParallelOptions): DataParalle
       data.m.set(m);
       data.v.set(v);
       adam = settings;
+      version++; // the threads may hold other weights of the current version (evaluateModel)
     }
     return adam;
   };
@@ -84,6 +92,26 @@ export function createDataParallelRunner(opts: DataParallelOptions): DataParalle
     const { times, ...figures } = await pool.run(task, { transferList: [task.batch.pixels.buffer, task.batch.labels.buffer] as ArrayBuffer[] });
     if (task.kind === 'gradients') addTaskTimes(profile, times);
     return figures as BatchEvaluation;
+  };
+
+  const sync = async () => {
+    if (!adam) return;
+    writeFlatWeights(model, layout, data.weights);
+    await writeAdamState(optimizer, model, layout, { ...adam, m: data.m, v: data.v });
+  };
+  /** The dataset's batches through the threads' replicas holding the shared weights. */
+  const evaluateShared = async (dataset: tf.data.Dataset<ImageBatch>): Promise<Evaluation> => {
+    const parts: Promise<BatchEvaluation>[] = [];
+    const iterator = await dataset.iterator();
+    for (let next = await iterator.next(); !next.done; next = await iterator.next()) {
+      // a few tasks queued per thread keep them busy without building the whole set at once
+      if (parts.length >= 2 * workers) await parts[parts.length - 2 * workers];
+      const part = runBatch({ kind: 'evaluate', version, batch: ownArrays(next.value) });
+      // awaited with the others below; this keeps an early failure from being an unhandled rejection meanwhile
+      part.catch(() => {});
+      parts.push(part);
+    }
+    return combineEvaluations(await Promise.all(parts));
   };
 
   return {
@@ -112,24 +140,24 @@ export function createDataParallelRunner(opts: DataParallelOptions): DataParalle
         count: batch.count,
       };
     },
-    async sync() {
-      if (!adam) return;
-      writeFlatWeights(model, layout, data.weights);
-      await writeAdamState(optimizer, model, layout, { ...adam, m: data.m, v: data.v });
-    },
+    sync,
     async evaluate(dataset) {
       await start();
-      const parts: Promise<BatchEvaluation>[] = [];
-      const iterator = await dataset.iterator();
-      for (let next = await iterator.next(); !next.done; next = await iterator.next()) {
-        // a few tasks queued per thread keep them busy without building the whole set at once
-        if (parts.length >= 2 * workers) await parts[parts.length - 2 * workers];
-        const part = runBatch({ kind: 'evaluate', version, batch: ownArrays(next.value) });
-        // awaited with the others below; this keeps an early failure from being an unhandled rejection meanwhile
-        part.catch(() => {});
-        parts.push(part);
+      return evaluateShared(dataset);
+    },
+    async evaluateModel(other, dataset) {
+      const otherLayout = flatLayout(other);
+      if (describeLayout(otherLayout) !== describeLayout(layout)) {
+        throw new PipelineError(
+          `Cannot evaluate a model with weights ${describeLayout(otherLayout)} on threads training weights ${describeLayout(layout)}: ` +
+            'evaluate it with evaluateDataset instead.',
+        );
       }
-      return combineEvaluations(await Promise.all(parts));
+      await sync();
+      adam = undefined;
+      readFlatWeights(other, layout, data.weights);
+      version++;
+      return evaluateShared(dataset);
     },
     takeProfile() {
       const taken = profile;

@@ -8,10 +8,11 @@ import { readSplit, type SplitFile } from '../../io/split.js';
 import { initBackend } from '../../models/backend.js';
 import { evaluateDataset } from '../../models/evaluate.js';
 import { loadLayersModel, saveLayersModel } from '../../models/layersFiles.js';
-import { createDataParallelRunner, trainsDataParallel } from '../../models/parallel/dataParallelRunner.js';
+import { createDataParallelRunner, trainsDataParallel, type DataParallelRunner } from '../../models/parallel/dataParallelRunner.js';
 import { tf } from '../../models/tf.js';
 import { trainModel, type TrainProgress } from '../../models/train.js';
 import { loadTrainState, saveTrainState } from '../../models/trainState.js';
+import type { ImageBatch } from '../../operators/batchImages.js';
 import { renderTrainingCurves } from '../../plots/trainingCurves.js';
 import { createRng, shuffleInPlace } from '../../random.js';
 import type { Stage, StageContext } from '../../stage.js';
@@ -106,7 +107,7 @@ async function runNetwork(spec: NetworkSpec, config: PipelineConfig, ctx: StageC
     }
     const best = result.progress.earlyStopping.bestEpoch;
     ctx.log(`${result.stoppedEarly ? 'early stopping' : 'finished'} after epoch ${done}; best val_loss at epoch ${best}`);
-    await finish(spec, config, ctx, result.progress, cache, split);
+    await finish(spec, config, ctx, result.progress, cache, split, runner);
   } finally {
     await runner?.close();
     model.dispose();
@@ -122,6 +123,7 @@ async function finish(
   progress: TrainProgress,
   cache: PixelCache,
   split: SplitFile,
+  runner: DataParallelRunner | undefined,
 ): Promise<void> {
   const paths = artifactPaths(config.artifactsDir);
   const files = networkPaths(paths, spec.name);
@@ -130,10 +132,12 @@ async function finish(
   const best = await loadLayersModel(files.checkpoint);
   try {
     await saveLayersModel(best, files.model);
-    const valid = await evaluateDataset(best, imageDataset(cache.train, () => split.valid, config.batchSize));
+    // on the training threads when there are some (both cores), else in this thread
+    const evaluate = (set: tf.data.Dataset<ImageBatch>) => (runner ? runner.evaluateModel(best, set) : evaluateDataset(best, set));
+    const valid = await evaluate(imageDataset(cache.train, () => split.valid, config.batchSize));
     const testKnown = cache.test.count > 0 && !cache.test.labels.includes(UNKNOWN_LABEL);
     const allTest = Array.from({ length: cache.test.count }, (_, i) => i);
-    const test = testKnown ? await evaluateDataset(best, imageDataset(cache.test, () => allTest, config.batchSize)) : undefined;
+    const test = testKnown ? await evaluate(imageDataset(cache.test, () => allTest, config.batchSize)) : undefined;
     const fitSeconds = history.seconds.reduce((a, b) => a + b, 0);
     ctx.log(
       `${spec.name}: valid accuracy ${valid.accuracy.toFixed(4)} (${valid.count} images)` +

@@ -9,6 +9,7 @@ import { conv2dBackpropFilter } from './conv2dBackpropFilter.js';
 import { conv2dBackpropInput } from './conv2dBackpropInput.js';
 import { fusedBatchNorm } from './fusedBatchNorm.js';
 import { fusedBatchNormGradConfig } from './fusedBatchNormGrad.js';
+import { elementwiseGradConfigs, RELU_GRAD, reluGrad, SQUARE_GRAD, squareGrad } from './elementwiseGrads.js';
 import { identity } from './identity.js';
 import { maxPoolGrad } from './maxPoolGrad.js';
 import { mean } from './mean.js';
@@ -33,6 +34,8 @@ import {
 export const FAST_KERNELS: Readonly<Record<string, WasmKernelFunc>> = {
   BatchMatMul: batchMatMul,
   [BATCH_NORM_GRAD_STATS]: batchNormGradStats,
+  [RELU_GRAD]: reluGrad,
+  [SQUARE_GRAD]: squareGrad,
   Cast: cast,
   Conv2DBackpropInput: conv2dBackpropInput,
   FusedBatchNorm: fusedBatchNorm,
@@ -47,7 +50,11 @@ export const FAST_KERNELS: Readonly<Record<string, WasmKernelFunc>> = {
  * Gradients replaced along with the kernels: same values, fewer full-size passes (they
  * matter most on wasm, where every pass over a 100 MB activation is a separate kernel).
  */
-const fastGradients = (): tf.GradConfig[] => [meanGradConfig, fusedBatchNormGradConfig(stockGradient('FusedBatchNorm'))];
+const fastGradients = (): tf.GradConfig[] => [
+  meanGradConfig,
+  fusedBatchNormGradConfig(stockGradient('FusedBatchNorm')),
+  ...elementwiseGradConfigs(),
+];
 
 /** Registers Conv2DBackpropFilter, without which no convolution trains on wasm. Idempotent. */
 export function registerMissingKernels(): void {

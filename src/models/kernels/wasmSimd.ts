@@ -20,7 +20,10 @@ const SIMD = 0xfd;
 /** v128.load / v128.store with alignment hint 1 and offset 0 (unaligned addresses allowed). */
 export const LOAD = [SIMD, 0x00, 0x00, 0x00];
 export const STORE = [SIMD, 0x0b, 0x00, 0x00];
+/** v128.const with all lanes 0. */
+export const V128_ZERO = [SIMD, 0x0c, ...new Array<number>(16).fill(0)];
 export const F32X4_EQ = [SIMD, 0x41];
+export const F32X4_GT = [SIMD, 0x44];
 export const AND = [SIMD, 0x4e];
 export const ANDNOT = [SIMD, 0x4f];
 export const OR = [SIMD, 0x50];

@@ -98,4 +98,27 @@ describe('fast gradients', () => {
       assert.equal(r.leaked, 0);
     });
   }
+
+  // Sizes: the CNN's last block (4 x 3 x 3 x 128) and one with a tail of 3 elements (7 x 5 = 35).
+  for (const shape of [[4, 3, 3, 128], [7, 5]]) {
+    it(`relu and square gradients on [${shape}] take the fused wasm kernels and match tfjs-core`, async () => {
+      await initBackend('wasm');
+      const r = await compareGradients({ x: shape, w: shape }, ({ x, w }) => [
+        ...tf.grads((x: tf.Tensor) => tf.sum(tf.mul(tf.relu(x), w!)))([x!]),
+        ...tf.grads((x: tf.Tensor) => tf.sum(tf.mul(tf.square(x), w!)))([x!]),
+      ]);
+      assert.equal(r.worst, 0);
+      assert.equal(r.leaked, 0);
+    });
+  }
+
+  it('relu and square gradients use the fused kernels on wasm (counted by the profiler)', async () => {
+    await initBackend('wasm');
+    const x = tf.randomUniform([2, 6, 6, 8], -1, 1);
+    const profile = await tf.profile(() => tf.tidy(() => tf.grads((x: tf.Tensor) => tf.sum(tf.square(tf.relu(x))))([x])));
+    const names = profile.kernels.map((k) => k.name);
+    assert.ok(names.includes('FashionPipelineReluGrad') && names.includes('FashionPipelineSquareGrad'), names.join(' '));
+    assert.ok(!names.includes('Step'), names.join(' '));
+    x.dispose();
+  });
 });

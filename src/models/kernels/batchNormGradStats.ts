@@ -4,8 +4,7 @@
  * Composed from stock kernels this is 5 passes over the activation (Sum, Sub, Multiply, Sum,
  * Multiply). Registered for wasm only, under the project's own kernel name; the gradient
  * (fusedBatchNormGrad.ts) uses it when `canFuseBatchNormGrad` says so, tf ops otherwise. The
- * sums run in float32 within one image (at most a few thousand terms) and add up across
- * images in float64.
+ * sums run in float32 over chunks of CHUNK_PIXELS pixels and add up across chunks in float64.
  */
 import { tf } from '../tf.js';
 import type { WasmKernelArgs } from './stock.js';
@@ -19,6 +18,9 @@ export const BATCH_NORM_GRAD_STATS = 'FashionPipelineBatchNormGradStats';
 
 /** gradStats(dy, x, dx, mean, scaleInvStd, acc, pixels, channelBytes): byte addresses; acc += the sums. */
 type GradStats = (dy: number, x: number, dx: number, mean: number, s: number, acc: number, pixels: number, channelBytes: number) => void;
+
+/** Pixels per call: float32 sums over at most this many terms; few calls for small images. */
+const CHUNK_PIXELS = 1024;
 
 const [DY, X, DX, MEAN, S, ACC, PIXELS, CH, K, G] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9];
 const plusK = (local: number) => [GET, local, GET, K, I32_ADD];
@@ -65,8 +67,7 @@ export function batchNormGradStats({ inputs, backend }: WasmKernelArgs): tf.Tens
   const { dy, x, mean, scaleInvStd } = inputs as Record<'dy' | 'x' | 'mean' | 'scaleInvStd', tf.TensorInfo>;
   const gradStats = bindToBackend<{ gradStats: GradStats }>(MODULE, backend)!.gradStats;
   const channels = x.shape.at(-1)!;
-  const images = x.shape[0]!;
-  const pixelsPerImage = x.shape.slice(1, -1).reduce((n, d) => n * d, 1);
+  const pixels = x.shape.slice(0, -1).reduce((n, d) => n * d, 1);
   const channelBytes = channels * Float32Array.BYTES_PER_ELEMENT;
   const dx = backend.makeOutput(x.shape, 'float32');
   const acc = backend.makeOutput([2 * channels], 'float32');
@@ -74,11 +75,11 @@ export function batchNormGradStats({ inputs, backend }: WasmKernelArgs): tf.Tens
   const accView = backend.typedArrayFromHeap(acc) as Float32Array;
   const at = (t: tf.TensorInfo) => backend.typedArrayFromHeap(t).byteOffset;
   const [dyAt, xAt, dxAt, meanAt, sAt] = [dy, x, dx, mean, scaleInvStd].map(at) as [number, number, number, number, number];
-  const imageBytes = pixelsPerImage * channelBytes;
   const sums = new Float64Array(2 * channels);
-  for (let i = 0; i < images; i++) {
+  for (let first = 0; first < pixels; first += CHUNK_PIXELS) {
+    const offset = first * channelBytes;
     accView.fill(0);
-    gradStats(dyAt + i * imageBytes, xAt + i * imageBytes, dxAt + i * imageBytes, meanAt, sAt, accView.byteOffset, pixelsPerImage, channelBytes);
+    gradStats(dyAt + offset, xAt + offset, dxAt + offset, meanAt, sAt, accView.byteOffset, Math.min(CHUNK_PIXELS, pixels - first), channelBytes);
     for (let c = 0; c < sums.length; c++) sums[c]! += accView[c]!;
   }
   backend.disposeData(acc.dataId);

@@ -6,6 +6,10 @@
  * = the forward stride and the forward padding made explicit, gives [Ci, KH, KW, Co].
  * Stride-1 convolutions with few input channels (the study's first one) take a matrix product
  * over explicit patches instead (filterGradByPatches.ts).
+ *
+ * XNNPACK streams the whole packed "filter" (dy) from memory once per tile of output rows;
+ * at batch 500 that is 25 MB for the study's second convolution. Large batches are therefore
+ * cut into chunks whose dy fits in cache, and the chunks' gradients add up in float64.
  */
 import { tf } from '../tf.js';
 import { filterGradByPatches } from './filterGradByPatches.js';
@@ -21,11 +25,52 @@ export function conv2dBackpropFilter({ inputs, backend, attrs }: WasmKernelArgs)
   const info = tf.backend_util.computeConv2DInfo(
     x.shape as [number, number, number, number], filterShape, strides, 1, pad, dimRoundingMode,
   );
-  const { filterHeight: kh, filterWidth: kw, strideHeight: sh, strideWidth: sw, padInfo } = info;
+  const { filterHeight: kh, filterWidth: kw, strideHeight: sh, strideWidth: sw } = info;
   // Measured on the study's shapes (batch 500): patches win while they are no wider than dy
   // (1 -> 64 channels: ~230 -> ~75 ms); at 64 -> 64 they are 4x dy and ~3x slower.
   const patchesFit = sh === 1 && sw === 1 && x.dtype === 'float32' && kh * kw * info.inChannels <= info.outChannels;
   if (patchesFit) return filterGradByPatches(x, dy, info, backend);
+  const bytesPerImage = info.outHeight * info.outWidth * info.outChannels * Float32Array.BYTES_PER_ELEMENT;
+  const imagesPerChunk = Math.max(1, Math.floor(CHUNK_DY_BYTES / bytesPerImage));
+  if (imagesPerChunk >= info.batchSize || x.dtype !== 'float32') return byConvolution(x, dy, info, backend);
+  return sumOverChunks(x, dy, imagesPerChunk, filterShape, backend, (xc, dyc) => byConvolution(xc, dyc, info, backend));
+}
+
+/**
+ * dy bytes per chunk. Measured (same process, under load) at batch 500: 64 -> 64 channels
+ * 383-458 -> 243-339 ms, 64 -> 128 channels ~5-20% less; at batch 250 within the noise.
+ */
+const CHUNK_DY_BYTES = 1 << 20;
+
+type Backend = WasmKernelArgs['backend'];
+
+/** Runs `grad` on consecutive chunks of images of x and dy and adds the results in float64. */
+function sumOverChunks(
+  x: tf.TensorInfo, dy: tf.TensorInfo, imagesPerChunk: number, filterShape: number[], backend: Backend,
+  grad: (xc: tf.TensorInfo, dyc: tf.TensorInfo) => tf.TensorInfo,
+): tf.TensorInfo {
+  const batch = x.shape[0]!;
+  const sums = new Float64Array(filterShape.reduce((a, b) => a * b, 1));
+  for (let first = 0; first < batch; first += imagesPerChunk) {
+    const images = Math.min(imagesPerChunk, batch - first);
+    const [xc, dyc] = [x, dy].map((t) => backend.makeOutput([images, ...t.shape.slice(1)], 'float32')) as [tf.TensorInfo, tf.TensorInfo];
+    // Views taken after the allocations: allocating can grow the wasm heap and detach older views.
+    for (const [from, to] of [[x, xc], [dy, dyc]] as const) {
+      const perImage = from.shape.slice(1).reduce((a, b) => a * b, 1);
+      const source = backend.typedArrayFromHeap(from) as Float32Array;
+      (backend.typedArrayFromHeap(to) as Float32Array).set(source.subarray(first * perImage, (first + images) * perImage));
+    }
+    const part = grad(xc, dyc);
+    const values = backend.typedArrayFromHeap(part) as Float32Array;
+    for (let i = 0; i < sums.length; i++) sums[i]! += values[i]!;
+    disposeAll(backend, xc, dyc, part);
+  }
+  return backend.makeOutput(filterShape, 'float32', undefined, Float32Array.from(sums));
+}
+
+/** The filter gradient as one convolution (see the file comment). */
+function byConvolution(x: tf.TensorInfo, dy: tf.TensorInfo, info: tf.backend_util.Conv2DInfo, backend: Backend): tf.TensorInfo {
+  const { filterHeight: kh, filterWidth: kw, strideHeight: sh, strideWidth: sw, padInfo } = info;
   // Rows of the padded input the forward pass never read (valid padding, stride > 1) would
   // make the correlation's output taller than the filter: pad less, or crop x, to fit.
   const padBottom = kh + (info.outHeight - 1) * sh - info.inHeight - padInfo.top;
@@ -43,7 +88,7 @@ export function conv2dBackpropFilter({ inputs, backend, attrs }: WasmKernelArgs)
   return out;
 }
 
-function cropBottomRight(x: tf.TensorInfo, rows: number, cols: number, backend: WasmKernelArgs['backend']): tf.TensorInfo {
+function cropBottomRight(x: tf.TensorInfo, rows: number, cols: number, backend: Backend): tf.TensorInfo {
   if (rows === 0 && cols === 0) return x;
   const [n, h, w, c] = x.shape as [number, number, number, number];
   return runStock('Slice', backend, { x }, { begin: [0, 0, 0, 0], size: [n, h - rows, w - cols, c] });

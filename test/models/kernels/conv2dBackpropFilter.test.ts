@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { compareWithCpu } from './compareWithCpu.js';
+import { initBackend } from '../../../src/models/backend.js';
+import { tf } from '../../../src/models/tf.js';
+import { compareWithCpu, randomInputs } from './compareWithCpu.js';
 
 // Batch 2: the cpu reference kernel needs ~10 s for one [8,14,14,64] case.
 const BATCH = 2;
@@ -39,6 +41,25 @@ describe('Conv2DBackpropFilter on wasm', () => {
       assert.equal(r.leakedBuffers, 0);
     });
   }
+
+  // The CNN's second conv at batch 60: dy is 50 KB per image, so chunks of 20 images. The cpu
+  // reference is too slow at that size; sub-batches of 15 (one call each, no chunking) are.
+  it('cuts a large batch into chunks and adds their gradients (= the sum over sub-batches)', async () => {
+    await initBackend('wasm');
+    const { x, dy } = randomInputs({ x: [60, 14, 14, 64], dy: [60, 14, 14, 64] });
+    const attrs = { strides: 1, pad: 'same', dataFormat: 'NHWC', filterShape: [2, 2, 64, 64] } as unknown as tf.NamedAttrMap;
+    const grad = (xs: tf.Tensor, dys: tf.Tensor) => tf.engine().runKernel('Conv2DBackpropFilter', { x: xs, dy: dys }, attrs) as tf.Tensor;
+    const before = tf.memory().numTensors;
+    const whole = grad(x!, dy!);
+    const parts = tf.tidy(() => tf.addN([0, 15, 30, 45].map((i) => grad(tf.slice(x!, i, 15), tf.slice(dy!, i, 15)))));
+    const [a, b] = [whole.dataSync() as Float32Array, parts.dataSync() as Float32Array];
+    const scale = a.reduce((m, v) => Math.max(m, Math.abs(v)), 0);
+    const worst = a.reduce((m, v, i) => Math.max(m, Math.abs(v - b[i]!)), 0) / scale;
+    assert.ok(worst < 1e-5, `relative difference ${worst}`);
+    tf.dispose([whole, parts]);
+    assert.equal(tf.memory().numTensors, before);
+    tf.dispose([x!, dy!]);
+  });
 
   it('matches cpu with stride 2 and valid padding that leaves the last row and column unread', async () => {
     // 7x7 input, 2x2 filter, stride 2: outputs 3x3 read rows 0..5 only.

@@ -53,9 +53,12 @@ export class SplitSearch {
   private readonly seen = new Int32Array(BATCH * SEEN_WORDS);
   private readonly leftCounts = new Float64Array(MAX_CLASSES);
   private readonly rightCounts = new Float64Array(MAX_CLASSES);
-  /** the classes present at the node: only their histogram slots can be non-zero */
-  private readonly present = new Int32Array(MAX_CLASSES);
-  private presentCount = 0;
+  /**
+   * BATCH x 256 bit sets of the classes present at each value: the scan visits only the
+   * (value, class) slots holding samples, fewer than the node's samples, where a walk over
+   * every class of every value costs up to 2,560 steps per feature.
+   */
+  private readonly classBits = new Int32Array(BATCH * VALUES);
   private rightSqStart = 0;
   private totalWeight = 0;
   /** the gathered rows of the node `[regionStart, regionEnd)`, row i of the copy being the sample at `regionStart + i` then */
@@ -95,10 +98,8 @@ export class SplitSearch {
     this.rightCounts.set(classTotals);
     this.totalWeight = totalWeight;
     this.rightSqStart = 0;
-    this.presentCount = 0;
     for (let k = 0; k < this.numClasses; k++) {
       this.rightSqStart += classTotals[k]! * classTotals[k]!;
-      if (classTotals[k]! > 0) this.present[this.presentCount++] = k;
     }
   }
 
@@ -130,15 +131,15 @@ export class SplitSearch {
    * keeping a threshold when it beats the best so far.
    */
   searchFeatures(features: Int32Array, count: number, start: number, end: number): void {
-    const { hist, seen, values, featureStep: fs, sampleStep } = this;
+    const { hist, seen, classBits, values, featureStep: fs, sampleStep } = this;
     const { order, labels, weights } = this.node;
     // Filling and scanning are separate functions: in one function, V8 compiles the hot fill
     // loop on-stack before the scan has run, and that code then deoptimises at every call.
     if (count === BATCH) {
       const [f0, f1, f2, f3] = features as unknown as [number, number, number, number];
-      fillHistograms4(hist, seen, values, f0 * fs, f1 * fs, f2 * fs, f3 * fs, sampleStep, order, labels, weights, start, end);
+      fillHistograms4(hist, seen, classBits, values, f0 * fs, f1 * fs, f2 * fs, f3 * fs, sampleStep, order, labels, weights, start, end);
     } else {
-      for (let i = 0; i < count; i++) fillHistogram(hist, seen, i, values, features[i]! * fs, sampleStep, order, labels, weights, start, end);
+      for (let i = 0; i < count; i++) fillHistogram(hist, seen, classBits, i, values, features[i]! * fs, sampleStep, order, labels, weights, start, end);
     }
     for (let i = 0; i < count; i++) this.scanBins(features[i]!, i);
   }
@@ -180,9 +181,10 @@ export class SplitSearch {
    * et al.; Fayyad and Irani), and skipping it saves most of the work in deep, nearly pure nodes.
    */
   private scanBins(f: number, slot: number): void {
-    const { hist, seen, leftCounts: left, rightCounts: right, present, presentCount, totalWeight } = this;
+    const { hist, seen, classBits, leftCounts: left, rightCounts: right, totalWeight } = this;
     left.fill(0);
     const offset = slot * SLOTS;
+    const valuesAt = slot * VALUES;
     let best = this.bestProxy;
     let bestThreshold = -1;
     let leftSq = 0;
@@ -202,15 +204,17 @@ export class SplitSearch {
         const cutLeftSq = leftSq;
         const cutRightSq = rightSq;
         const bin = offset + (v << 4);
+        let classes = classBits[valuesAt + v]!;
+        classBits[valuesAt + v] = 0;
+        const binClass = (classes & (classes - 1)) === 0 ? 31 - Math.clz32(classes) : -1;
         let binWeight = 0;
-        let binClass = -1;
-        for (let j = 0; j < presentCount; j++) {
-          const k = present[j]!;
+        while (classes !== 0) {
+          const lowest = classes & -classes;
+          classes ^= lowest;
+          const k = 31 - Math.clz32(lowest);
           const c = hist[bin + k]!;
-          if (c === 0) continue;
-          binClass = binWeight === 0 ? k : -2;
-          binWeight += c;
           hist[bin + k] = 0;
+          binWeight += c;
           leftSq += c * (2 * left[k]! + c);
           rightSq += c * (c - 2 * (right[k]! - left[k]!));
           left[k]! += c;
@@ -237,10 +241,11 @@ export class SplitSearch {
   }
 }
 
-/** Adds each node sample's weight to its (value, class) slot of histogram `slot`, and marks its value seen. */
+/** Adds each node sample's weight to its (value, class) slot of histogram `slot`, and marks its value and class seen. */
 function fillHistogram(
   hist: Int32Array,
   seen: Int32Array,
+  classBits: Int32Array,
   slot: number,
   values: Uint8Array,
   base: number,
@@ -253,10 +258,13 @@ function fillHistogram(
 ): void {
   const offset = slot * SLOTS;
   const seenAt = slot * SEEN_WORDS;
+  const valuesAt = slot * VALUES;
   for (let i = start; i < end; i++) {
     const v = values[base + order[i]! * sampleStep]!;
-    hist[offset + ((v << 4) | labels[i]!)]! += weights[i]!;
+    const y = labels[i]!;
+    hist[offset + ((v << 4) | y)]! += weights[i]!;
     seen[seenAt + (v >> 5)]! |= 1 << v;
+    classBits[valuesAt + v]! |= 1 << y;
   }
 }
 
@@ -268,6 +276,7 @@ function fillHistogram(
 function fillHistograms4(
   hist: Int32Array,
   seen: Int32Array,
+  classBits: Int32Array,
   values: Uint8Array,
   b0: number,
   b1: number,
@@ -296,5 +305,9 @@ function fillHistograms4(
     seen[SEEN_WORDS + (v1 >> 5)]! |= 1 << v1;
     seen[2 * SEEN_WORDS + (v2 >> 5)]! |= 1 << v2;
     seen[3 * SEEN_WORDS + (v3 >> 5)]! |= 1 << v3;
+    classBits[v0]! |= 1 << y;
+    classBits[VALUES + v1]! |= 1 << y;
+    classBits[2 * VALUES + v2]! |= 1 << y;
+    classBits[3 * VALUES + v3]! |= 1 << y;
   }
 }

@@ -134,7 +134,9 @@ export async function benchNetwork(name: string, build: (seed: number) => tf.Lay
     console.log(
       `${name}: inference ${gflops.toFixed(1)} GFLOP/s (${(flops / 1e6).toFixed(2)} MFLOP per image), ` +
         `${((100 * gflops) / (cores * peak)).toFixed(0)}% of ${cores} x ${peak.toFixed(1)} GFLOP/s (a plain 500x1000x800 ${backend} matmul on one core, measured now); ` +
-        `CPU ${run.cpu.toFixed(2)} s (all threads) for ${run.wall.toFixed(2)} s`,
+        `CPU ${run.cpu.toFixed(2)} s (all threads) for ${run.wall.toFixed(2)} s: ` +
+        // what a machine with a free core per thread would do, where other work takes cores
+        `${Math.round((run.count * cores) / run.cpu)} images/s from ${cores} free core(s)`,
     );
   }
 }

@@ -70,14 +70,19 @@ export async function fitAll(
   const fits = specs.map((spec) => ({ trees: new Array<Tree>(treesOf(spec)), left: treesOf(spec), start: Infinity, end: -Infinity, treeSeconds: 0 }));
   const tasks = specs.flatMap((spec, fit) => Array.from({ length: treesOf(spec) }, (_, index) => ({ fit, index })));
   const run = async (rows: Int32Array, model: FitTreeTask['model']) => pool.run({ ...shared, rows, model }, { signal });
-  /** A decision tree: its top, then its subtrees in parallel, grafted; the seconds are the parts' sum. */
-  const fitDecisionTree = async (rows: Int32Array, options: TreeOptions): Promise<FitTreeResult> => {
+  /**
+   * A decision tree: its top, then its subtrees in parallel, grafted; the seconds are the
+   * parts' sum, and it started when its top did.
+   */
+  const fitDecisionTree = async (rows: Int32Array, options: TreeOptions): Promise<FitTreeResult & { start: number }> => {
     const top = (await run(rows, { kind: 'top', options, parts: DECISION_TREE_PARTS, minSamples: PART_MIN_SAMPLES })) as TopTaskResult;
     const topResult = readFitResult(top.bytes);
+    const start = performance.now() / 1000 - topResult.seconds;
     const parts = await Promise.all(top.roots.map(async (root) => readFitResult((await run(root.samples, { kind: 'subtree', options, root })) as Uint8Array)));
     return {
       tree: graft(topResult.tree, top.open, parts.map((p) => p.tree)),
       seconds: parts.reduce((sum, p) => sum + p.seconds, topResult.seconds),
+      start,
     };
   };
   const runTask = async ({ fit, index }: { fit: number; index: number }) => {
@@ -89,7 +94,7 @@ export async function fitAll(
     const end = performance.now() / 1000;
     const f = fits[fit]!;
     f.trees[index] = result.tree;
-    f.start = Math.min(f.start, end - result.seconds);
+    f.start = Math.min(f.start, 'start' in result ? result.start : end - result.seconds);
     f.end = Math.max(f.end, end);
     f.treeSeconds += result.seconds;
     onTree();

@@ -87,14 +87,14 @@ export async function fitAll(
   };
   const runTask = async ({ fit, index }: { fit: number; index: number }) => {
     const spec = specs[fit]!;
-    const result =
+    const result: FitTreeResult & { start?: number } =
       spec.kind === 'tree'
         ? await fitDecisionTree(spec.rows, spec.options)
         : readFitResult((await run(spec.rows, { kind: 'forest', options: spec.options, index })) as Uint8Array);
     const end = performance.now() / 1000;
     const f = fits[fit]!;
     f.trees[index] = result.tree;
-    f.start = Math.min(f.start, 'start' in result ? result.start : end - result.seconds);
+    f.start = Math.min(f.start, result.start ?? end - result.seconds);
     f.end = Math.max(f.end, end);
     f.treeSeconds += result.seconds;
     onTree();

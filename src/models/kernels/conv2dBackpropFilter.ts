@@ -31,16 +31,20 @@ export function conv2dBackpropFilter({ inputs, backend, attrs }: WasmKernelArgs)
   const patchesFit = sh === 1 && sw === 1 && x.dtype === 'float32' && kh * kw * info.inChannels <= info.outChannels;
   if (patchesFit) return filterGradByPatches(x, dy, info, backend);
   const bytesPerImage = info.outHeight * info.outWidth * info.outChannels * Float32Array.BYTES_PER_ELEMENT;
-  const imagesPerChunk = Math.max(1, Math.floor(CHUNK_DY_BYTES / bytesPerImage));
-  if (imagesPerChunk >= info.batchSize || x.dtype !== 'float32') return byConvolution(x, dy, info, backend);
+  const chunks = Math.ceil(info.batchSize * bytesPerImage / CHUNK_DY_BYTES);
+  if (chunks < MIN_CHUNKS || x.dtype !== 'float32') return byConvolution(x, dy, info, backend);
+  // Equal chunks: a small leftover chunk would cost a whole call's overhead for little work.
+  const imagesPerChunk = Math.ceil(info.batchSize / chunks);
   return sumOverChunks(x, dy, imagesPerChunk, filterShape, backend, (xc, dyc) => byConvolution(xc, dyc, info, backend));
 }
 
 /**
- * dy bytes per chunk. Measured (same process, under load) at batch 500: 64 -> 64 channels
- * 383-458 -> 243-339 ms, 64 -> 128 channels ~5-20% less; at batch 250 within the noise.
+ * dy bytes per chunk. Measured (same process, under load): 64 -> 64 channels at batch 500
+ * 383-458 -> 243-368 ms, at batch 250 208-215 -> 177-198 ms; 64 -> 128 channels ~5-20% less.
  */
 const CHUNK_DY_BYTES = 1 << 20;
+/** Fewer chunks than this cost more in calls than they save (the last conv: 2.3 MB of dy). */
+const MIN_CHUNKS = 4;
 
 type Backend = WasmKernelArgs['backend'];
 

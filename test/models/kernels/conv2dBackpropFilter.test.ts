@@ -42,16 +42,17 @@ describe('Conv2DBackpropFilter on wasm', () => {
     });
   }
 
-  // The CNN's second conv at batch 60: dy is 50 KB per image, so chunks of 20 images. The cpu
-  // reference is too slow at that size; sub-batches of 15 (one call each, no chunking) are.
+  // The CNN's second conv at batch 100: dy is 50 KB per image, so 5 chunks of 20 images. The
+  // cpu reference is too slow at that size; sub-batches of 25 (one call each: 2 chunks would
+  // be too few to cut) are not.
   it('cuts a large batch into chunks and adds their gradients (= the sum over sub-batches)', async () => {
     await initBackend('wasm');
-    const { x, dy } = randomInputs({ x: [60, 14, 14, 64], dy: [60, 14, 14, 64] });
+    const { x, dy } = randomInputs({ x: [100, 14, 14, 64], dy: [100, 14, 14, 64] });
     const attrs = { strides: 1, pad: 'same', dataFormat: 'NHWC', filterShape: [2, 2, 64, 64] } as unknown as tf.NamedAttrMap;
     const grad = (xs: tf.Tensor, dys: tf.Tensor) => tf.engine().runKernel('Conv2DBackpropFilter', { x: xs, dy: dys }, attrs) as tf.Tensor;
     const before = tf.memory().numTensors;
     const whole = grad(x!, dy!);
-    const parts = tf.tidy(() => tf.addN([0, 15, 30, 45].map((i) => grad(tf.slice(x!, i, 15), tf.slice(dy!, i, 15)))));
+    const parts = tf.tidy(() => tf.addN([0, 25, 50, 75].map((i) => grad(tf.slice(x!, i, 25), tf.slice(dy!, i, 25)))));
     const [a, b] = [whole.dataSync() as Float32Array, parts.dataSync() as Float32Array];
     const scale = a.reduce((m, v) => Math.max(m, Math.abs(v)), 0);
     const worst = a.reduce((m, v, i) => Math.max(m, Math.abs(v - b[i]!)), 0) / scale;

@@ -11,7 +11,7 @@ import { ConfigError, DataError, PipelineError } from '../errors.js';
 import { artifactPaths } from '../io/paths.js';
 import { toUnitRange } from '../operators/normalizePixels.js';
 import { initBackend } from './backend.js';
-import { compileInference } from './inferencePlan.js';
+import { inferenceForward } from './evaluate.js';
 import { loadLayersModel, MODEL_JSON } from './layersFiles.js';
 import { tf } from './tf.js';
 import { compileTreeJson } from './treeJson.js';
@@ -103,11 +103,9 @@ async function loadNetwork(name: ModelName, path: string, backend?: BackendName)
   const model = await loadLayersModel(join(path, '..'));
   // the study's MLP takes [n, 28, 28] (Flatten first), the CNN [n, 28, 28, 1]
   const inputShape = model.inputs[0]!.shape.slice(1) as number[];
-  const plan = compileInference(model);
-  // predictOnBatch where there is no plan: predict() would split the batch into slices of 32
-  const forward = (x: tf.Tensor) => (plan ? plan.run(x) : (model.predictOnBatch(x) as tf.Tensor));
+  const forward = inferenceForward(model);
   const predictBatch = async (pixels: Uint8Array, n: number) => {
-    const output = tf.tidy(() => forward(tf.tensor(toUnitRange(pixels.subarray(0, n * PIXELS_PER_IMAGE)), [n, ...inputShape])));
+    const output = tf.tidy(() => forward.run(tf.tensor(toUnitRange(pixels.subarray(0, n * PIXELS_PER_IMAGE)), [n, ...inputShape])));
     try {
       return (await output.data()) as Float32Array;
     } finally {
@@ -120,7 +118,7 @@ async function loadNetwork(name: ModelName, path: string, backend?: BackendName)
     predictBatch,
     concurrency: 1,
     dispose: async () => {
-      plan?.dispose();
+      forward.dispose();
       model.dispose();
     },
   };

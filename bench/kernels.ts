@@ -105,17 +105,19 @@ function printTable(before: Profile, after: Profile): void {
   const names = [...new Set([...before.kernels.keys(), ...after.kernels.keys()])]
     .sort((a, b) => (before.kernels.get(b) ?? 0) - (before.kernels.get(a) ?? 0));
   const ms = (v: number | undefined) => (v === undefined ? '-' : v.toFixed(1)).padStart(10);
-  console.log(`${'kernel (CPU ms/step)'.padEnd(24)}${'before'.padStart(10)}${'after'.padStart(10)}`);
+  // Wide enough for the project's own kernel names (FashionPipeline...).
+  const width = Math.max(24, ...names.map((k) => k.length + 2));
+  console.log(`${'kernel (CPU ms/step)'.padEnd(width)}${'before'.padStart(10)}${'after'.padStart(10)}`);
   for (const k of names) {
     const b = before.kernels.get(k);
     const a = after.kernels.get(k);
     if ((b ?? 0) < 1 && (a ?? 0) < 1) continue; // under 1 ms per step in both: noise
-    console.log(`${k.padEnd(24)}${ms(b)}${ms(a)}`);
+    console.log(`${k.padEnd(width)}${ms(b)}${ms(a)}`);
   }
   const sum = (p: Profile) => [...p.kernels.values()].reduce((s, v) => s + v, 0);
-  console.log(`${'(all kernels)'.padEnd(24)}${ms(sum(before))}${ms(sum(after))}`);
-  console.log(`${'step, CPU (median)'.padEnd(24)}${ms(before.stepCpuMs)}${ms(after.stepCpuMs)}`);
-  console.log(`${'step, wall (median)'.padEnd(24)}${ms(before.stepMs)}${ms(after.stepMs)}`);
+  console.log(`${'(all kernels)'.padEnd(width)}${ms(sum(before))}${ms(sum(after))}`);
+  console.log(`${'step, CPU (median)'.padEnd(width)}${ms(before.stepCpuMs)}${ms(after.stepCpuMs)}`);
+  console.log(`${'step, wall (median)'.padEnd(width)}${ms(before.stepMs)}${ms(after.stepMs)}`);
   console.log(`tensors leaked per step: before ${before.leakedTensors}, after ${after.leakedTensors}`);
 }
 

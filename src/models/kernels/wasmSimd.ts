@@ -64,7 +64,7 @@ interface WebAssemblyApi {
 const wasmJs = (globalThis as unknown as { WebAssembly: WebAssemblyApi }).WebAssembly;
 
 const compiled = new Map<Uint8Array, object | null>();
-const instances = new WeakMap<object, Map<Uint8Array, Record<string, unknown>>>();
+const instances = new WeakMap<object, Map<Uint8Array, Record<string, unknown> | null>>();
 
 /**
  * The exports of module `bytes` bound to `backend`'s memory, or undefined when this engine has
@@ -78,9 +78,20 @@ export function bindToBackend<T>(bytes: Uint8Array, backend: WasmKernelArgs['bac
   if (!module) return undefined;
   let forMemory = instances.get(memory);
   if (!forMemory) instances.set(memory, (forMemory = new Map()));
-  let exports = forMemory.get(bytes);
-  if (!exports) forMemory.set(bytes, (exports = new wasmJs.Instance(module, { env: { memory } }).exports));
-  return exports as T;
+  if (!forMemory.has(bytes)) forMemory.set(bytes, instantiate(module, memory));
+  return (forMemory.get(bytes) ?? undefined) as T | undefined;
+}
+
+/**
+ * null when the memory cannot be imported as declared: a threaded build's shared memory
+ * (browsers) would need a `shared` import. Node's wasm backend runs unthreaded.
+ */
+function instantiate(module: object, memory: object): Record<string, unknown> | null {
+  try {
+    return new wasmJs.Instance(module, { env: { memory } }).exports;
+  } catch {
+    return null;
+  }
 }
 
 function leb128(n: number): number[] {

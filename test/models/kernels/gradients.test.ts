@@ -36,16 +36,24 @@ async function compareGradients(shapes: Record<string, number[]>, grads: Grads) 
   return { worst, leaked };
 }
 
+/**
+ * BatchNormalization as layers train it (moments of x, then batchNorm), on x of `shape` with
+ * its channels last: gradients of sum(y * w) for x, gamma and beta, compared with tfjs-core's.
+ */
+function compareBatchNorm(shape: number[]) {
+  const channels = [shape[shape.length - 1]!];
+  return compareGradients({ x: shape, gamma: channels, beta: channels, w: shape }, ({ x, gamma, beta, w }) =>
+    tf.grads((x: tf.Tensor, gamma: tf.Tensor, beta: tf.Tensor) => {
+      const { mean, variance } = tf.moments(x, [0, 1, 2]);
+      return tf.sum(tf.mul(tf.batchNorm(x as tf.Tensor4D, mean, variance, beta, gamma, 1e-3), w!));
+    })([x!, gamma!, beta!]));
+}
+
 describe('fast gradients', () => {
   // The loss weights each output by a random w: a per-channel constant would make the
   // x gradient exactly 0 and the comparison meaningless.
   it('BatchNormalization as layers train it (moments of x, then batchNorm) matches tfjs-core', async () => {
-    const r = await compareGradients({ x: [8, 7, 7, 16], gamma: [16], beta: [16], w: [8, 7, 7, 16] }, ({ x, gamma, beta, w }) =>
-      tf.grads((x: tf.Tensor, gamma: tf.Tensor, beta: tf.Tensor) => {
-        const { mean, variance } = tf.moments(x, [0, 1, 2]);
-        const y = tf.batchNorm(x as tf.Tensor4D, mean, variance, beta, gamma, 1e-3);
-        return tf.sum(tf.mul(y, w!));
-      })([x!, gamma!, beta!]));
+    const r = await compareBatchNorm([8, 7, 7, 16]);
     assert.ok(r.worst < 1e-4, `relative error ${r.worst}`);
     assert.equal(r.leaked, 0);
   });
@@ -55,11 +63,7 @@ describe('fast gradients', () => {
     const probe = [tf.zeros([2, 28, 28, 64]), tf.zeros([64]), tf.ones([64])] as const;
     assert.equal(canFuseBatchNormGrad(...probe), true);
     tf.dispose([...probe]);
-    const r = await compareGradients({ x: [2, 14, 14, 64], gamma: [64], beta: [64], w: [2, 14, 14, 64] }, ({ x, gamma, beta, w }) =>
-      tf.grads((x: tf.Tensor, gamma: tf.Tensor, beta: tf.Tensor) => {
-        const { mean, variance } = tf.moments(x, [0, 1, 2]);
-        return tf.sum(tf.mul(tf.batchNorm(x as tf.Tensor4D, mean, variance, beta, gamma, 1e-3), w!));
-      })([x!, gamma!, beta!]));
+    const r = await compareBatchNorm([2, 14, 14, 64]);
     assert.ok(r.worst < 1e-4, `relative error ${r.worst}`);
     assert.equal(r.leaked, 0);
   });
@@ -69,11 +73,7 @@ describe('fast gradients', () => {
     const probe = [tf.zeros([2, 3, 3, 6]), tf.zeros([6]), tf.ones([6])] as const;
     assert.equal(canFuseBatchNormGrad(...probe), false);
     tf.dispose([...probe]);
-    const r = await compareGradients({ x: [4, 5, 5, 6], gamma: [6], beta: [6], w: [4, 5, 5, 6] }, ({ x, gamma, beta, w }) =>
-      tf.grads((x: tf.Tensor, gamma: tf.Tensor, beta: tf.Tensor) => {
-        const { mean, variance } = tf.moments(x, [0, 1, 2]);
-        return tf.sum(tf.mul(tf.batchNorm(x as tf.Tensor4D, mean, variance, beta, gamma, 1e-3), w!));
-      })([x!, gamma!, beta!]));
+    const r = await compareBatchNorm([4, 5, 5, 6]);
     assert.ok(r.worst < 1e-4, `relative error ${r.worst}`);
     assert.equal(r.leaked, 0);
   });

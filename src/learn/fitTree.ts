@@ -102,7 +102,8 @@ export function growTop(
   return {
     tree: grower.store.finish(),
     open: pending.map((p) => p.node),
-    // nodes over ROWS_BELOW samples never gathered rows: `order` holds sample indexes there
+    // only nodes over ROWS_BELOW samples were searched, and only searching a smaller one gathers
+    // rows (renumbering `order` in its range): `order` still holds sample indexes
     roots: pending.map((p) => ({ samples: grower.node.order.slice(p.start, p.end), features: p.features, constants: p.constants, seed: p.seed })),
   };
 }

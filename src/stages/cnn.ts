@@ -9,5 +9,5 @@ export const cnn = networkStage({
   // Patience covers the whole default run: with Keras's BatchNorm momentum (0.99) the moving
   // statistics need ~10 epochs to converge, and until then inference-mode val_loss rises while
   // training goes well (PLATFORM.md), so an early stop would keep epoch 1's weights.
-  defaults: { epochs: 21, patience: 21 },
+  defaults: { epochs: 20, patience: 20 },
 });

@@ -21,6 +21,7 @@ const SEEN_WORDS = VALUES / 32;
 
 /** The samples of a tree in node order (a node is `[start, end)`), with their labels and weights alongside. */
 export interface NodeOrder {
+  /** sample indexes; inside a node whose rows were gathered, positions in the gathered copy */
   order: Int32Array;
   labels: Uint8Array;
   weights: Uint16Array;

@@ -1,5 +1,6 @@
 import { tf } from './tf.js';
 import { IMAGE_SIZE_PX, NUM_CLASSES } from '../dataset.js';
+import { batchNormalization } from './batchNormTraining.js';
 import { glorotUniformFor } from './init.js';
 
 /** Filters of the study's four convolution blocks. */
@@ -40,7 +41,7 @@ export function buildCnn(opts: CnnOptions): tf.Sequential {
         kernelInitializer: glorotUniformFor(opts.seed, index++),
       }),
     );
-    model.add(tf.layers.batchNormalization({ momentum: BATCH_NORM_MOMENTUM, epsilon: BATCH_NORM_EPSILON }));
+    model.add(batchNormalization({ momentum: BATCH_NORM_MOMENTUM, epsilon: BATCH_NORM_EPSILON }));
     model.add(tf.layers.maxPooling2d({ poolSize: 2 }));
     model.add(tf.layers.dropout({ rate: CNN_BLOCK_DROPOUT }));
   });

@@ -3,7 +3,9 @@
  * stock kernels that dominate a training step (see bench/kernels.ts for the measurements).
  */
 import { batchMatMul } from './batchMatMul.js';
+import { registerBatchNormalization } from '../batchNormTraining.js';
 import { BATCH_NORM_GRAD_STATS, batchNormGradStats } from './batchNormGradStats.js';
+import { BATCH_NORM_INPUT_GRAD, batchNormInputGrad, CHANNEL_MOMENTS, channelMoments } from './batchNormTraining.js';
 import { cast } from './cast.js';
 import { conv2dBackpropFilter } from './conv2dBackpropFilter.js';
 import { conv2dBackpropInput } from './conv2dBackpropInput.js';
@@ -34,6 +36,8 @@ import {
 export const FAST_KERNELS: Readonly<Record<string, WasmKernelFunc>> = {
   BatchMatMul: batchMatMul,
   [BATCH_NORM_GRAD_STATS]: batchNormGradStats,
+  [BATCH_NORM_INPUT_GRAD]: batchNormInputGrad,
+  [CHANNEL_MOMENTS]: channelMoments,
   [RELU_GRAD]: reluGrad,
   [SQUARE_GRAD]: squareGrad,
   Cast: cast,
@@ -67,12 +71,14 @@ export function registerFastKernels(): void {
   requireWasmKernels();
   for (const [name, kernelFunc] of Object.entries(FAST_KERNELS)) registerWasmKernel(name, kernelFunc);
   for (const config of fastGradients()) registerGradient(config);
+  registerBatchNormalization(true);
 }
 
 /** Puts the stock wasm kernels and tfjs-core's gradients back (benchmarks compare both). */
 export function restoreStockKernels(): void {
   if (captureStockKernels()) for (const name of Object.keys(FAST_KERNELS)) restoreWasmKernel(name);
   for (const config of fastGradients()) restoreGradient(config.kernelName);
+  registerBatchNormalization(false);
 }
 
 // Registering before the wasm package has registered its own kernels would lose the stock

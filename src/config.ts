@@ -5,6 +5,20 @@ import { ConfigError } from './errors.js';
 export type BackendName = 'tensorflow' | 'wasm' | 'cpu';
 const BACKENDS: readonly BackendName[] = ['tensorflow', 'wasm', 'cpu'];
 
+/**
+ * Default `--epochs` / `--patience` of the network stages, chosen so that mlp + cnn fit the
+ * 40-minute budget on the reference 2-core machine (README, "Training defaults"); the study's
+ * 500 / 50 stay one flag away.
+ */
+export const TRAINING_DEFAULTS = {
+  mlp: { epochs: 20, patience: 5 },
+  // The CNN's patience covers its whole default run: with Keras's BatchNorm momentum (0.99)
+  // the moving statistics need ~10 epochs to converge, and until then inference-mode val_loss
+  // rises while training goes well (PLATFORM.md), so an early stop would keep epoch 1's weights.
+  cnn: { epochs: 20, patience: 20 },
+} as const;
+const { mlp: MLP, cnn: CNN } = TRAINING_DEFAULTS;
+
 /** Everything a run can be told, validated once at startup. */
 export interface PipelineConfig {
   /** `all` or one stage name */
@@ -84,8 +98,8 @@ export const FLAGS: Record<string, FlagSpec> = {
       return raw;
     },
   },
-  epochs: { key: 'epochs', type: 'string', help: 'maximum training epochs for mlp and cnn (default: mlp 20, cnn 17; the study: 500)', parse: positiveInt('epochs') },
-  patience: { key: 'patience', type: 'string', help: 'early-stopping patience in epochs on val_loss (default: mlp 5, cnn 17; the study: 50)', parse: positiveInt('patience') },
+  epochs: { key: 'epochs', type: 'string', help: `maximum training epochs for mlp and cnn (default: mlp ${MLP.epochs}, cnn ${CNN.epochs}; the study: 500)`, parse: positiveInt('epochs') },
+  patience: { key: 'patience', type: 'string', help: `early-stopping patience in epochs on val_loss (default: mlp ${MLP.patience}, cnn ${CNN.patience}; the study: 50)`, parse: positiveInt('patience') },
   'batch-size': { key: 'batchSize', type: 'string', help: 'training and prediction batch size', parse: positiveInt('batchSize') },
   resume: { key: 'resume', type: 'boolean', help: 'continue mlp/cnn training from the last finished epoch' },
   model: { key: 'model', type: 'string', help: 'model used by predict (default: best validation accuracy)' },

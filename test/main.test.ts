@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { describe, it } from 'node:test';
+import { TRAINING_DEFAULTS } from '../src/config.js';
 
 const MAIN = fileURLToPath(new URL('../src/main.js', import.meta.url));
 const cli = (...args: string[]) => spawnSync(process.execPath, [MAIN, ...args], { encoding: 'utf8' });
@@ -14,6 +15,10 @@ describe('the CLI', () => {
     assert.deepEqual(stages, ['prepare', 'load', 'visualize', 'split', 'trees', 'mlp', 'cnn', 'evaluate', 'predict', 'report']);
     assert.match(r.stdout, /--seed .*\(default: 87\)/);
     assert.match(r.stdout, /--data-dir .*\(default: data\/Fashion_MNIST\)/);
+    // the defaults the network stages use (config.ts), not a copy that can drift
+    const { mlp, cnn } = TRAINING_DEFAULTS;
+    assert.match(r.stdout, new RegExp(`--epochs .*\\(default: mlp ${mlp.epochs}, cnn ${cnn.epochs}; the study: 500\\)`));
+    assert.match(r.stdout, new RegExp(`--patience .*\\(default: mlp ${mlp.patience}, cnn ${cnn.patience}; the study: 50\\)`));
   });
 
   it('exits 1 with a one-line cause for an unknown stage', () => {

@@ -1,3 +1,4 @@
+import { TRAINING_DEFAULTS } from '../config.js';
 import { buildMlp } from '../models/mlp.js';
 import { networkStage } from './network/index.js';
 
@@ -6,5 +7,5 @@ export const mlp = networkStage({
   name: 'mlp',
   title: 'MLP',
   build: (seed) => buildMlp({ seed }),
-  defaults: { epochs: 20, patience: 5 },
+  defaults: TRAINING_DEFAULTS.mlp,
 });

@@ -16,6 +16,7 @@
  */
 import { BATCH_NORM_GRAD_STATS } from './kernels/batchNormGradStats.js';
 import { BATCH_NORM_INPUT_GRAD, CHANNEL_MOMENTS, canUseBatchNormTrainingKernels } from './kernels/batchNormTraining.js';
+import { registerLayerClass, stockLayerClass } from './layerClasses.js';
 import { tf } from './tf.js';
 
 /** The batch-normalized activation, and the batch statistics it used (the caller disposes them). */
@@ -59,7 +60,7 @@ function gradients(dy: tf.Tensor, saved: tf.Tensor[], epsilon: number): tf.Tenso
   });
 }
 
-/** The members of tfjs-layers' BatchNormalization this module reads (the class is not exported). */
+/** The members of tfjs-layers' BatchNormalization this module reads. */
 interface BatchNormalizationLayer extends tf.layers.Layer {
   readonly axis: number;
   readonly momentum: number;
@@ -77,17 +78,12 @@ type BatchNormalizationClass = (new (args?: BatchNormalizationArgs) => BatchNorm
 let fastClass: BatchNormalizationClass | undefined;
 let stockClass: BatchNormalizationClass | undefined;
 
-/** tfjs-layers' BatchNormalization class, reached through an instance (it is not exported). */
 function stockBatchNormalization(): BatchNormalizationClass {
-  stockClass ??= Object.getPrototypeOf(tf.layers.batchNormalization({})).constructor as BatchNormalizationClass;
+  stockClass ??= stockLayerClass<BatchNormalizationClass>(() => tf.layers.batchNormalization({}));
   return stockClass;
 }
 
-/**
- * The layer class: the stock BatchNormalization whose training pass is `batchNormTraining`
- * where the kernels can run. It keeps the stock class name, so saved models are plain
- * BatchNormalization layers that any tfjs loads.
- */
+/** The stock BatchNormalization whose training pass is `batchNormTraining` where the kernels can run. */
 function fastBatchNormalization(): BatchNormalizationClass {
   if (fastClass) return fastClass;
   const Stock = stockBatchNormalization();
@@ -129,5 +125,5 @@ export function batchNormalization(args: BatchNormalizationArgs): tf.layers.Laye
  * class for "BatchNormalization", or the stock one again (`fast` false).
  */
 export function registerBatchNormalization(fast: boolean): void {
-  tf.serialization.registerClass((fast ? fastBatchNormalization() : stockBatchNormalization()) as unknown as tf.serialization.SerializableConstructor<tf.serialization.Serializable>);
+  registerLayerClass(fast ? fastBatchNormalization() : stockBatchNormalization());
 }

@@ -1,6 +1,8 @@
+import { dropout } from './dropout.js';
 import { tf } from './tf.js';
 import { IMAGE_SIZE_PX, NUM_CLASSES } from '../dataset.js';
 import { batchNormalization } from './batchNormTraining.js';
+import { conv2d } from './conv2d.js';
 import { glorotUniformFor } from './init.js';
 
 /** Filters of the study's four convolution blocks. */
@@ -32,7 +34,7 @@ export function buildCnn(opts: CnnOptions): tf.Sequential {
   let index = 0;
   filters.forEach((n, block) => {
     model.add(
-      tf.layers.conv2d({
+      conv2d({
         ...(block === 0 ? { inputShape: [IMAGE_SIZE_PX, IMAGE_SIZE_PX, 1] } : {}),
         filters: n,
         kernelSize: CNN_KERNEL_PX,
@@ -43,13 +45,13 @@ export function buildCnn(opts: CnnOptions): tf.Sequential {
     );
     model.add(batchNormalization({ momentum: BATCH_NORM_MOMENTUM, epsilon: BATCH_NORM_EPSILON }));
     model.add(tf.layers.maxPooling2d({ poolSize: 2 }));
-    model.add(tf.layers.dropout({ rate: CNN_BLOCK_DROPOUT }));
+    model.add(dropout({ rate: CNN_BLOCK_DROPOUT }));
   });
   model.add(tf.layers.flatten());
   for (const units of opts.denseUnits ?? CNN_DENSE_UNITS) {
     model.add(tf.layers.dense({ units, activation: 'relu', kernelInitializer: glorotUniformFor(opts.seed, index++) }));
   }
-  model.add(tf.layers.dropout({ rate: CNN_HEAD_DROPOUT }));
+  model.add(dropout({ rate: CNN_HEAD_DROPOUT }));
   model.add(tf.layers.dense({ units: NUM_CLASSES, activation: 'softmax', kernelInitializer: glorotUniformFor(opts.seed, index) }));
   return model;
 }

@@ -1,3 +1,4 @@
+import { dropout } from './dropout.js';
 import { tf } from './tf.js';
 import { IMAGE_SIZE_PX, NUM_CLASSES } from '../dataset.js';
 import { glorotUniformFor } from './init.js';
@@ -26,7 +27,7 @@ export function buildMlp(opts: MlpOptions): tf.Sequential {
   let index = 0;
   for (const units of hidden) {
     model.add(tf.layers.dense({ units, activation: 'relu', kernelInitializer: glorotUniformFor(opts.seed, index++) }));
-    model.add(tf.layers.dropout({ rate: MLP_DROPOUT_RATE }));
+    model.add(dropout({ rate: MLP_DROPOUT_RATE }));
   }
   const bottleneck = opts.bottleneckUnits ?? MLP_BOTTLENECK_UNITS;
   model.add(tf.layers.dense({ units: bottleneck, activation: 'relu', kernelInitializer: glorotUniformFor(opts.seed, index++) }));

@@ -81,7 +81,7 @@ function fusedGradient(forward: string, kernelName: string): tf.GradConfig {
     inputsToSave: ['x'],
     gradFunc: (dy, saved, attrs) => {
       const [x] = saved as [tf.Tensor];
-      if (!canFuse(kernelName, dy as tf.Tensor, x)) return stockGradient(forward).gradFunc(dy, saved, attrs);
+      if (!canFuse(kernelName, dy as tf.Tensor, x)) return stockGradient(forward)!.gradFunc(dy, saved, attrs);
       return { x: () => tf.engine().runKernel(kernelName, { dy: dy as tf.Tensor, x }, {}) as tf.Tensor };
     },
   };

@@ -4,6 +4,8 @@
  */
 import { batchMatMul } from './batchMatMul.js';
 import { registerBatchNormalization } from '../batchNormTraining.js';
+import { enableFastConv2d, fusedConv2dGradConfig } from '../conv2d.js';
+import { enableFastDropout } from '../dropout.js';
 import { BATCH_NORM_GRAD_STATS, batchNormGradStats } from './batchNormGradStats.js';
 import { BATCH_NORM_INPUT_GRAD, batchNormInputGrad, CHANNEL_MOMENTS, channelMoments } from './batchNormTraining.js';
 import { cast } from './cast.js';
@@ -56,8 +58,9 @@ export const FAST_KERNELS: Readonly<Record<string, WasmKernelFunc>> = {
  */
 const fastGradients = (): tf.GradConfig[] => [
   meanGradConfig,
-  fusedBatchNormGradConfig(stockGradient('FusedBatchNorm')),
+  fusedBatchNormGradConfig(stockGradient('FusedBatchNorm')!),
   ...elementwiseGradConfigs(),
+  fusedConv2dGradConfig,
 ];
 
 /** Registers Conv2DBackpropFilter, without which no convolution trains on wasm. Idempotent. */
@@ -66,12 +69,17 @@ export function registerMissingKernels(): void {
   registerWasmKernel('Conv2DBackpropFilter', conv2dBackpropFilter);
 }
 
-/** Replaces the slow stock wasm kernels (FAST_KERNELS) and gradients with the project's. Idempotent. */
+/**
+ * Replaces the slow stock wasm kernels (FAST_KERNELS) and gradients with the project's, and
+ * turns on the layers' fast training passes (batchNormTraining.ts, dropout.ts). Idempotent.
+ */
 export function registerFastKernels(): void {
   requireWasmKernels();
   for (const [name, kernelFunc] of Object.entries(FAST_KERNELS)) registerWasmKernel(name, kernelFunc);
   for (const config of fastGradients()) registerGradient(config);
   registerBatchNormalization(true);
+  enableFastDropout(true);
+  enableFastConv2d(true);
 }
 
 /** Puts the stock wasm kernels and tfjs-core's gradients back (benchmarks compare both). */
@@ -79,6 +87,8 @@ export function restoreStockKernels(): void {
   if (captureStockKernels()) for (const name of Object.keys(FAST_KERNELS)) restoreWasmKernel(name);
   for (const config of fastGradients()) restoreGradient(config.kernelName);
   registerBatchNormalization(false);
+  enableFastDropout(false);
+  enableFastConv2d(false);
 }
 
 // Registering before the wasm package has registered its own kernels would lose the stock

@@ -18,7 +18,7 @@ export type WasmKernelFunc = (args: WasmKernelArgs) => tf.TensorInfo | tf.Tensor
 
 const BACKEND = 'wasm';
 const stock = new Map<string, tf.KernelConfig>();
-const stockGradients = new Map<string, tf.GradConfig>();
+const stockGradients = new Map<string, tf.GradConfig | undefined>();
 
 /**
  * Records every kernel the wasm backend registered, once, before the project replaces any:
@@ -72,10 +72,10 @@ export function restoreWasmKernel(name: string): void {
   if (original) tf.registerKernel(original);
 }
 
-/** tfjs-core's gradient for `name`, as registered before the project replaced any. */
-export function stockGradient(name: string): tf.GradConfig {
-  if (!stockGradients.has(name)) stockGradients.set(name, tf.getGradient(name));
-  return stockGradients.get(name)!;
+/** tfjs-core's gradient for `name`, as registered before the project replaced any (undefined: none). */
+export function stockGradient(name: string): tf.GradConfig | undefined {
+  if (!stockGradients.has(name)) stockGradients.set(name, tf.getGradient(name) as tf.GradConfig | undefined);
+  return stockGradients.get(name);
 }
 
 /**
@@ -87,9 +87,11 @@ export function registerGradient(config: tf.GradConfig): void {
   tf.registerGradient(config);
 }
 
-/** Puts tfjs-core's gradient for `name` back. */
+/** Puts tfjs-core's gradient for `name` back (removes the project's where tfjs-core has none). */
 export function restoreGradient(name: string): void {
-  tf.registerGradient(stockGradient(name));
+  const stockConfig = stockGradient(name);
+  if (stockConfig) tf.registerGradient(stockConfig);
+  else if (tf.getGradient(name)) tf.unregisterGradient(name);
 }
 
 function isRegistered(name: string): boolean {

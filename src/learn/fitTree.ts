@@ -14,9 +14,10 @@ export interface TrainingSet {
 
 export interface TreeOptions {
   /**
-   * Features searched per split, drawn without replacement. Features found constant over the
-   * node do not count, so the search goes on until this many non-constant ones were tried (or
-   * none is left), as scikit-learn's splitter. `x.featureCount` searches all (a plain CART).
+   * Features drawn per split, without replacement, as scikit-learn's splitter draws them: a
+   * draw counts whether or not the feature is constant over the node (known constant from an
+   * ancestor, or found so now), and the drawing goes on past this many only while every feature
+   * drawn so far was constant. `x.featureCount` searches all (a plain CART).
    */
   maxFeatures: number;
   /** seeds the feature draws (which only break ties when every feature is searched) */
@@ -191,9 +192,16 @@ function countClasses(node: NodeOrder, start: number, end: number, totals: Float
 }
 
 /**
- * Draws features (without replacement, skipping those known constant) and searches them, in
- * batches, until `maxFeatures` non-constant ones were tried. Moves features found constant
- * into the prefix of `p.features` and returns the prefix's new length, which the children inherit.
+ * Draws features and searches the non-constant ones, in batches, with scikit-learn's rules
+ * (BestSplitter.node_split): each draw is uniform over the features not drawn yet, known
+ * constants included; every draw counts towards `maxFeatures`; past it, drawing goes on only
+ * while all drawn features were constant, and it stops when only constants are left. Deep
+ * nodes hold many constant pixels, so a forest searches fewer features there than it would
+ * counting only non-constant draws (one forest tree: 8% fewer instructions, callgrind).
+ *
+ * `p.features` holds, in order: the known constants `[0, known)` (those drawn here moved to
+ * the front), the constants found here, the undrawn features, then the drawn non-constant ones.
+ * Returns how many constants the children inherit (known + found).
  */
 function searchNode(
   search: SplitSearch,
@@ -205,22 +213,28 @@ function searchNode(
   batch: Int32Array,
 ): number {
   const features = p.features;
-  let inBatch = 0;
-  let constants = p.constants;
+  const known = p.constants;
+  let drawnKnown = 0;
+  let found = 0;
   let undrawn = features.length;
-  let tried = 0;
+  let visited = 0;
+  let inBatch = 0;
   search.reset(p.start, p.end, totals, totalWeight);
-  while (tried < maxFeatures && undrawn > constants) {
-    const j = constants + randomInt(undrawn - constants);
-    const f = features[j]!;
-    if (search.isConstant(f, p.start, p.end)) {
-      features[j] = features[constants]!;
-      features[constants++] = f;
+  while (undrawn > known + found && (visited < maxFeatures || visited <= drawnKnown + found)) {
+    visited++;
+    // uniform over the undrawn known constants [drawnKnown, known) and the undrawn others
+    let j = drawnKnown + randomInt(undrawn - found - drawnKnown);
+    if (j < known) {
+      swap(features, j, drawnKnown++);
       continue;
     }
-    tried++;
-    features[j] = features[--undrawn]!;
-    features[undrawn] = f;
+    j += found; // skip the constants found here
+    const f = features[j]!;
+    if (search.isConstant(f, p.start, p.end)) {
+      swap(features, j, known + found++);
+      continue;
+    }
+    swap(features, j, --undrawn);
     batch[inBatch++] = f;
     if (inBatch === BATCH) {
       search.searchFeatures(batch, inBatch, p.start, p.end);
@@ -228,7 +242,13 @@ function searchNode(
     }
   }
   if (inBatch > 0) search.searchFeatures(batch, inBatch, p.start, p.end);
-  return constants;
+  return known + found;
+}
+
+function swap(a: Uint16Array, i: number, j: number): void {
+  const t = a[i]!;
+  a[i] = a[j]!;
+  a[j] = t;
 }
 
 function checkInputs(data: TrainingSet, samples: ArrayLike<number>, options: TreeOptions, root: SubtreeRoot | undefined): void {

@@ -142,6 +142,22 @@ describe('fitTree', () => {
     assert.deepEqual(Array.from(predictTree(tree, Uint8Array.from([10, 200]), 1, 2)), [1, 1]);
   });
 
+  it('counts constant features among the draws, as scikit-learn does, but always searches at least one non-constant', () => {
+    // features 0 (separates the classes) and 1 (separates them less well), then 8 constant ones
+    const rows = [[10, 10], [20, 200], [30, 20], [200, 30], [210, 220], [220, 230]].map((r) => [...r, 5, 5, 5, 5, 5, 5, 5, 5]);
+    const labels = [0, 0, 0, 1, 1, 1];
+    const rootFeature = (maxFeatures: number, seed: number) =>
+      fitTree(dataOf(rows, labels), allRows(6), undefined, { maxFeatures, seed }).feature[0];
+    const seeds = Array.from({ length: 40 }, (_, seed) => seed);
+    // 2 draws: the second is often a constant, and then only one of features 0, 1 was searched
+    const withTwo = new Set(seeds.map((seed) => rootFeature(2, seed)));
+    assert.deepEqual([...withTwo].sort(), [0, 1]);
+    // 1 draw: a constant drawn first does not end the search, so every root splits
+    assert.ok(seeds.every((seed) => [0, 1].includes(rootFeature(1, seed)!)));
+    // all 10 draws: both are searched and the better one always wins
+    assert.ok(seeds.every((seed) => rootFeature(10, seed) === 0));
+  });
+
   it('makes a leaf of samples that no feature separates, predicting the first most frequent class', () => {
     const tree = fitTree(dataOf([[4, 4], [4, 4], [4, 4]], [1, 0, 0]), allRows(3), undefined, { maxFeatures: 2, seed: 1 });
     assert.equal(tree.feature.length, 1);

@@ -16,7 +16,7 @@
  */
 import { BATCH_NORM_GRAD_STATS } from './kernels/batchNormGradStats.js';
 import { BATCH_NORM_INPUT_GRAD, CHANNEL_MOMENTS, canUseBatchNormTrainingKernels } from './kernels/batchNormTraining.js';
-import { registerLayerClass, stockLayerClass } from './layerClasses.js';
+import { once, registerLayerClass, stockLayerClass } from './layerClasses.js';
 import { tf } from './tf.js';
 
 /** The batch-normalized activation, and the batch statistics it used (the caller disposes them). */
@@ -75,37 +75,25 @@ interface BatchNormalizationLayer extends tf.layers.Layer {
 type BatchNormalizationArgs = Parameters<typeof tf.layers.batchNormalization>[0];
 type BatchNormalizationClass = (new (args?: BatchNormalizationArgs) => BatchNormalizationLayer) & { className: string };
 
-let fastClass: BatchNormalizationClass | undefined;
-let stockClass: BatchNormalizationClass | undefined;
-
-function stockBatchNormalization(): BatchNormalizationClass {
-  stockClass ??= stockLayerClass<BatchNormalizationClass>(() => tf.layers.batchNormalization({}));
-  return stockClass;
-}
+const stockBatchNormalization = once(() => stockLayerClass<BatchNormalizationClass>(() => tf.layers.batchNormalization({})));
 
 /** The stock BatchNormalization whose training pass is `batchNormTraining` where the kernels can run. */
-function fastBatchNormalization(): BatchNormalizationClass {
-  if (fastClass) return fastClass;
-  const Stock = stockBatchNormalization();
-  class FastBatchNormalization extends Stock {
-    override call(inputs: tf.Tensor | tf.Tensor[], kwargs: Record<string, unknown>): tf.Tensor | tf.Tensor[] {
-      const x = Array.isArray(inputs) ? inputs[0]! : inputs;
-      const lastAxis = this.axis === -1 || this.axis === x.rank - 1;
-      if (kwargs.training !== true || !lastAxis || !this.center || !this.scale || !canUseBatchNormTrainingKernels(x)) {
-        return super.call(inputs, kwargs);
-      }
-      return tf.tidy(() => {
-        const { y, mean, variance } = batchNormTraining(x, this.gamma.read() as tf.Tensor1D, this.beta.read() as tf.Tensor1D, this.epsilon);
-        moveTowards(this.movingMean, mean, this.momentum);
-        moveTowards(this.movingVariance, variance, this.momentum);
-        tf.dispose([mean, variance]);
-        return y;
-      });
+const fastBatchNormalization = once((): BatchNormalizationClass => class FastBatchNormalization extends stockBatchNormalization() {
+  override call(inputs: tf.Tensor | tf.Tensor[], kwargs: Record<string, unknown>): tf.Tensor | tf.Tensor[] {
+    const x = Array.isArray(inputs) ? inputs[0]! : inputs;
+    const lastAxis = this.axis === -1 || this.axis === x.rank - 1;
+    if (kwargs.training !== true || !lastAxis || !this.center || !this.scale || !canUseBatchNormTrainingKernels(x)) {
+      return super.call(inputs, kwargs);
     }
+    return tf.tidy(() => {
+      const { y, mean, variance } = batchNormTraining(x, this.gamma.read() as tf.Tensor1D, this.beta.read() as tf.Tensor1D, this.epsilon);
+      moveTowards(this.movingMean, mean, this.momentum);
+      moveTowards(this.movingVariance, variance, this.momentum);
+      tf.dispose([mean, variance]);
+      return y;
+    });
   }
-  fastClass = FastBatchNormalization;
-  return fastClass;
-}
+});
 
 /** tfjs-layers' moving-average update, operation for operation: v - (v - value) * (1 - momentum). */
 function moveTowards(variable: tf.LayerVariable, value: tf.Tensor, momentum: number): void {

@@ -7,7 +7,7 @@
  * its gradient is the registered one, whose per-input closures run only for the inputs that
  * need one: the first layer's image input gets none.
  */
-import { registerLayerClass, stockLayerClass } from './layerClasses.js';
+import { once, registerLayerClass, stockLayerClass } from './layerClasses.js';
 import { tf } from './tf.js';
 
 /** The members of tfjs-layers' Conv2D this module reads. */
@@ -28,32 +28,22 @@ type Conv2DClass = (new (args: Conv2DArgs) => Conv2DLayer) & { className: string
 const FUSED: Readonly<Record<string, 'relu' | 'linear'>> = { relu: 'relu', linear: 'linear' };
 
 let enabled = false;
-let fastClass: Conv2DClass | undefined;
-let stockClass: Conv2DClass | undefined;
 
-function stockConv2d(): Conv2DClass {
-  stockClass ??= stockLayerClass<Conv2DClass>(() => tf.layers.conv2d({ filters: 1, kernelSize: 1 }));
-  return stockClass;
-}
+const stockConv2d = once(() => stockLayerClass<Conv2DClass>(() => tf.layers.conv2d({ filters: 1, kernelSize: 1 })));
 
-function fastConv2d(): Conv2DClass {
-  if (fastClass) return fastClass;
-  class FastConv2D extends stockConv2d() {
-    override call(inputs: tf.Tensor | tf.Tensor[], kwargs: Record<string, unknown>): tf.Tensor | tf.Tensor[] {
-      const x = Array.isArray(inputs) ? inputs[0]! : inputs;
-      const activation = FUSED[this.activation.getClassName()];
-      const plain = this.rank === 2 && this.dataFormat === 'channelsLast' && this.padding !== 'causal' && this.dilationRate.every((d) => d === 1);
-      if (!enabled || kwargs.training !== true || !activation || !plain || x.rank !== 4) return super.call(inputs, kwargs);
-      const attrs = { strides: this.strides, pad: this.padding, dataFormat: 'NHWC', dilations: [1, 1], activation };
-      const bias = this.bias?.read();
-      return tf.engine().runKernel(
-        'FusedConv2D', { x, filter: this.kernel.read(), ...(bias ? { bias } : {}) }, attrs as unknown as tf.NamedAttrMap,
-      ) as tf.Tensor;
-    }
+const fastConv2d = once((): Conv2DClass => class FastConv2D extends stockConv2d() {
+  override call(inputs: tf.Tensor | tf.Tensor[], kwargs: Record<string, unknown>): tf.Tensor | tf.Tensor[] {
+    const x = Array.isArray(inputs) ? inputs[0]! : inputs;
+    const activation = FUSED[this.activation.getClassName()];
+    const plain = this.rank === 2 && this.dataFormat === 'channelsLast' && this.padding !== 'causal' && this.dilationRate.every((d) => d === 1);
+    if (!enabled || kwargs.training !== true || !activation || !plain || x.rank !== 4) return super.call(inputs, kwargs);
+    const attrs = { strides: this.strides, pad: this.padding, dataFormat: 'NHWC', dilations: [1, 1], activation };
+    const bias = this.bias?.read();
+    return tf.engine().runKernel(
+      'FusedConv2D', { x, filter: this.kernel.read(), ...(bias ? { bias } : {}) }, attrs as unknown as tf.NamedAttrMap,
+    ) as tf.Tensor;
   }
-  fastClass = FastConv2D;
-  return fastClass;
-}
+});
 
 /**
  * FusedConv2D's gradient for stride-and-padding convolutions with a linear or relu activation

@@ -8,7 +8,7 @@
  * mask every time, not the mask tfjs would draw. The gradient is tfjs-core's for Multiply.
  */
 import { fillBernoulli } from '../random.js';
-import { registerLayerClass, stockLayerClass } from './layerClasses.js';
+import { once, registerLayerClass, stockLayerClass } from './layerClasses.js';
 import { tf } from './tf.js';
 
 interface DropoutLayer extends tf.layers.Layer {
@@ -21,30 +21,20 @@ type DropoutArgs = Parameters<typeof tf.layers.dropout>[0];
 type DropoutClass = (new (args: DropoutArgs) => DropoutLayer) & { className: string };
 
 let enabled = false;
-let fastClass: DropoutClass | undefined;
-let stockClass: DropoutClass | undefined;
 
-function stockDropout(): DropoutClass {
-  stockClass ??= stockLayerClass<DropoutClass>(() => tf.layers.dropout({ rate: 0.5 }));
-  return stockClass;
-}
+const stockDropout = once(() => stockLayerClass<DropoutClass>(() => tf.layers.dropout({ rate: 0.5 })));
 
-function fastDropout(): DropoutClass {
-  if (fastClass) return fastClass;
-  class FastDropout extends stockDropout() {
-    override call(inputs: tf.Tensor | tf.Tensor[], kwargs: Record<string, unknown>): tf.Tensor | tf.Tensor[] {
-      const x = Array.isArray(inputs) ? inputs[0]! : inputs;
-      if (!enabled || kwargs.training !== true || !(this.rate > 0 && this.rate < 1) || this.noiseShape != null || x.dtype !== 'float32') {
-        return super.call(inputs, kwargs);
-      }
-      // like tfjs, a layer without a seed draws a fresh mask from Math.random
-      const seed = this.seed ?? Math.floor(Math.random() * 2 ** 32);
-      return tf.tidy(() => tf.mul(x, dropoutMultiplier(x.shape, 1 - this.rate, seed)));
+const fastDropout = once((): DropoutClass => class FastDropout extends stockDropout() {
+  override call(inputs: tf.Tensor | tf.Tensor[], kwargs: Record<string, unknown>): tf.Tensor | tf.Tensor[] {
+    const x = Array.isArray(inputs) ? inputs[0]! : inputs;
+    if (!enabled || kwargs.training !== true || !(this.rate > 0 && this.rate < 1) || this.noiseShape != null || x.dtype !== 'float32') {
+      return super.call(inputs, kwargs);
     }
+    // like tfjs, a layer without a seed draws a fresh mask from Math.random
+    const seed = this.seed ?? Math.floor(Math.random() * 2 ** 32);
+    return tf.tidy(() => tf.mul(x, dropoutMultiplier(x.shape, 1 - this.rate, seed)));
   }
-  fastClass = FastDropout;
-  return fastClass;
-}
+});
 
 /** A tensor of `shape` holding 1 / keep with probability keep, else 0, drawn from `seed`. */
 export function dropoutMultiplier(shape: number[], keep: number, seed: number): tf.Tensor {

@@ -7,6 +7,12 @@
  */
 import { tf } from './tf.js';
 
+/** `make`'s result, made on the first call and kept (classes are built lazily, not at import). */
+export function once<T>(make: () => T): () => T {
+  let value: T | undefined;
+  return () => (value ??= make());
+}
+
 /** The class of the layer `make` returns (call it lazily: it builds a throwaway layer). */
 export function stockLayerClass<C>(make: () => tf.layers.Layer): C {
   return Object.getPrototypeOf(make()).constructor as C;

@@ -5,13 +5,20 @@ import { dropout, dropoutMultiplier } from '../../src/models/dropout.js';
 import { registerFastKernels, restoreStockKernels } from '../../src/models/kernels/index.js';
 import { tf } from '../../src/models/tf.js';
 
+/** A layer from `dropout` with `seed`, on wasm with the project's kernels (fast) or the stock ones. */
+async function seededDropout(rate: number, seed: number, fast: boolean) {
+  await initBackend('wasm');
+  if (fast) registerFastKernels();
+  else restoreStockKernels();
+  const layer = dropout({ rate }) as tf.layers.Layer & { seed?: number };
+  layer.seed = seed;
+  return layer;
+}
+
 describe('Dropout with the fast mask (dropout.ts)', () => {
   it('keeps each element with probability 1 - rate, scaled by 1 / (1 - rate), the same mask for the same seed', async () => {
-    await initBackend('wasm');
-    registerFastKernels();
-    const layer = dropout({ rate: 0.3 }) as tf.layers.Layer & { seed?: number };
+    const layer = await seededDropout(0.3, 11, true);
     const x = tf.ones([100, 10, 10, 4]);
-    layer.seed = 11;
     const a = (layer.apply(x, { training: true }) as tf.Tensor).dataSync();
     const b = (layer.apply(x, { training: true }) as tf.Tensor).dataSync();
     layer.seed = 12;
@@ -28,10 +35,7 @@ describe('Dropout with the fast mask (dropout.ts)', () => {
   });
 
   it('passes the gradient through the kept elements only, scaled like the output', async () => {
-    await initBackend('wasm');
-    registerFastKernels();
-    const layer = dropout({ rate: 0.5 }) as tf.layers.Layer & { seed?: number };
-    layer.seed = 3;
+    const layer = await seededDropout(0.5, 3, true);
     const x = tf.randomNormal([8, 16]);
     const [dx] = tf.grads((input: tf.Tensor) => tf.sum(layer.apply(input, { training: true }) as tf.Tensor))([x]);
     const mask = dropoutMultiplier([8, 16], 0.5, 3);
@@ -40,10 +44,7 @@ describe('Dropout with the fast mask (dropout.ts)', () => {
   });
 
   it('is the stock layer with the stock kernels, and in saved models', async () => {
-    await initBackend('wasm');
-    restoreStockKernels();
-    const layer = dropout({ rate: 0.3 }) as tf.layers.Layer & { seed?: number };
-    layer.seed = 11;
+    const layer = await seededDropout(0.3, 11, false);
     const x = tf.ones([10, 10]);
     const stock = tf.layers.dropout({ rate: 0.3, seed: 11 });
     assert.deepEqual((layer.apply(x, { training: true }) as tf.Tensor).dataSync(), (stock.apply(x, { training: true }) as tf.Tensor).dataSync());

@@ -12,6 +12,7 @@ import { cast } from './cast.js';
 import { conv2dBackpropFilter } from './conv2dBackpropFilter.js';
 import { conv2dBackpropInput } from './conv2dBackpropInput.js';
 import { fusedBatchNorm } from './fusedBatchNorm.js';
+import { fusedMatMul } from './fusedMatMul.js';
 import { fusedBatchNormGradConfig } from './fusedBatchNormGrad.js';
 import { elementwiseGradConfigs, RELU_GRAD, reluGrad, SQUARE_GRAD, squareGrad } from './elementwiseGrads.js';
 import { identity } from './identity.js';
@@ -45,6 +46,7 @@ export const FAST_KERNELS: Readonly<Record<string, WasmKernelFunc>> = {
   Cast: cast,
   Conv2DBackpropInput: conv2dBackpropInput,
   FusedBatchNorm: fusedBatchNorm,
+  _FusedMatMul: fusedMatMul,
   Identity: identity,
   MaxPoolGrad: maxPoolGrad,
   Mean: mean,

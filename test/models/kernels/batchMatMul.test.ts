@@ -1,5 +1,9 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { initBackend } from '../../../src/models/backend.js';
+import { canFmaMatMul } from '../../../src/models/kernels/fmaGemm.js';
+import type { WasmKernelArgs } from '../../../src/models/kernels/stock.js';
+import { tf } from '../../../src/models/tf.js';
 import { compareWithCpu } from './compareWithCpu.js';
 
 // Shapes of the MLP's first Dense layer (784 -> 1000) at a batch of 16: forward, and the two
@@ -10,9 +14,22 @@ const CASES = [
   { label: 'dx = dy W^T (transposeB)', a: [16, 1000], b: [784, 1000], transposeA: false, transposeB: true },
   { label: 'both transposed', a: [784, 16], b: [1000, 784], transposeA: true, transposeB: true },
   { label: 'batched rank 3, transposeB', a: [3, 5, 7], b: [3, 4, 7], transposeA: false, transposeB: true },
+  // the FMA GEMM's edges: rows not a multiple of 4 and columns not a multiple of 8 (the last
+  // block overlaps the previous one), 10 columns (the output layer), under 4 rows (stock kernel)
+  { label: '250 x 300 x 100 (rank 3)', a: [1, 250, 300], b: [1, 300, 100], transposeA: false, transposeB: false },
+  { label: '6 x 9 x 10, both transposed', a: [9, 6], b: [10, 9], transposeA: true, transposeB: true },
+  { label: '3 rows', a: [3, 20], b: [20, 16], transposeA: false, transposeB: false },
 ];
 
 describe('BatchMatMul on wasm', () => {
+  it('runs on the FMA GEMM (relaxed SIMD compiles) from 4 rows and 8 columns', async () => {
+    await initBackend('wasm');
+    const backend = tf.backend() as unknown as WasmKernelArgs['backend'];
+    assert.equal(canFmaMatMul(backend, 4, 8), true);
+    assert.equal(canFmaMatMul(backend, 3, 8), false);
+    assert.equal(canFmaMatMul(backend, 4, 7), false);
+  });
+
   for (const { label, a, b, transposeA, transposeB } of CASES) {
     it(`matches cpu: ${label}, no leak`, async () => {
       const r = await compareWithCpu('BatchMatMul', { a, b }, { transposeA, transposeB });

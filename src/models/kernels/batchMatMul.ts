@@ -31,10 +31,14 @@ function swapLastAxes(x: tf.TensorInfo, backend: WasmKernelArgs['backend']): tf.
 }
 
 /**
- * a x b (each possibly transposed) on the FMA GEMM, as [(1,) m, n], when both have a batch of 1,
- * are float32 and the product is big enough for its blocks; else undefined.
+ * a x b (each possibly transposed) on the FMA GEMM, as [(1,) m, n], + bias and relu where
+ * given, when both have a batch of 1, are float32 and the product is big enough for its
+ * blocks; else undefined.
  */
-export function fmaProduct(a: tf.TensorInfo, b: tf.TensorInfo, transposeA: boolean, transposeB: boolean, backend: WasmKernelArgs['backend']): tf.TensorInfo | undefined {
+export function fmaProduct(
+  a: tf.TensorInfo, b: tf.TensorInfo, transposeA: boolean, transposeB: boolean, backend: WasmKernelArgs['backend'],
+  bias?: tf.TensorInfo, relu = false,
+): tf.TensorInfo | undefined {
   const batch = (x: tf.TensorInfo) => x.shape.slice(0, -2).reduce((p, d) => p * d, 1);
   if (a.dtype !== 'float32' || b.dtype !== 'float32' || batch(a) !== 1 || batch(b) !== 1) return undefined;
   const [ar, ac] = a.shape.slice(-2) as [number, number];
@@ -48,7 +52,7 @@ export function fmaProduct(a: tf.TensorInfo, b: tf.TensorInfo, transposeA: boole
   // A transposed in place would be read one cache line per value of k for every panel of B:
   // a copy first is faster (MLP backward: 72 -> ~50 ms for 784 x 500 x 1000)
   const plainA = transposeA ? swapLastAxes(a, backend) : a;
-  const c = fmaMatMul(backend, strided(plainA, false, k), strided(b, transposeB, bc), [m, k, n], [...batchShape, m, n]);
+  const c = fmaMatMul(backend, strided(plainA, false, k), strided(b, transposeB, bc), [m, k, n], [...batchShape, m, n], bias, relu);
   if (transposeA) disposeAll(backend, plainA);
   return c;
 }

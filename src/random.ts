@@ -33,8 +33,8 @@ function mulberry32(s: number): number {
 
 /**
  * Fills `out` with `value` where `createRng(seed).next()` would draw a number below `p`, and 0
- * elsewhere, element by element: a Bernoulli(p) mask in one tight loop (dropout's, ~5x faster
- * than a call per element).
+ * elsewhere, element by element: a Bernoulli(p) mask in one tight loop (dropout's; about twice
+ * as fast as a `next()` call per element, measured on 6.3M elements).
  */
 export function fillBernoulli(out: Float32Array, p: number, value: number, seed: number): void {
   const below = p * 2 ** 32; // next() < p exactly when the uint32 is below p * 2^32

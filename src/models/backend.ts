@@ -5,7 +5,6 @@
 import type { BackendName } from '../config.js';
 import { PipelineError } from '../errors.js';
 import { registerFastKernels, registerMissingKernels, restoreStockKernels } from './kernels/index.js';
-import { enableRelaxedSimd } from './kernels/fmaGemm.js';
 import { tf } from './tf.js';
 
 /** Fastest first: the order tried when no backend is forced. */
@@ -84,10 +83,7 @@ async function tryWasm(fastKernels: boolean): Promise<string | undefined> {
       'Run `npm ci` to restore node_modules/@tensorflow/tfjs-backend-wasm/dist/*.wasm, or use --backend cpu.';
   }
   registerMissingKernels();
-  if (fastKernels) {
-    enableRelaxedSimd(); // before any of the project's modules compiles (fmaGemm.ts needs it)
-    registerFastKernels();
-  }
+  if (fastKernels) registerFastKernels();
   else restoreStockKernels();
   return undefined;
 }

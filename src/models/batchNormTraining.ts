@@ -112,6 +112,6 @@ export function batchNormalization(args: BatchNormalizationArgs): tf.layers.Laye
  * Makes deserialized models (the training threads' replicas, loaded checkpoints) use the fast
  * class for "BatchNormalization", or the stock one again (`fast` false).
  */
-export function registerBatchNormalization(fast: boolean): void {
+export function enableFastBatchNormalization(fast: boolean): void {
   registerLayerClass(fast ? fastBatchNormalization() : stockBatchNormalization());
 }

@@ -3,7 +3,7 @@
  * stock kernels that dominate a training step (see bench/kernels.ts for the measurements).
  */
 import { batchMatMul } from './batchMatMul.js';
-import { registerBatchNormalization } from '../batchNormTraining.js';
+import { enableFastBatchNormalization } from '../batchNormTraining.js';
 import { enableFastConv2d, fusedConv2dGradConfig } from '../conv2d.js';
 import { enableFastDropout } from '../dropout.js';
 import { BATCH_NORM_GRAD_STATS, batchNormGradStats } from './batchNormGradStats.js';
@@ -11,6 +11,7 @@ import { BATCH_NORM_INPUT_GRAD, batchNormInputGrad, CHANNEL_MOMENTS, channelMome
 import { cast } from './cast.js';
 import { conv2dBackpropFilter } from './conv2dBackpropFilter.js';
 import { conv2dBackpropInput } from './conv2dBackpropInput.js';
+import { enableRelaxedSimd } from './fmaGemm.js';
 import { fusedBatchNorm } from './fusedBatchNorm.js';
 import { fusedMatMul } from './fusedMatMul.js';
 import { fusedBatchNormGradConfig } from './fusedBatchNormGrad.js';
@@ -73,13 +74,15 @@ export function registerMissingKernels(): void {
 
 /**
  * Replaces the slow stock wasm kernels (FAST_KERNELS) and gradients with the project's, and
- * turns on the layers' fast training passes (batchNormTraining.ts, dropout.ts). Idempotent.
+ * turns on the layers' fast training passes (batchNormTraining.ts, conv2d.ts, dropout.ts).
+ * Idempotent.
  */
 export function registerFastKernels(): void {
   requireWasmKernels();
+  enableRelaxedSimd(); // before the FMA GEMM's module first compiles (fmaGemm.ts)
   for (const [name, kernelFunc] of Object.entries(FAST_KERNELS)) registerWasmKernel(name, kernelFunc);
   for (const config of fastGradients()) registerGradient(config);
-  registerBatchNormalization(true);
+  enableFastBatchNormalization(true);
   enableFastDropout(true);
   enableFastConv2d(true);
 }
@@ -88,7 +91,7 @@ export function registerFastKernels(): void {
 export function restoreStockKernels(): void {
   if (captureStockKernels()) for (const name of Object.keys(FAST_KERNELS)) restoreWasmKernel(name);
   for (const config of fastGradients()) restoreGradient(config.kernelName);
-  registerBatchNormalization(false);
+  enableFastBatchNormalization(false);
   enableFastDropout(false);
   enableFastConv2d(false);
 }

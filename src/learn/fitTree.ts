@@ -75,6 +75,7 @@ export function fitTree(data: TrainingSet, samples: ArrayLike<number>, weights: 
  * of those has more than `minSamples` samples (at least the size below which the split
  * search gathers rows), and those nodes as subtree roots. `open[i]` is the node of the top
  * tree (a leaf there for now) where the subtree fitted from `roots[i]` goes (see graft.ts).
+ * From `root`, the top of that subtree, so tops can nest: a part may grow its own top.
  */
 export function growTop(
   data: TrainingSet,
@@ -83,8 +84,9 @@ export function growTop(
   options: TreeOptions,
   parts: number,
   minSamples: number,
+  root?: SubtreeRoot,
 ): { tree: Tree; open: number[]; roots: SubtreeRoot[] } {
-  const grower = new TreeGrower(data, samples, weights, options);
+  const grower = new TreeGrower(data, samples, weights, options, root);
   const min = Math.max(minSamples, ROWS_BELOW);
   const pending = [grower.root];
   for (;;) {

@@ -21,12 +21,13 @@ export interface FitTreeTask {
   /** the samples to learn from (a fold's training rows; a subtree's samples) */
   rows: Int32Array;
   /**
-   * tree `index` of a forest (its own bootstrap of `rows`); the top of a decision tree, split
-   * until `parts` subtrees are left (growTop); or one of those subtrees
+   * tree `index` of a forest (its own bootstrap of `rows`); the top of a decision tree (or of
+   * its subtree from `root`), split until `parts` subtrees are left (growTop); or one of those
+   * subtrees
    */
   model:
     | { kind: 'forest'; options: ForestOptions; index: number }
-    | { kind: 'top'; options: TreeOptions; parts: number; minSamples: number }
+    | { kind: 'top'; options: TreeOptions; parts: number; minSamples: number; root?: SubtreeRoot }
     | { kind: 'subtree'; options: TreeOptions; root: SubtreeRoot };
 }
 
@@ -60,7 +61,7 @@ export default function fitTreeTask(task: FitTreeTask): Uint8Array | TopTaskResu
   };
   const { model } = task;
   if (model.kind === 'top') {
-    const top = growTop(data, task.rows, undefined, model.options, model.parts, model.minSamples);
+    const top = growTop(data, task.rows, undefined, model.options, model.parts, model.minSamples, model.root);
     return { bytes: resultBytes(top.tree, started), open: top.open, roots: top.roots };
   }
   const tree = model.kind === 'forest' ? fitForestTree(data, task.rows, model.options, model.index) : fitTree(data, task.rows, undefined, model.options, model.root);

@@ -134,6 +134,21 @@ describe('fitTree', () => {
     }
   });
 
+  it('grows the same tree from nested tops (a part grows its own top, then its parts)', () => {
+    const { weights, n, data } = randomSet();
+    const options = { maxFeatures: 2, seed: 5 };
+    const whole = fitTree(data, allRows(n), weights, options);
+    const top = growTop(data, allRows(n), weights, options, 2, 0);
+    assert.equal(top.roots.length, 2);
+    const parts = top.roots.map((root) => {
+      const inner = growTop(data, root.samples, weights, options, 3, 0, root);
+      assert.ok(inner.open.length >= 2, `the part's top leaves parts to fit (${inner.open.length})`);
+      const leavesOfInner = inner.roots.map((r) => fitTree(data, r.samples, weights, options, r));
+      return graft(inner.tree, inner.open, leavesOfInner);
+    });
+    assert.deepEqual(packTree(graft(top.tree, top.open, parts)), packTree(whole));
+  });
+
   it('weighs samples by their weights (bootstrap counts)', () => {
     // the lone class-1 sample at 10 counts 5 times: the leaf holding it predicts class 1
     const rows = [[10], [10], [200]];

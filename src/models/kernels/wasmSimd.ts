@@ -20,6 +20,9 @@ const SIMD = 0xfd;
 /** v128.load / v128.store with alignment hint 1 and offset 0 (unaligned addresses allowed). */
 export const LOAD = [SIMD, 0x00, 0x00, 0x00];
 export const STORE = [SIMD, 0x0b, 0x00, 0x00];
+/** f32.load / f32.store with alignment hint 4 and offset 0. */
+export const F32_LOAD = [0x2a, 0x02, 0x00];
+export const F32_STORE = [0x38, 0x02, 0x00];
 /** f32.load (alignment hint 4, offset 0) then f32x4.splat: one float in all 4 lanes. */
 export const LOAD_SPLAT = [0x2a, 0x02, 0x00, SIMD, 0x13];
 /** v128.const with all lanes 0. */

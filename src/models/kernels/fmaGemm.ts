@@ -2,12 +2,13 @@
  * Single-precision matrix products with fused multiply-add: the project's own GEMM for the
  * wasm backend. wasm SIMD has no FMA, so XNNPACK's kernels pay a multiply and an add per 4
  * terms; V8 ships FMA as relaxed SIMD's f32x4.relaxed_madd behind
- * `--experimental-wasm-relaxed-simd` (Node 20), one instruction where the CPU has FMA. A
- * synthetic loop of independent FMAs reaches 38 GFLOP/s on one core, about twice what a
- * multiply and an add can issue; this kernel, bound by its loads, measured (quiet, same process, best of runs) 26 against
- * XNNPACK's 22.5 GFLOP/s on 500x784x1000 and 21 against 19-21 on 500x1000x800: a modest gain,
- * kept because the MLP is matrix products. (The same kernel as a convolution, tap by tap,
- * measured no faster than XNNPACK's convolution, so convolutions stay there.)
+ * `--experimental-wasm-relaxed-simd` (Node 20), one instruction where the CPU has FMA. A 4x8
+ * block loop like this one, with its operands in L1 (480x64x8), ran at ~30 GFLOP/s on one
+ * core here, the most measured; on the
+ * MLP's products, with B packed by the WebAssembly copies below, one run in one process gave
+ * 26.8-27.8 against XNNPACK's 21.2-22.2 GFLOP/s (500x784x1000) and 28.8-29.1 against 22.4
+ * (500x1000x800). (The same kernel as a convolution, tap by tap or over a zero-padded copy of
+ * the input, measured no faster than XNNPACK's convolution, so convolutions stay there.)
  *
  * C[M,N] = A[M,K] B[K,N]: B is packed into panels of 8 columns ([K][8] floats each), and a
  * WebAssembly loop (assembled here, see wasmSimd.ts) computes 4 rows of C against every panel

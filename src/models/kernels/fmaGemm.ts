@@ -10,30 +10,38 @@
  * (500x1000x800). (The same kernel as a convolution, tap by tap or over a zero-padded copy of
  * the input, measured no faster than XNNPACK's convolution, so convolutions stay there.)
  *
- * C[M,N] = A[M,K] B[K,N]: B is packed into panels of 8 columns ([K][8] floats each), and a
- * WebAssembly loop (assembled here, see wasmSimd.ts) computes 4 rows of C against every panel
- * with 8 accumulators (4 rows x 2 vectors of 4 columns). A is read in place through a row and
- * a k stride; a transposed B only changes the packing. Rows and columns that do not fill a
- * block are covered by one more block that overlaps the previous one (same values written
- * twice). relaxed_madd may round like an FMA or like a multiply then an add, depending on the
- * CPU: results agree with other backends to float rounding, not bit for bit.
+ * C[M,N] = A[M,K] B[K,N]: B is packed into panels of 8 columns ([K][8] floats each) and A
+ * into blocks of 4 rows ([K][4]), both by WebAssembly copies that read any row and column
+ * strides, so a transposed operand costs nothing more. A WebAssembly loop (assembled here,
+ * see wasmSimd.ts) then takes the panels one by one and runs every block of A over each, with
+ * 8 accumulators (4 rows x 2 vectors of 4 columns): the panel stays in L1, and the loop reads
+ * both operands at constant offsets from one pointer each. Against the previous version
+ * (A read in place, rows recomputed by a multiply at every k; the blocks of A outermost, all
+ * of B streamed from L2 or beyond for each), in one process, alternating, one core: MLP
+ * training step at batch 250 159-164 against 164-177 ms, inference 42-48 against 49-51 ms per
+ * 250 images. Blocks of 5 or 6 rows trained about as fast but ran inference slower.
+ * Rows and columns that do not fill a block are covered by one more block that overlaps the
+ * previous one (same values written twice). relaxed_madd may round like an FMA or like a
+ * multiply then an add, depending on the CPU: results agree with other backends to float
+ * rounding, not bit for bit.
  */
 import { setFlagsFromString } from 'node:v8';
 import type { tf } from '../tf.js';
 import { disposeAll, type WasmKernelArgs } from './stock.js';
 import {
-  END, F32_LOAD, F32_STORE, F32X4_ADD, GET, I32, I32_ADD, I32_CONST, I32_SUB, LOAD, LOAD_SPLAT, LOOP, SET, STORE, TEE, V128, V128_ZERO, VOID, BR_IF,
+  END, F32_LOAD, F32_STORE, F32X4_ADD, GET, I32, I32_ADD, I32_CONST, I32_SUB, LOAD, LOOP, SET, STORE, TEE, V128, V128_ZERO, VOID, BR_IF,
   assemble, bindToBackend,
 } from './wasmSimd.js';
 
 type Backend = WasmKernelArgs['backend'];
 
 /**
- * rows(a, rowStride, kStride, panels, c, ldc, k, panelCount, bias): 4 rows of C against
- * `panelCount` panels; byte addresses and strides. Variants (see `Epilogue`) may add a bias
- * (`bias` points at the first panel's 8 values) and apply relu before storing.
+ * blocks(a, b, c, ldc, k, count, bias): `count` blocks of ROWS packed rows of A ([k][ROWS]
+ * floats each, one after another) against one packed panel of B ([k][8]), into C's tiles
+ * from `c` down (row stride `ldc`); byte addresses. Variants (see `Epilogue`) add the 8 bias
+ * values at `bias` and apply relu before storing.
  */
-export type Rows = (a: number, rowStride: number, kStride: number, bp: number, c: number, ldc: number, k: number, panels: number, bias: number) => void;
+export type Blocks = (a: number, b: number, c: number, ldc: number, k: number, count: number, bias: number) => void;
 
 /** What a block does to its sums before storing them: a Dense layer's bias and activation. */
 export type Epilogue = 'none' | 'bias' | 'relu' | 'biasRelu';
@@ -43,58 +51,57 @@ const COLUMNS = 8;
 const RELAXED_MADD = [0xfd, 0x85, 0x02];
 const F32X4_MAX = [0xfd, 0xe9, 0x01];
 const I32_MUL = 0x6c;
+/** v128.load / v128.store / f32.load+splat at a constant byte offset from the address on the stack */
+const loadAt = (offset: number) => [0xfd, 0x00, 0x00, offset];
+const storeAt = (offset: number) => [0xfd, 0x0b, 0x00, offset];
+const splatAt = (offset: number) => [0x2a, 0x02, offset, 0xfd, 0x13];
 
-const [A, RS, KS, BP, C, LDC, K, PANELS, BIAS] = [0, 1, 2, 3, 4, 5, 6, 7, 8];
-const [KK, AP, CP, BP0, B0, B1, AV, ACC] = [9, 10, 11, 12, 13, 14, 15, 16];
-/** byte offset of row r from a base held in `local`, stride in `stride` */
-const row = (local: number, stride: number, r: number) => [GET, local, ...(r ? [GET, stride, I32_CONST, r, I32_MUL, I32_ADD] : [])];
+const [AP, BP, CP, LDC, K, COUNT, BIAS] = [0, 1, 2, 3, 4, 5, 6];
+const [KK, BPP, B0, B1, AV, ACC] = [7, 8, 9, 10, 11, 12];
 const acc = (r: number, half: number) => ACC + 2 * r + half;
-/** the address of row r, half h of the current C tile */
-const cAt = (r: number, half: number) => [...row(CP, LDC, r), ...(half ? [I32_CONST, 16, I32_ADD] : [])];
 
 function body(epilogue: Epilogue): number[] {
   const withBias = epilogue === 'bias' || epilogue === 'biasRelu';
   const withRelu = epilogue === 'relu' || epilogue === 'biasRelu';
   const finish = (r: number, h: number) => [
     GET, acc(r, h),
-    ...(withBias ? [GET, BIAS, ...(h ? [I32_CONST, 16, I32_ADD] : []), ...LOAD, ...F32X4_ADD] : []),
+    ...(withBias ? [GET, BIAS, ...loadAt(16 * h), ...F32X4_ADD] : []),
     ...(withRelu ? [...V128_ZERO, ...F32X4_MAX] : []),
   ];
+  const rowAt = (r: number) => (r ? [GET, CP, GET, LDC, I32_CONST, r, I32_MUL, I32_ADD] : [GET, CP]);
   return [
-    0x02, 4, I32, 3 + 2 * ROWS, V128, // locals: kk, ap, cp, bp0; b0, b1, av, 8 accumulators
-    GET, C, SET, CP,
-    GET, BP, SET, BP0,
-    LOOP, VOID, // over panels
+    0x02, 2, I32, 3 + 2 * ROWS, V128, // locals: kk, bpp; b0, b1, av, 2 x ROWS accumulators
+    LOOP, VOID, // over blocks of rows
     ...Array.from({ length: 2 * ROWS }, (_, i) => [...V128_ZERO, SET, ACC + i]).flat(),
-    GET, A, SET, AP,
+    GET, BP, SET, BPP,
     GET, K, SET, KK,
-    LOOP, VOID, // over k: one row of the panel times 4 values of A's column k
-    GET, BP0, ...LOAD, SET, B0,
-    GET, BP0, I32_CONST, 16, I32_ADD, ...LOAD, SET, B1,
+    LOOP, VOID, // over k: one row of the panel times ROWS values of A's column k
+    GET, BPP, ...loadAt(0), SET, B0,
+    GET, BPP, ...loadAt(16), SET, B1,
     ...Array.from({ length: ROWS }, (_, r) => [
-      ...row(AP, RS, r), ...LOAD_SPLAT, SET, AV,
+      GET, AP, ...splatAt(4 * r), SET, AV,
       GET, AV, GET, B0, GET, acc(r, 0), ...RELAXED_MADD, SET, acc(r, 0),
       GET, AV, GET, B1, GET, acc(r, 1), ...RELAXED_MADD, SET, acc(r, 1),
     ]).flat(),
-    GET, BP0, I32_CONST, 32, I32_ADD, SET, BP0,
-    GET, AP, GET, KS, I32_ADD, SET, AP,
+    GET, BPP, I32_CONST, 32, I32_ADD, SET, BPP,
+    GET, AP, I32_CONST, 4 * ROWS, I32_ADD, SET, AP,
     GET, KK, I32_CONST, 1, I32_SUB, TEE, KK, BR_IF, 0,
     END,
-    ...Array.from({ length: ROWS }, (_, r) => [...cAt(r, 0), ...finish(r, 0), ...STORE, ...cAt(r, 1), ...finish(r, 1), ...STORE]).flat(),
-    GET, CP, I32_CONST, 32, I32_ADD, SET, CP,
-    ...(withBias ? [GET, BIAS, I32_CONST, 32, I32_ADD, SET, BIAS] : []),
-    GET, PANELS, I32_CONST, 1, I32_SUB, TEE, PANELS, BR_IF, 0,
+    ...Array.from({ length: ROWS }, (_, r) => [...rowAt(r), ...finish(r, 0), ...storeAt(0), ...rowAt(r), ...finish(r, 1), ...storeAt(16)]).flat(),
+    GET, CP, GET, LDC, I32_CONST, ROWS, I32_MUL, I32_ADD, SET, CP,
+    GET, COUNT, I32_CONST, 1, I32_SUB, TEE, COUNT, BR_IF, 0,
     END,
   ];
 }
 
 /**
- * pack(src, columnStride, rowStride, dst, k): one panel, 8 columns of B from `src` for each of
- * k rows into [k][8] at `dst` (byte addresses and strides). Packing in JavaScript took ~4 ns a
+ * pack(src, step, kStride, dst, k): for each of k steps of `kStride` from `src`, `width` values
+ * `step` apart, into [k][width] at `dst` (byte addresses and strides): a panel of B (8 columns)
+ * or a block of A (4 rows). Packing B in JavaScript took ~4 ns a
  * value, 3.3 ms for a 784 x 1000 weight matrix: about a tenth of an MLP training step and a
  * third of an inference batch, since the weights are packed again for every product.
  */
-export type Pack = (src: number, columnStride: number, rowStride: number, dst: number, k: number) => void;
+export type Pack = (src: number, step: number, kStride: number, dst: number, k: number) => void;
 
 /** Contiguous columns (a plain B): two vector copies per row. */
 function packContiguous(): number[] {
@@ -111,19 +118,19 @@ function packContiguous(): number[] {
   ];
 }
 
-/** Strided columns (a transposed B): eight scalar copies per row. */
-function packStrided(): number[] {
+/** Strided values (a transposed B; A's blocks of rows): `width` scalar copies per k. */
+function packStrided(width: number): number[] {
   const [SRC, CS, RS, DST, K, P] = [0, 1, 2, 3, 4, 5];
   return [
     0x01, 1, I32, // local p: the column being copied
     LOOP, VOID,
     GET, SRC, SET, P,
-    ...Array.from({ length: COLUMNS }, (_, j) => [
+    ...Array.from({ length: width }, (_, j) => [
       GET, DST, ...(j ? [I32_CONST, 4 * j, I32_ADD] : []), GET, P, ...F32_LOAD, ...F32_STORE,
-      ...(j < COLUMNS - 1 ? [GET, P, GET, CS, I32_ADD, SET, P] : []),
+      ...(j < width - 1 ? [GET, P, GET, CS, I32_ADD, SET, P] : []),
     ]).flat(),
     GET, SRC, GET, RS, I32_ADD, SET, SRC,
-    GET, DST, I32_CONST, 32, I32_ADD, SET, DST,
+    GET, DST, I32_CONST, 4 * width, I32_ADD, SET, DST,
     GET, K, I32_CONST, 1, I32_SUB, TEE, K, BR_IF, 0,
     END,
   ];
@@ -131,11 +138,12 @@ function packStrided(): number[] {
 
 const EPILOGUES: readonly Epilogue[] = ['none', 'bias', 'relu', 'biasRelu'];
 const MODULE = assemble([
-  ...EPILOGUES.map((epilogue) => ({ name: epilogue, params: 9, body: body(epilogue) })),
+  ...EPILOGUES.map((epilogue) => ({ name: epilogue, params: 7, body: body(epilogue) })),
   { name: 'packContiguous', params: 5, body: packContiguous() },
-  { name: 'packStrided', params: 5, body: packStrided() },
+  { name: 'packStrided', params: 5, body: packStrided(COLUMNS) },
+  { name: 'packRows', params: 5, body: packStrided(ROWS) },
 ]);
-type Exports = Record<Epilogue, Rows> & { packContiguous: Pack; packStrided: Pack };
+type Exports = Record<Epilogue, Blocks> & { packContiguous: Pack; packStrided: Pack; packRows: Pack };
 
 let flagSet = false;
 
@@ -175,33 +183,33 @@ export function fmaMatMul(
   bias?: tf.TensorInfo, relu = false,
 ): tf.TensorInfo {
   const exports = fmaExports(backend)!;
-  const rows = exports[bias ? (relu ? 'biasRelu' : 'bias') : relu ? 'relu' : 'none'];
-  const full = Math.floor(n / COLUMNS);
-  const panelCount = full + (n % COLUMNS ? 1 : 0);
-  const packed = backend.makeOutput([panelCount * k * COLUMNS], 'float32');
+  const blocks = exports[bias ? (relu ? 'biasRelu' : 'bias') : relu ? 'relu' : 'none'];
+  const fullPanels = Math.floor(n / COLUMNS);
+  const panels = fullPanels + (n % COLUMNS ? 1 : 0);
+  const fullBlocks = Math.floor(m / ROWS);
+  const blockCount = fullBlocks + (m % ROWS ? 1 : 0);
+  const packedB = backend.makeOutput([panels * k * COLUMNS], 'float32');
+  const packedA = backend.makeOutput([blockCount * k * ROWS], 'float32');
   const c = backend.makeOutput(shape, 'float32');
   // Addresses after the allocations: allocating can grow the heap and detach views.
-  const bAt = backend.typedArrayFromHeap(b.info).byteOffset;
-  const packedAt = backend.typedArrayFromHeap(packed).byteOffset;
-  // panel p holds B's columns first .. first + 7, row by row: [k][8]
-  const pack = b.columnStride === 4 ? exports.packContiguous : exports.packStrided;
-  for (let p = 0; p < panelCount; p++) {
-    const first = p < full ? p * COLUMNS : n - COLUMNS;
-    pack(bAt + first * b.columnStride, b.columnStride, b.rowStride, packedAt + p * k * COLUMNS * 4, k);
-  }
-  const aAt = backend.typedArrayFromHeap(a.info).byteOffset;
-  const cAt = backend.typedArrayFromHeap(c).byteOffset;
+  const [aAt, bAt, cAt, packedAAt, packedBAt] = [a.info, b.info, c, packedA, packedB].map((t) => backend.typedArrayFromHeap(t).byteOffset) as [number, number, number, number, number];
   const biasAt = bias ? backend.typedArrayFromHeap(bias).byteOffset : 0;
+  // The last block of rows or panel of columns starts early enough to be whole (overlapping the one before).
+  const firstRow = (block: number) => (block < fullBlocks ? block * ROWS : m - ROWS);
+  const firstColumn = (panel: number) => (panel < fullPanels ? panel * COLUMNS : n - COLUMNS);
+  const panelBytes = k * COLUMNS * 4;
+  const blockBytes = k * ROWS * 4;
+  const packB = b.columnStride === 4 ? exports.packContiguous : exports.packStrided;
+  for (let p = 0; p < panels; p++) packB(bAt + firstColumn(p) * b.columnStride, b.columnStride, b.rowStride, packedBAt + p * panelBytes, k);
+  for (let r = 0; r < blockCount; r++) exports.packRows(aAt + firstRow(r) * a.rowStride, a.rowStride, a.columnStride, packedAAt + r * blockBytes, k);
+  // Panel by panel: one panel of B stays in L1 while every block of A passes over it.
   const ldc = n * 4;
-  for (let block = 0; block < m; block += ROWS) {
-    const first = Math.min(block, m - ROWS);
-    const aRows = aAt + first * a.rowStride;
-    const cRows = cAt + first * ldc;
-    if (full > 0) rows(aRows, a.rowStride, a.columnStride, packedAt, cRows, ldc, k, full, biasAt);
-    if (full < panelCount) {
-      rows(aRows, a.rowStride, a.columnStride, packedAt + full * k * COLUMNS * 4, cRows + (n - COLUMNS) * 4, ldc, k, 1, biasAt + (n - COLUMNS) * 4);
-    }
+  for (let p = 0; p < panels; p++) {
+    const column = firstColumn(p);
+    const panel = packedBAt + p * panelBytes;
+    if (fullBlocks > 0) blocks(packedAAt, panel, cAt + column * 4, ldc, k, fullBlocks, biasAt + column * 4);
+    if (fullBlocks < blockCount) blocks(packedAAt + fullBlocks * blockBytes, panel, cAt + (m - ROWS) * ldc + column * 4, ldc, k, 1, biasAt + column * 4);
   }
-  disposeAll(backend, packed);
+  disposeAll(backend, packedA, packedB);
   return c;
 }

@@ -1,7 +1,9 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { FlatLayout } from '../../src/models/parallel/flatWeights.js';
-import { splitRanges, updateRange, type SharedTrainingArrays } from '../../src/models/parallel/sharedUpdate.js';
+import { simdAdam } from '../../src/models/parallel/adamSimd.js';
+import { allocateSharedArrays, splitRanges, updateRange, type SharedTrainingArrays } from '../../src/models/parallel/sharedUpdate.js';
+import { createRng } from '../../src/random.js';
 
 // 4 trainable floats, then 2 BatchNorm statistics
 const layout: FlatLayout = { shapes: [[4], [2]], offsets: [0, 4], trainableCount: 1, trainableFloats: 4, totalFloats: 6 };
@@ -49,4 +51,31 @@ describe('updateRange', () => {
       Array.from(arrays.weights).forEach((w, i) => assert.ok(Math.abs(w - want[i]!) <= 1e-6, `weight ${i}: ${w}, expected ${want[i]}`));
     });
   }
+
+  it('runs Adam in the SIMD loop on arrays in shared WebAssembly memory, with the same results, unaligned ranges and tails included', () => {
+    // 4 tensors: 37 + 6 trainable floats, then 3 + 2 statistics
+    const big: FlatLayout = { shapes: [[37], [6], [3], [2]], offsets: [0, 37, 43, 46], trainableCount: 2, trainableFloats: 43, totalFloats: 48 };
+    const rng = createRng(11);
+    const random = (n: number, scale: number) => Array.from({ length: n }, () => (rng.next() - 0.5) * scale);
+    const [weights, m] = [random(48, 2), random(43, 0.2)];
+    const v = random(43, 0.02).map(Math.abs);
+    const slots = [random(48, 1), random(48, 1)];
+    const shares = [0.625, 0.375];
+    const shared = allocateSharedArrays(big, 2);
+    assert.ok(simdAdam(shared.memory!), 'the SIMD loop runs here');
+    shared.weights.set(weights);
+    shared.m.set(m);
+    shared.v.set(v);
+    shared.slots.set(slots.flat());
+    const want = Array.from({ length: 48 }, (_, i) => {
+      const g = slots[0]![i]! * shares[0]! + slots[1]![i]! * shares[1]!;
+      if (i >= 43) return g;
+      const t = adam.iterations + 1;
+      const mi = m[i]! * adam.beta1 + (1 - adam.beta1) * g;
+      const vi = v[i]! * adam.beta2 + (1 - adam.beta2) * g * g;
+      return weights[i]! - (adam.learningRate * (mi / (1 - adam.beta1 ** t))) / (Math.sqrt(vi / (1 - adam.beta2 ** t)) + adam.epsilon);
+    });
+    for (const range of splitRanges(big.totalFloats, 3)) updateRange(shared, big, { ...range, shares, adam });
+    Array.from(shared.weights).forEach((w, i) => assert.ok(Math.abs(w - want[i]!) <= 1e-6, `weight ${i}: ${w}, expected ${want[i]}`));
+  });
 });

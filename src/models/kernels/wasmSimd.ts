@@ -10,6 +10,7 @@ import type { WasmKernelArgs } from './stock.js';
 
 /** Value types. */
 export const I32 = 0x7f;
+export const F32 = 0x7d;
 export const V128 = 0x7b;
 /** Control and variables (operand bytes follow where the encoding needs them). */
 export const [BLOCK, LOOP, END, BR_IF, VOID] = [0x02, 0x03, 0x0b, 0x0d, 0x40];
@@ -36,21 +37,31 @@ export const F32X4_ADD = [SIMD, 0xe4, 0x01];
 export const F32X4_SUB = [SIMD, 0xe5, 0x01];
 export const F32X4_MUL = [SIMD, 0xe6, 0x01];
 
-/** One exported function: all parameters i32 (addresses in bytes, counts), no result. */
+/** One exported function, no result. */
 export interface SimdFunction {
   name: string;
-  params: number;
+  /** how many i32 parameters (addresses in bytes, counts), or the parameters' types */
+  params: number | number[];
   /** local declarations and code, without the final `end` */
   body: number[];
 }
 
-/** Assembles a module importing `env.memory` and exporting `functions`. */
-export function assemble(functions: SimdFunction[]): Uint8Array {
-  const types = functions.map((f) => [0x60, f.params, ...new Array<number>(f.params).fill(I32), 0]);
+/**
+ * Assembles a module importing `env.memory` and exporting `functions`. With `sharedMemory`
+ * the import is a shared memory (what threads can all address; it must then declare a
+ * maximum, here the largest there is).
+ */
+export function assemble(functions: SimdFunction[], { sharedMemory = false } = {}): Uint8Array {
+  const types = functions.map((f) => {
+    const params = typeof f.params === 'number' ? new Array<number>(f.params).fill(I32) : f.params;
+    return [0x60, ...leb128(params.length), ...params, 0];
+  });
+  // limits: min 0 pages; shared with max 65,536 pages (4 GiB)
+  const limits = sharedMemory ? [0x03, 0x00, ...leb128(65536)] : [0x00, 0x00];
   return Uint8Array.from([
     0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,
     ...section(1, vec(types)),
-    ...section(2, vec([[...name('env'), ...name('memory'), 0x02, 0x00, 0x00]])), // memory, min 0 pages
+    ...section(2, vec([[...name('env'), ...name('memory'), 0x02, ...limits]])),
     ...section(3, vec(functions.map((_, i) => [i]))),
     ...section(7, vec(functions.map((f, i) => [...name(f.name), 0x00, i]))),
     ...section(10, vec(functions.map((f) => [...leb128(f.body.length + 1), ...f.body, END]))),
@@ -59,12 +70,29 @@ export function assemble(functions: SimdFunction[]): Uint8Array {
 
 /** The few WebAssembly JS APIs used here (the project's lib settings carry no DOM types). */
 interface WebAssemblyApi {
-  Memory: abstract new (...args: never[]) => object;
+  Memory: new (descriptor: { initial: number; maximum?: number; shared?: boolean }) => WasmMemory;
   Module: new (bytes: Uint8Array) => object;
   Instance: new (module: object, imports: object) => { exports: Record<string, unknown> };
   validate(bytes: Uint8Array): boolean;
 }
 const wasmJs = (globalThis as unknown as { WebAssembly: WebAssemblyApi }).WebAssembly;
+
+/** A WebAssembly.Memory (typed here without the DOM library). */
+export interface WasmMemory {
+  readonly buffer: ArrayBufferLike;
+}
+
+const PAGE_BYTES = 65536;
+
+/**
+ * A shared memory of at least `bytes`, fixed in size: its buffer is a SharedArrayBuffer, it
+ * can be posted to worker threads, and each thread can bind modules assembled with
+ * `sharedMemory` to it (`bindToMemory`).
+ */
+export function createSharedMemory(bytes: number): WasmMemory {
+  const pages = Math.max(1, Math.ceil(bytes / PAGE_BYTES));
+  return new wasmJs.Memory({ initial: pages, maximum: pages, shared: true });
+}
 
 const compiled = new Map<Uint8Array, object | null>();
 const instances = new WeakMap<object, Map<Uint8Array, Record<string, unknown> | null>>();
@@ -75,7 +103,11 @@ const instances = new WeakMap<object, Map<Uint8Array, Record<string, unknown> | 
  */
 export function bindToBackend<T>(bytes: Uint8Array, backend: WasmKernelArgs['backend']): T | undefined {
   const memory = (backend.wasm as unknown as { asm?: { memory?: unknown } }).asm?.memory;
-  if (!(memory instanceof wasmJs.Memory)) return undefined;
+  return memory instanceof wasmJs.Memory ? bindToMemory<T>(bytes, memory) : undefined;
+}
+
+/** The exports of module `bytes` bound to `memory`, or undefined when this engine cannot run it. */
+export function bindToMemory<T>(bytes: Uint8Array, memory: WasmMemory): T | undefined {
   if (!compiled.has(bytes)) compiled.set(bytes, wasmJs.validate(bytes) ? new wasmJs.Module(bytes) : null);
   const module = compiled.get(bytes);
   if (!module) return undefined;

@@ -9,7 +9,7 @@ import type { tf } from '../tf.js';
 import { readAdamState, writeAdamState, type AdamSettings } from './flatAdam.js';
 import { describeLayout, flatLayout, readFlatWeights, writeFlatWeights } from './flatWeights.js';
 import { shardSeeds, splitBatch } from './shards.js';
-import { splitRanges } from './sharedUpdate.js';
+import { allocateSharedArrays, splitRanges } from './sharedUpdate.js';
 import { addTaskTimes, emptyProfile, type StepProfile } from './stepProfile.js';
 
 export interface DataParallelOptions {
@@ -47,9 +47,9 @@ export interface DataParallelRunner extends StepRunner {
  * `inProcessRunner` up to float rounding (and dropout masks, drawn per shard). BatchNorm's
  * moving statistics are the shards' ones averaged the same way.
  *
- * During an epoch the weights and Adam moments live in SharedArrayBuffers; the threads apply
- * the update too, each to its own range of them (sharedUpdate.ts), so this thread only deals
- * out tasks. Every task names the weights' version it needs, so a thread copies them into its
+ * During an epoch the weights and Adam moments live in a shared WebAssembly memory; the
+ * threads apply the update too, each to its own range of them (sharedUpdate.ts), so this
+ * thread only deals out tasks. Every task names the weights' version it needs, so a thread copies them into its
  * replica once per update. At each epoch's end `sync` hands the state back to the model and
  * optimizer, where checkpoints and resume state are taken from as before. The state is taken
  * from them at the first step, so the runner may be created before a resume restores them.
@@ -57,13 +57,9 @@ export interface DataParallelRunner extends StepRunner {
 export function createDataParallelRunner(opts: DataParallelOptions): DataParallelRunner {
   const { model, optimizer, workers } = opts;
   const layout = flatLayout(model);
-  const sharedFloats = (n: number) => new Float32Array(new SharedArrayBuffer(n * Float32Array.BYTES_PER_ELEMENT));
   const data: TrainShardData = {
     modelTopology: JSON.stringify(model.toJSON(null, false)),
-    weights: sharedFloats(layout.totalFloats),
-    m: sharedFloats(layout.trainableFloats),
-    v: sharedFloats(layout.trainableFloats),
-    slots: sharedFloats(workers * layout.totalFloats),
+    ...allocateSharedArrays(layout, workers),
   };
   const pool = new Piscina<TrainShardTask, TrainShardResult>({
     filename: new URL('../../workers/trainShard.worker.js', import.meta.url).href,

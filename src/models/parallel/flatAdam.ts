@@ -1,5 +1,7 @@
 import { PipelineError } from '../../errors.js';
+import type { WasmMemory } from '../kernels/wasmSimd.js';
 import { tf } from '../tf.js';
+import { simdAdam } from './adamSimd.js';
 import type { FlatLayout } from './flatWeights.js';
 
 /**
@@ -39,8 +41,10 @@ export interface GradientPair {
 /**
  * Update number `iterations + 1` of `weights[start, end)` from `grad`, in place, as tfjs does
  * it. It does not count the update: once every range is done, the caller increments `iterations`.
+ * When every array is a view of `memory`, whole groups of 4 floats run in the SIMD loop of
+ * adamSimd.ts (float32 throughout) and only the rest in the loop here.
  */
-export function adamUpdate(state: AdamState, weights: Float32Array, grad: GradientPair, start: number, end: number): void {
+export function adamUpdate(state: AdamState, weights: Float32Array, grad: GradientPair, start: number, end: number, memory?: WasmMemory): void {
   const { learningRate, beta1, beta2, epsilon, m, v } = state;
   const { a, shareA, b, shareB } = grad;
   // tfjs keeps beta^(t+1) in accBeta1/accBeta2 at the start of update t+1
@@ -52,9 +56,16 @@ export function adamUpdate(state: AdamState, weights: Float32Array, grad: Gradie
   // halves the loop's time (the rounding differs by float64 ulps, far below float32's)
   const stepSize = -learningRate / correction1;
   const inverse2 = 1 / correction2;
+  const arrays = [weights, m, v, a, b];
+  const simd = memory && arrays.every((x) => x.buffer === memory.buffer) ? simdAdam(memory) : undefined;
+  const groups = simd ? (end - start) >> 2 : 0;
+  if (simd) {
+    const [wAt, mAt, vAt, aAt, bAt] = arrays.map((x) => x.byteOffset + start * Float32Array.BYTES_PER_ELEMENT) as [number, number, number, number, number];
+    simd(wAt, mAt, vAt, aAt, bAt, groups, shareA, shareB, beta1, beta2, keep1, keep2, stepSize, inverse2, epsilon);
+  }
   // One pass reads the two gradients, the moments and the weight once each: averaging first in
   // a pass of its own made the update take ~45% longer (measured, 1.1M floats per thread).
-  for (let i = start; i < end; i++) {
+  for (let i = start + groups * 4; i < end; i++) {
     const g = a[i]! * shareA + b[i]! * shareB;
     const mi = m[i]! * beta1 + g * keep1;
     const vi = v[i]! * beta2 + g * g * keep2;

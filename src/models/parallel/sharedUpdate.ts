@@ -1,8 +1,11 @@
+import { createSharedMemory, type WasmMemory } from '../kernels/wasmSimd.js';
 import { adamUpdate, type AdamSettings, type GradientPair } from './flatAdam.js';
 import type { FlatLayout } from './flatWeights.js';
 
 /** What the threads of a data-parallel run share, each a FlatLayout-ordered view of a SharedArrayBuffer. */
 export interface SharedTrainingArrays {
+  /** the shared WebAssembly memory all four arrays are views of, where they are (the SIMD Adam runs there) */
+  memory?: WasmMemory;
   /** the current weights (trainable, then BatchNorm statistics) */
   weights: Float32Array;
   /** Adam's first and second moments (trainable part) */
@@ -22,6 +25,24 @@ export interface UpdateRange {
 }
 
 /**
+ * The arrays for `layout` with `slotCount` shard slots, zeroed, all views of one shared
+ * WebAssembly memory (each starting on a 16-byte boundary), so threads see the same floats
+ * and SIMD loops can address them.
+ */
+export function allocateSharedArrays(layout: FlatLayout, slotCount: number): SharedTrainingArrays {
+  const lengths = [layout.totalFloats, layout.trainableFloats, layout.trainableFloats, slotCount * layout.totalFloats];
+  const offsets: number[] = [];
+  let bytes = 0;
+  for (const length of lengths) {
+    offsets.push(bytes);
+    bytes += Math.ceil((length * Float32Array.BYTES_PER_ELEMENT) / 16) * 16;
+  }
+  const memory = createSharedMemory(bytes);
+  const [weights, m, v, slots] = lengths.map((length, i) => new Float32Array(memory.buffer, offsets[i], length)) as [Float32Array, Float32Array, Float32Array, Float32Array];
+  return { memory, weights, m, v, slots };
+}
+
+/**
  * Applies a step's shard results to `weights[start, end)`: the slots' average (weighted by
  * image share: the gradient of the whole batch's mean loss, and the BatchNorm statistics),
  * read in the same pass as one Adam update of the trainable floats, and copied for the
@@ -31,7 +52,7 @@ export function updateRange(arrays: SharedTrainingArrays, layout: FlatLayout, ra
   const { start, end } = range;
   const grad = slotPair(arrays, layout, range);
   const split = Math.min(Math.max(start, layout.trainableFloats), end);
-  adamUpdate({ ...range.adam, m: arrays.m, v: arrays.v }, arrays.weights, grad, start, split);
+  adamUpdate({ ...range.adam, m: arrays.m, v: arrays.v }, arrays.weights, grad, start, split, arrays.memory);
   const { a, shareA, b, shareB } = grad;
   for (let i = split; i < end; i++) arrays.weights[i] = a[i]! * shareA + b[i]! * shareB;
 }

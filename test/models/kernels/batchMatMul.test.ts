@@ -19,6 +19,9 @@ const CASES = [
   { label: '250 x 300 x 100 (rank 3)', a: [1, 250, 300], b: [1, 300, 100], transposeA: false, transposeB: false },
   { label: '6 x 9 x 10, both transposed', a: [9, 6], b: [10, 9], transposeA: true, transposeB: true },
   { label: '3 rows', a: [3, 20], b: [20, 16], transposeA: false, transposeB: false },
+  // A taller than one chunk of packed rows (512 KB: 252 blocks of 4 rows at k = 130), the
+  // last chunk ending in the overlapping block
+  { label: '1029 x 130 x 19, A in 2 chunks', a: [1029, 130], b: [130, 19], transposeA: false, transposeB: false },
 ];
 
 describe('BatchMatMul on wasm', () => {

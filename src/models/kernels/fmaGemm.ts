@@ -4,9 +4,8 @@
  * terms; V8 ships FMA as relaxed SIMD's f32x4.relaxed_madd behind
  * `--experimental-wasm-relaxed-simd` (Node 20), one instruction where the CPU has FMA. A 4x8
  * block loop like this one, with its operands in L1 (480x64x8), ran at ~30 GFLOP/s on one
- * core here, the most measured; on the
- * MLP's products, with B packed by the WebAssembly copies below, one run in one process gave
- * 26.8-27.8 against XNNPACK's 21.2-22.2 GFLOP/s (500x784x1000) and 28.8-29.1 against 22.4
+ * core here, the most measured; on the MLP's products, one run in one process, alternating,
+ * gave 24.7-27.4 against XNNPACK's 19.4 GFLOP/s (500x784x1000) and 28.1 against 21.7-21.9
  * (500x1000x800). (The same kernel as a convolution, tap by tap or over a zero-padded copy of
  * the input, measured no faster than XNNPACK's convolution, so convolutions stay there.)
  *

@@ -29,7 +29,7 @@ import type { tf } from '../tf.js';
 import { disposeAll, type WasmKernelArgs } from './stock.js';
 import {
   END, F32_LOAD, F32_STORE, F32X4_ADD, GET, I32, I32_ADD, I32_CONST, I32_SUB, LOAD, LOOP, SET, STORE, TEE, V128, V128_ZERO, VOID, BR_IF,
-  assemble, bindToBackend,
+  assemble, bindToBackend, loadAt, loadSplatAt, storeAt,
 } from './wasmSimd.js';
 
 type Backend = WasmKernelArgs['backend'];
@@ -56,10 +56,6 @@ const CHUNK_BYTES = 512 * 1024;
 const RELAXED_MADD = [0xfd, 0x85, 0x02];
 const F32X4_MAX = [0xfd, 0xe9, 0x01];
 const I32_MUL = 0x6c;
-/** v128.load / v128.store / f32.load+splat at a constant byte offset from the address on the stack */
-const loadAt = (offset: number) => [0xfd, 0x00, 0x00, offset];
-const storeAt = (offset: number) => [0xfd, 0x0b, 0x00, offset];
-const splatAt = (offset: number) => [0x2a, 0x02, offset, 0xfd, 0x13];
 
 const [AP, BP, CP, LDC, K, COUNT, BIAS] = [0, 1, 2, 3, 4, 5, 6];
 const [KK, BPP, B0, B1, AV, ACC] = [7, 8, 9, 10, 11, 12];
@@ -84,7 +80,7 @@ function body(epilogue: Epilogue): number[] {
     GET, BPP, ...loadAt(0), SET, B0,
     GET, BPP, ...loadAt(16), SET, B1,
     ...Array.from({ length: ROWS }, (_, r) => [
-      GET, AP, ...splatAt(4 * r), SET, AV,
+      GET, AP, ...loadSplatAt(4 * r), SET, AV,
       GET, AV, GET, B0, GET, acc(r, 0), ...RELAXED_MADD, SET, acc(r, 0),
       GET, AV, GET, B1, GET, acc(r, 1), ...RELAXED_MADD, SET, acc(r, 1),
     ]).flat(),
@@ -102,9 +98,9 @@ function body(epilogue: Epilogue): number[] {
 /**
  * pack(src, step, kStride, dst, k): for each of k steps of `kStride` from `src`, `width` values
  * `step` apart, into [k][width] at `dst` (byte addresses and strides): a panel of B (8 columns)
- * or a block of A (4 rows). Packing B in JavaScript took ~4 ns a
- * value, 3.3 ms for a 784 x 1000 weight matrix: about a tenth of an MLP training step and a
- * third of an inference batch, since the weights are packed again for every product.
+ * or a block of A (4 rows). Packing B in JavaScript took ~4 ns a value, 3.3 ms for a
+ * 784 x 1000 weight matrix: about a tenth of an MLP training step and a third of an inference
+ * batch, since the weights are packed again for every product.
  */
 export type Pack = (src: number, step: number, kStride: number, dst: number, k: number) => void;
 
@@ -115,7 +111,7 @@ function packContiguous(): number[] {
     0x00, // no locals
     LOOP, VOID,
     GET, DST, GET, SRC, ...LOAD, ...STORE,
-    GET, DST, I32_CONST, 16, I32_ADD, GET, SRC, I32_CONST, 16, I32_ADD, ...LOAD, ...STORE,
+    GET, DST, GET, SRC, ...loadAt(16), ...storeAt(16),
     GET, SRC, GET, RS, I32_ADD, SET, SRC,
     GET, DST, I32_CONST, 32, I32_ADD, SET, DST,
     GET, K, I32_CONST, 1, I32_SUB, TEE, K, BR_IF, 0,

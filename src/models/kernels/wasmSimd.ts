@@ -26,6 +26,12 @@ export const F32_LOAD = [0x2a, 0x02, 0x00];
 export const F32_STORE = [0x38, 0x02, 0x00];
 /** f32.load (alignment hint 4, offset 0) then f32x4.splat: one float in all 4 lanes. */
 export const LOAD_SPLAT = [0x2a, 0x02, 0x00, SIMD, 0x13];
+/** The same three loads and the v128 store at a constant byte offset from the address on the stack. */
+export const loadAt = (offset: number) => [SIMD, 0x00, 0x00, ...leb128(offset)];
+export const storeAt = (offset: number) => [SIMD, 0x0b, 0x00, ...leb128(offset)];
+export const loadSplatAt = (offset: number) => [0x2a, 0x02, ...leb128(offset), SIMD, 0x13];
+/** f32x4.splat of an f32 on the stack. */
+export const F32X4_SPLAT = [SIMD, 0x13];
 /** v128.const with all lanes 0. */
 export const V128_ZERO = [SIMD, 0x0c, ...new Array<number>(16).fill(0)];
 export const F32X4_EQ = [SIMD, 0x41];
@@ -36,6 +42,8 @@ export const OR = [SIMD, 0x50];
 export const F32X4_ADD = [SIMD, 0xe4, 0x01];
 export const F32X4_SUB = [SIMD, 0xe5, 0x01];
 export const F32X4_MUL = [SIMD, 0xe6, 0x01];
+export const F32X4_DIV = [SIMD, 0xe7, 0x01];
+export const F32X4_SQRT = [SIMD, 0xe3, 0x01];
 
 /** One exported function, no result. */
 export interface SimdFunction {

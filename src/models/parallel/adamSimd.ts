@@ -6,8 +6,8 @@
  * step, about a tenth of the step.
  */
 import {
-  BLOCK, BR_IF, END, F32, F32X4_ADD, F32X4_MUL, GET, I32, I32_ADD, I32_CONST, I32_EQZ, I32_SUB, LOAD, LOOP, SET, STORE, TEE, V128, VOID,
-  assemble, bindToMemory, type WasmMemory,
+  BLOCK, BR_IF, END, F32, F32X4_ADD, F32X4_DIV, F32X4_MUL, F32X4_SPLAT, F32X4_SQRT, GET, I32, I32_ADD, I32_CONST, I32_EQZ, I32_SUB, LOAD, LOOP,
+  SET, STORE, TEE, V128, VOID, assemble, bindToMemory, type WasmMemory,
 } from '../kernels/wasmSimd.js';
 
 /**
@@ -21,10 +21,6 @@ export type SimdAdam = (
   stepSize: number, inverse2: number, epsilon: number,
 ) => void;
 
-const SPLAT = [0xfd, 0x13];
-const F32X4_SQRT = [0xfd, 0xe3, 0x01];
-const F32X4_DIV = [0xfd, 0xe7, 0x01];
-
 const [W, M, V, A, B, GROUPS] = [0, 1, 2, 3, 4, 5];
 /** the float parameters (6..14), each splatted into the vector local 9 places later */
 const CONSTANTS = 9;
@@ -35,7 +31,7 @@ const advance = (local: number) => [GET, local, I32_CONST, 16, I32_ADD, SET, loc
 
 const BODY = [
   0x01, CONSTANTS + 3, V128, // locals: the splatted constants; g, mi, vi
-  ...Array.from({ length: CONSTANTS }, (_, i) => [GET, 6 + i, ...SPLAT, SET, 15 + i]).flat(),
+  ...Array.from({ length: CONSTANTS }, (_, i) => [GET, 6 + i, ...F32X4_SPLAT, SET, 15 + i]).flat(),
   BLOCK, VOID,
   GET, GROUPS, I32_EQZ, BR_IF, 0,
   LOOP, VOID,

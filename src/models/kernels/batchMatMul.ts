@@ -1,10 +1,10 @@
 /**
  * BatchMatMul for wasm. A single product (no batch) of float32 matrices runs on the project's
- * FMA GEMM (fmaGemm.ts), which packs either operand, transposed or not, as it goes.
- * Otherwise the stock kernel
- * runs, never asked to transpose: it does a 500x1000x800 product at ~30 GFLOP/s plain but
- * ~2.3 GFLOP/s with transposeA or transposeB, and every matmul in a Dense layer's backward
- * pass is transposed; an explicit Transpose (a copy) then the plain product is ~7x faster.
+ * FMA GEMM (fmaGemm.ts), which packs either operand, transposed or not, as it goes. Otherwise
+ * the stock kernel runs, never asked to transpose: it does a 500x1000x800 product at ~30
+ * GFLOP/s plain but ~2.3 GFLOP/s with transposeA or transposeB, and every matmul in a Dense
+ * layer's backward pass is transposed; an explicit Transpose (a copy) then the plain product is
+ * ~7x faster.
  */
 import { tf } from '../tf.js';
 import { canFmaMatMul, fmaMatMul, type Strided } from './fmaGemm.js';

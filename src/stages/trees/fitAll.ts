@@ -77,18 +77,19 @@ export async function fitAll(
   const run = async (rows: Int32Array, model: FitTreeTask['model']) => pool.run({ ...shared, rows, model }, { signal });
   /**
    * A decision tree (the subtree from `root` where given): its top, then its parts in
-   * parallel, each grown the same way with the next level's part count, grafted; the seconds
-   * are the tasks' sum, and it started when its first top did.
+   * parallel, each grown the same way with the next level's part count (or whole after the
+   * last level), grafted; the seconds are the tasks' sum, and it started when its top did.
    */
   const fitDecisionTree = async (rows: Int32Array, options: TreeOptions, levels: readonly number[], root?: SubtreeRoot): Promise<FitTreeResult & { start: number }> => {
-    if (levels.length === 0) {
-      const whole = readFitResult((await run(rows, { kind: 'subtree', options, root: root! })) as Uint8Array);
-      return { ...whole, start: performance.now() / 1000 - whole.seconds };
-    }
     const top = (await run(rows, { kind: 'top', options, parts: levels[0]!, minSamples: PART_MIN_SAMPLES, ...(root ? { root } : {}) })) as TopTaskResult;
     const topResult = readFitResult(top.bytes);
     const start = performance.now() / 1000 - topResult.seconds;
-    const parts = await Promise.all(top.roots.map((part) => fitDecisionTree(part.samples, options, levels.slice(1), part)));
+    const rest = levels.slice(1);
+    const parts = await Promise.all(
+      top.roots.map(async (part) =>
+        rest.length > 0 ? fitDecisionTree(part.samples, options, rest, part) : readFitResult((await run(part.samples, { kind: 'subtree', options, root: part })) as Uint8Array),
+      ),
+    );
     return {
       tree: graft(topResult.tree, top.open, parts.map((p) => p.tree)),
       seconds: parts.reduce((sum, p) => sum + p.seconds, topResult.seconds),

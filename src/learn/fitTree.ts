@@ -1,7 +1,9 @@
 import { createRng, deriveSeed } from '../random.js';
 import type { PixelMatrix } from './pixelMatrix.js';
 import { NodeStore } from './nodeStore.js';
-import { BATCH, MAX_CLASSES, ROWS_BELOW, SplitSearch, type NodeOrder } from './splitSearch.js';
+import { BATCH, MAX_CLASSES } from './histogramKernels.js';
+import { SplitSearch } from './splitSearch.js';
+import { ROWS_BELOW, treeMemoryFor, type NodeOrder } from './treeMemory.js';
 import type { Tree } from './tree.js';
 
 /** What a tree learns from: features, and a class per sample. */
@@ -129,22 +131,28 @@ class TreeGrower {
     root?: SubtreeRoot,
   ) {
     checkInputs(data, samples, options, root);
-    const { x, labels, numClasses } = data;
-    const order = Int32Array.from(samples).sort();
+    const { labels, numClasses } = data;
+    const memory = treeMemoryFor(data.x);
+    const { x } = memory;
+    const n = samples.length;
     // labels and weights follow `order` through every partition, so passes over a node read
     // them sequentially instead of at scattered sample indexes
-    this.node = {
-      order,
-      labels: Uint8Array.from(order, (s) => labels[s]!),
-      weights: Uint16Array.from(order, (s) => (weights ? weights[s]! : 1)),
-    };
-    this.search = new SplitSearch(x, this.node, numClasses);
+    this.node = memory.node;
+    const order = this.node.order.subarray(0, n);
+    order.set(samples);
+    order.sort();
+    for (let i = 0; i < n; i++) {
+      const s = order[i]!;
+      this.node.labels[i] = labels[s]!;
+      this.node.weights[i] = weights ? weights[s]! : 1;
+    }
+    this.search = new SplitSearch(memory, numClasses);
     this.store = new NodeStore(numClasses);
     this.totals = new Float64Array(numClasses);
     this.root = {
       node: this.store.add(),
       start: 0,
-      end: order.length,
+      end: n,
       features: root ? Uint16Array.from(root.features) : new Uint16Array(x.featureCount).map((_, f) => f),
       constants: root?.constants ?? 0,
       seed: root?.seed ?? options.seed,

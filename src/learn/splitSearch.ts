@@ -1,31 +1,6 @@
+import { BATCH, MAX_CLASSES, SEEN_WORDS, SLOTS, VALUES } from './histogramKernels.js';
 import type { PixelMatrix } from './pixelMatrix.js';
-
-/** Distinct uint8 values a feature can take. */
-const VALUES = 256;
-/** Histogram slots per value: a power of two >= the number of classes, so `(v << 4) | class`. */
-export const MAX_CLASSES = 16;
-/**
- * A node with at most this many samples, whose parent had more, copies its samples' rows
- * (784 bytes each) into one compact buffer that it and its whole subtree then read (depth-first
- * growth finishes a subtree before any other node): ~1.5 MB that stays in cache, read at a few
- * pages instead of a cache and TLB miss per sample and feature in the 37 MB row-major copy.
- * Bigger nodes read the feature-major copy, where one feature's values are contiguous.
- * (Measured on one forest tree: 2,048 beats 1,024 and 3,072.)
- */
-export const ROWS_BELOW = 2048;
-/** Features filled per pass over a node's samples: each sample's index and label are read once for all. */
-export const BATCH = 4;
-const SLOTS = VALUES * MAX_CLASSES;
-/** 32-bit words in a bit set of the 256 values */
-const SEEN_WORDS = VALUES / 32;
-
-/** The samples of a tree in node order (a node is `[start, end)`), with their labels and weights alongside. */
-export interface NodeOrder {
-  /** sample indexes; inside a node whose rows were gathered, positions in the gathered copy */
-  order: Int32Array;
-  labels: Uint8Array;
-  weights: Uint16Array;
-}
+import { ROWS_BELOW, type NodeOrder, type TreeMemory } from './treeMemory.js';
 
 /**
  * Finds the exact best Gini split of features over a node's samples, and splits the node.
@@ -45,43 +20,44 @@ export class SplitSearch {
   bestFeature = -1;
   bestThreshold = 0;
 
-  /** BATCH histograms, one per feature of a batch, each `(value << 4) | class` */
-  private readonly hist = new Int32Array(BATCH * SLOTS);
+  /** BATCH histograms, one per feature of a batch, each `(value << 4) | class` (filled in wasm: histogramKernels.ts) */
+  private readonly hist: Int32Array;
   /**
    * BATCH bit sets of the values present (8 words of 32 bits each): the scan visits only those,
    * in order, instead of testing 256 bins whose emptiness the branch predictor cannot guess.
    */
-  private readonly seen = new Int32Array(BATCH * SEEN_WORDS);
-  private readonly leftCounts = new Float64Array(MAX_CLASSES);
-  private readonly rightCounts = new Float64Array(MAX_CLASSES);
+  private readonly seen: Int32Array;
   /**
    * BATCH x 256 bit sets of the classes present at each value: the scan visits only the
    * (value, class) slots holding samples, fewer than the node's samples, where a walk over
    * every class of every value costs up to 2,560 steps per feature.
    */
-  private readonly classBits = new Int32Array(BATCH * VALUES);
+  private readonly classBits: Int32Array;
+  private readonly leftCounts = new Float64Array(MAX_CLASSES);
+  private readonly rightCounts = new Float64Array(MAX_CLASSES);
   private rightSqStart = 0;
   private totalWeight = 0;
-  /** the gathered rows of the node `[regionStart, regionEnd)`, row i of the copy being the sample at `regionStart + i` then */
-  private readonly gathered: Uint8Array;
   private regionStart = 0;
   private regionEnd = 0;
   /** the node's layout: feature f of sample s is `values[f * featureStep + s * sampleStep]` */
   private values: Uint8Array;
   private featureStep: number;
   private sampleStep = 1;
-  private readonly spare: NodeOrder;
+  private readonly x: PixelMatrix;
+  private readonly node: NodeOrder;
 
+  /** Searches nodes of the tree growing in `memory` (its matrix, its samples in node order). */
   constructor(
-    private readonly x: PixelMatrix,
-    private readonly node: NodeOrder,
+    private readonly memory: TreeMemory,
     private readonly numClasses: number,
   ) {
-    this.values = x.byFeature;
-    this.featureStep = x.sampleCount;
-    const n = node.order.length;
-    this.gathered = new Uint8Array(Math.min(ROWS_BELOW, n) * x.featureCount);
-    this.spare = { order: new Int32Array(n), labels: new Uint8Array(n), weights: new Uint16Array(n) };
+    ({ x: this.x, node: this.node, hist: this.hist, seen: this.seen, classBits: this.classBits } = memory);
+    this.values = this.x.byFeature;
+    this.featureStep = this.x.sampleCount;
+    // a fit that threw part-way may have left counts behind; the scan clears only what it reads
+    this.hist.fill(0);
+    this.seen.fill(0);
+    this.classBits.fill(0);
   }
 
   /**
@@ -91,7 +67,7 @@ export class SplitSearch {
   reset(start: number, end: number, classTotals: Float64Array, totalWeight: number): void {
     const rows = end - start <= ROWS_BELOW;
     if (rows && !(start >= this.regionStart && end <= this.regionEnd)) this.gatherRows(start, end);
-    this.values = rows ? this.gathered : this.x.byFeature;
+    this.values = rows ? this.memory.gathered : this.x.byFeature;
     this.featureStep = rows ? 1 : this.x.sampleCount;
     this.sampleStep = rows ? this.x.featureCount : 1;
     this.bestProxy = -Infinity;
@@ -110,7 +86,7 @@ export class SplitSearch {
     const { byRow, featureCount: w } = this.x;
     for (let i = start; i < end; i++) {
       const s = order[i]!;
-      this.gathered.set(byRow.subarray(s * w, s * w + w), (i - start) * w);
+      this.memory.gathered.set(byRow.subarray(s * w, s * w + w), (i - start) * w);
       order[i] = i - start;
     }
     this.regionStart = start;
@@ -134,13 +110,15 @@ export class SplitSearch {
   searchFeatures(features: Int32Array, count: number, start: number, end: number): void {
     const { hist, seen, classBits, values, featureStep: fs, sampleStep } = this;
     const { order, labels, weights } = this.node;
-    // Filling and scanning are separate functions: in one function, V8 compiles the hot fill
-    // loop on-stack before the scan has run, and that code then deoptimises at every call.
+    const { fill4, fill1 } = this.memory.fill;
+    const at = values.byteOffset;
+    const samples = [sampleStep, order.byteOffset + start * 4, labels.byteOffset + start, weights.byteOffset + start * 2, end - start] as const;
     if (count === BATCH) {
-      const [f0, f1, f2, f3] = features as unknown as [number, number, number, number];
-      fillHistograms4(hist, seen, classBits, values, f0 * fs, f1 * fs, f2 * fs, f3 * fs, sampleStep, order, labels, weights, start, end);
+      fill4(at + features[0]! * fs, at + features[1]! * fs, at + features[2]! * fs, at + features[3]! * fs, ...samples, hist.byteOffset, seen.byteOffset, classBits.byteOffset);
     } else {
-      for (let i = 0; i < count; i++) fillHistogram(hist, seen, classBits, i, values, features[i]! * fs, sampleStep, order, labels, weights, start, end);
+      for (let i = 0; i < count; i++) {
+        fill1(at + features[i]! * fs, ...samples, hist.byteOffset + i * SLOTS * 4, seen.byteOffset + i * SEEN_WORDS * 4, classBits.byteOffset + i * VALUES * 4);
+      }
     }
     for (let i = 0; i < count; i++) this.scanBins(features[i]!, i);
   }
@@ -152,7 +130,8 @@ export class SplitSearch {
    * caches and prefetcher serve far faster than a shuffled order.
    */
   partition(start: number, end: number): number {
-    const { values, sampleStep, spare, bestThreshold: t } = this;
+    const { values, sampleStep, bestThreshold: t } = this;
+    const { spare } = this.memory;
     const { order, labels, weights } = this.node;
     const base = this.bestFeature * this.featureStep;
     let left = start;
@@ -239,76 +218,5 @@ export class SplitSearch {
     this.bestProxy = proxy;
     this.bestFeature = f;
     this.bestThreshold = threshold;
-  }
-}
-
-/** Adds each node sample's weight to its (value, class) slot of histogram `slot`, and marks its value and class seen. */
-function fillHistogram(
-  hist: Int32Array,
-  seen: Int32Array,
-  classBits: Int32Array,
-  slot: number,
-  values: Uint8Array,
-  base: number,
-  sampleStep: number,
-  order: Int32Array,
-  labels: Uint8Array,
-  weights: Uint16Array,
-  start: number,
-  end: number,
-): void {
-  const offset = slot * SLOTS;
-  const seenAt = slot * SEEN_WORDS;
-  const valuesAt = slot * VALUES;
-  for (let i = start; i < end; i++) {
-    const v = values[base + order[i]! * sampleStep]!;
-    const y = labels[i]!;
-    hist[offset + ((v << 4) | y)]! += weights[i]!;
-    seen[seenAt + (v >> 5)]! |= 1 << v;
-    classBits[valuesAt + v]! |= 1 << y;
-  }
-}
-
-/**
- * `fillHistogram` for four features in one pass: each sample's index, label and weight are
- * loaded once, and four independent counters keep the CPU busy while a repeated value
- * (mostly 0, the background) waits on its previous increment.
- */
-function fillHistograms4(
-  hist: Int32Array,
-  seen: Int32Array,
-  classBits: Int32Array,
-  values: Uint8Array,
-  b0: number,
-  b1: number,
-  b2: number,
-  b3: number,
-  sampleStep: number,
-  order: Int32Array,
-  labels: Uint8Array,
-  weights: Uint16Array,
-  start: number,
-  end: number,
-): void {
-  for (let i = start; i < end; i++) {
-    const o = order[i]! * sampleStep;
-    const y = labels[i]!;
-    const w = weights[i]!;
-    const v0 = values[b0 + o]!;
-    const v1 = values[b1 + o]!;
-    const v2 = values[b2 + o]!;
-    const v3 = values[b3 + o]!;
-    hist[(v0 << 4) | y]! += w;
-    hist[SLOTS + ((v1 << 4) | y)]! += w;
-    hist[2 * SLOTS + ((v2 << 4) | y)]! += w;
-    hist[3 * SLOTS + ((v3 << 4) | y)]! += w;
-    seen[v0 >> 5]! |= 1 << v0;
-    seen[SEEN_WORDS + (v1 >> 5)]! |= 1 << v1;
-    seen[2 * SEEN_WORDS + (v2 >> 5)]! |= 1 << v2;
-    seen[3 * SEEN_WORDS + (v3 >> 5)]! |= 1 << v3;
-    classBits[v0]! |= 1 << y;
-    classBits[VALUES + v1]! |= 1 << y;
-    classBits[2 * VALUES + v2]! |= 1 << y;
-    classBits[3 * VALUES + v3]! |= 1 << y;
   }
 }

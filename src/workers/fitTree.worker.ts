@@ -9,6 +9,11 @@ import type { Tree } from '../learn/tree.js';
  * them with the worker instead of copying 2 x 37 MB of pixels per tree.
  */
 export interface FitTreeTask {
+  /**
+   * names the training set (pixels and labels) within its pool: a worker copies the pixels into
+   * its tree memory (treeMemory.ts) once per data id, not once per task
+   */
+  dataId: number;
   /** feature f of sample s at `byFeature[f * sampleCount + s]` */
   byFeature: Uint8Array;
   /** feature f of sample s at `byRow[s * featureCount + f]` */
@@ -54,11 +59,7 @@ const TIME_BYTES = 8;
  */
 export default function fitTreeTask(task: FitTreeTask): Uint8Array | TopTaskResult {
   const started = performance.now();
-  const data: TrainingSet = {
-    x: { byFeature: task.byFeature, byRow: task.byRow, sampleCount: task.sampleCount, featureCount: task.featureCount },
-    labels: task.labels,
-    numClasses: task.numClasses,
-  };
+  const data = trainingSet(task);
   const { model } = task;
   if (model.kind === 'top') {
     const top = growTop(data, task.rows, undefined, model.options, model.parts, model.minSamples, model.root);
@@ -66,6 +67,18 @@ export default function fitTreeTask(task: FitTreeTask): Uint8Array | TopTaskResu
   }
   const tree = model.kind === 'forest' ? fitForestTree(data, task.rows, model.options, model.index) : fitTree(data, task.rows, undefined, model.options, model.root);
   return Piscina.move(resultBytes(tree, started)) as Uint8Array;
+}
+
+/** The training set this worker last used: the same PixelMatrix object keeps its tree memory. */
+let current: { id: number; data: TrainingSet } | undefined;
+
+/** The task's training set, as the same object for every task of one data id. */
+function trainingSet(task: FitTreeTask): TrainingSet {
+  if (current?.id !== task.dataId) {
+    const x = { byFeature: task.byFeature, byRow: task.byRow, sampleCount: task.sampleCount, featureCount: task.featureCount };
+    current = { id: task.dataId, data: { x, labels: task.labels, numClasses: task.numClasses } };
+  }
+  return current.data;
 }
 
 /** The fit time since `started`, then the packed tree. */

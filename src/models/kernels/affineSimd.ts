@@ -1,13 +1,13 @@
 /**
  * y = x * a + b with per-channel a and b (the last axis), as one WebAssembly SIMD pass over the
- * wasm backend's memory (see wasmSimd.ts): FusedBatchNorm's forward in one pass instead of a
+ * wasm backend's memory (see wasm/assembler.ts): FusedBatchNorm's forward in one pass instead of a
  * Multiply and an Add. Same float32 operations in the same order, so the same values.
  */
 import type { WasmKernelArgs } from './stock.js';
 import {
   BLOCK, BR_IF, END, F32X4_ADD, F32X4_MUL, GET, I32, I32_ADD, I32_CONST, I32_EQZ, I32_LT_U, I32_SUB, LOAD, LOOP, SET,
   STORE, TEE, VOID, assemble, bindToBackend,
-} from './wasmSimd.js';
+} from '../../wasm/assembler.js';
 
 /** affine(x, y, a, b, pixels, channelBytes): byte addresses; channelBytes a multiple of 16. */
 export type Affine = (x: number, y: number, a: number, b: number, pixels: number, channelBytes: number) => void;

@@ -1,6 +1,6 @@
 /**
  * The per-element part of FusedBatchNorm's gradient in one WebAssembly SIMD pass (see
- * wasmSimd.ts): dx = dy * scaleInvStd, and per channel sum(dy) and sum(dy * (x - mean)).
+ * wasm/assembler.ts): dx = dy * scaleInvStd, and per channel sum(dy) and sum(dy * (x - mean)).
  * Composed from stock kernels this is 5 passes over the activation (Sum, Sub, Multiply, Sum,
  * Multiply). Registered for wasm only, under the project's own kernel name; the gradient
  * (fusedBatchNormGrad.ts) uses it when `canFuseBatchNormGrad` says so, tf ops otherwise. The
@@ -11,7 +11,7 @@ import type { WasmKernelArgs } from './stock.js';
 import {
   BLOCK, BR_IF, END, F32X4_ADD, F32X4_MUL, F32X4_SUB, GET, I32, I32_ADD, I32_CONST, I32_EQZ, I32_LT_U, I32_SUB, LOAD, LOOP,
   SET, STORE, TEE, V128, VOID, assemble, bindToBackend,
-} from './wasmSimd.js';
+} from '../../wasm/assembler.js';
 
 /** The kernel's name: inputs dy, x, mean, scaleInvStd; outputs [dx, sumDy, sumDyCentered]. */
 export const BATCH_NORM_GRAD_STATS = 'FashionPipelineBatchNormGradStats';

@@ -1,6 +1,6 @@
 /**
  * The two per-element passes of BatchNorm in training that no stock kernel fuses, as
- * WebAssembly SIMD loops over the wasm backend's memory (see wasmSimd.ts):
+ * WebAssembly SIMD loops over the wasm backend's memory (see wasm/assembler.ts):
  * - `centeredSums`: acc[c] += x - m[c] and acc[C + c] += (x - m[c])^2 over a run of pixels,
  *   the batch statistics in two reads of the activation where tf.moments makes six passes
  *   (Mean, Sub, Square, Mean, and their outputs);
@@ -10,7 +10,7 @@ import type { WasmKernelArgs } from './stock.js';
 import {
   BLOCK, BR_IF, END, F32X4_ADD, F32X4_MUL, F32X4_SUB, GET, I32, I32_ADD, I32_CONST, I32_EQZ, I32_LT_U, I32_SUB, LOAD, LOOP,
   SET, STORE, TEE, V128, VOID, assemble, bindToBackend,
-} from './wasmSimd.js';
+} from '../../wasm/assembler.js';
 
 /** centeredSums(x, m, acc, pixels, channelBytes): byte addresses; acc holds 2 x channels floats. */
 export type CenteredSums = (x: number, m: number, acc: number, pixels: number, channelBytes: number) => void;

@@ -1,5 +1,5 @@
 /**
- * The gradients of Relu and Square as one WebAssembly SIMD pass each (see wasmSimd.ts), under
+ * The gradients of Relu and Square as one WebAssembly SIMD pass each (see wasm/assembler.ts), under
  * the project's own wasm kernel names. tfjs-core computes them as two passes over the
  * activation: dy * cast(step(x)) and dy * (x * 2). Same float32 results, except that a NaN x
  * gives Relu's gradient 0 where step(NaN) gives NaN. Other backends, dtypes and shape
@@ -10,7 +10,7 @@ import { stockGradient, type WasmKernelArgs } from './stock.js';
 import {
   AND, BLOCK, BR_IF, END, F32X4_ADD, F32X4_GT, F32X4_MUL, GET, I32, I32_ADD, I32_CONST, I32_EQZ, I32_LT_U, I32_SHL, LOAD,
   LOOP, SET, STORE, TEE, V128, V128_ZERO, VOID, assemble, bindToBackend,
-} from './wasmSimd.js';
+} from '../../wasm/assembler.js';
 
 /** Kernel names: inputs dy and x of the same shape, output dx. */
 export const RELU_GRAD = 'FashionPipelineReluGrad';

@@ -12,7 +12,7 @@
  * C[M,N] = A[M,K] B[K,N]: B is packed into panels of 8 columns ([K][8] floats each) and A
  * into blocks of 4 rows ([K][4]), both by WebAssembly copies that read any row and column
  * strides, so a transposed operand costs nothing more. A WebAssembly loop (assembled here,
- * see wasmSimd.ts) then takes the panels one by one and runs every block of A over each, with
+ * see wasm/assembler.ts) then takes the panels one by one and runs every block of A over each, with
  * 8 accumulators (4 rows x 2 vectors of 4 columns): the panel stays in L1, and the loop reads
  * both operands at constant offsets from one pointer each. Against the previous version
  * (A read in place, rows recomputed by a multiply at every k; the blocks of A outermost, all
@@ -30,7 +30,7 @@ import { disposeAll, type WasmKernelArgs } from './stock.js';
 import {
   END, F32_LOAD, F32_STORE, F32X4_ADD, GET, I32, I32_ADD, I32_CONST, I32_SUB, LOAD, LOOP, SET, STORE, TEE, V128, V128_ZERO, VOID, BR_IF,
   assemble, bindToBackend, loadAt, loadSplatAt, storeAt,
-} from './wasmSimd.js';
+} from '../../wasm/assembler.js';
 
 type Backend = WasmKernelArgs['backend'];
 

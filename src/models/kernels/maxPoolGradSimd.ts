@@ -1,5 +1,5 @@
 /**
- * MaxPoolGrad's 2x2 / stride-2 scatter as a WebAssembly SIMD loop (see wasmSimd.ts) that works
+ * MaxPoolGrad's 2x2 / stride-2 scatter as a WebAssembly SIMD loop (see wasm/assembler.ts) that works
  * in place on the wasm backend's memory: 4 channels per instruction, memory-bound, ~8x faster
  * than the JavaScript loop over typed arrays in maxPoolGrad.ts on the study's activations.
  *
@@ -12,7 +12,7 @@ import type { WasmKernelArgs } from './stock.js';
 import {
   AND, ANDNOT, BLOCK, BR_IF, END, F32X4_EQ, GET, I32, I32_ADD, I32_CONST, I32_EQZ, I32_LT_U, I32_SHL, I32_SUB, LOAD, LOOP,
   OR, SET, STORE, TEE, V128, VOID, assemble, bindToBackend,
-} from './wasmSimd.js';
+} from '../../wasm/assembler.js';
 
 /** scatter2x2Row(x0, x1, y, dy, dx0, dx1, windows, channelBytes): byte addresses in the heap. */
 export type ScatterRow = (x0: number, x1: number, y: number, dy: number, dx0: number, dx1: number, windows: number, channelBytes: number) => void;

@@ -1,7 +1,7 @@
 /**
  * sums[r][co] = sum over pixels p of patches[p][r] * dy[p][co], for a few rows r (the study's
  * first convolution: 4 = 2x2 taps of 1 input channel), as a WebAssembly SIMD loop (see
- * wasmSimd.ts): each patch value is broadcast to 4 lanes and multiplied into 4 channels of dy
+ * wasm/assembler.ts): each patch value is broadcast to 4 lanes and multiplied into 4 channels of dy
  * at a time, the sums kept in memory that stays in L1 cache (rows x Co floats). One read of dy,
  * no transposes and no packing, which the matrix-product form needs.
  */
@@ -9,7 +9,7 @@ import type { WasmKernelArgs } from './stock.js';
 import {
   BLOCK, BR_IF, END, F32X4_ADD, F32X4_MUL, GET, I32, I32_ADD, I32_CONST, I32_EQZ, I32_LT_U, I32_SUB, LOAD, LOAD_SPLAT, LOOP,
   SET, STORE, TEE, V128, VOID, assemble, bindToBackend,
-} from './wasmSimd.js';
+} from '../../wasm/assembler.js';
 
 /**
  * accumulate(patches, dy, sums, pixels, rows, channelBytes): byte addresses; adds into sums

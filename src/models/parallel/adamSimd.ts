@@ -8,7 +8,7 @@
 import {
   BLOCK, BR_IF, END, F32, F32X4_ADD, F32X4_DIV, F32X4_MUL, F32X4_SPLAT, F32X4_SQRT, GET, I32, I32_ADD, I32_CONST, I32_EQZ, I32_SUB, LOAD, LOOP,
   SET, STORE, TEE, V128, VOID, assemble, bindToMemory, type WasmMemory,
-} from '../kernels/wasmSimd.js';
+} from '../../wasm/assembler.js';
 
 /**
  * adam(w, m, v, a, b, groups, shareA, shareB, beta1, beta2, keep1, keep2, stepSize,

@@ -1,5 +1,5 @@
 import { PipelineError } from '../../errors.js';
-import type { WasmMemory } from '../kernels/wasmSimd.js';
+import type { WasmMemory } from '../../wasm/assembler.js';
 import { tf } from '../tf.js';
 import { simdAdam } from './adamSimd.js';
 import type { FlatLayout } from './flatWeights.js';

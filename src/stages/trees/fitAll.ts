@@ -52,6 +52,8 @@ const treesOf = (spec: FitSpec) => (spec.kind === 'tree' ? 1 : spec.options.tree
 const DECISION_TREE_PARTS = [2, 4];
 /** Nodes of at most this many samples are not split by the top task: not worth a task each. */
 const PART_MIN_SAMPLES = 4096;
+/** Each fitAll's data id (see FitTreeTask). */
+let nextDataId = 0;
 
 /**
  * Fits every spec, tree by tree, in the pool, and calls `onFit(i, outcome)` as soon as fit i
@@ -71,7 +73,7 @@ export async function fitAll(
   onTree: () => void,
 ): Promise<void> {
   setMaxListeners(0, signal); // each task in flight listens to it
-  const shared = { byFeature: data.x.byFeature, byRow: data.x.byRow, sampleCount: data.x.sampleCount, featureCount: data.x.featureCount, labels: data.labels, numClasses: data.numClasses };
+  const shared = { dataId: nextDataId++, byFeature: data.x.byFeature, byRow: data.x.byRow, sampleCount: data.x.sampleCount, featureCount: data.x.featureCount, labels: data.labels, numClasses: data.numClasses };
   const fits = specs.map((spec) => ({ trees: new Array<Tree>(treesOf(spec)), left: treesOf(spec), start: Infinity, end: -Infinity, treeSeconds: 0 }));
   const tasks = specs.flatMap((spec, fit) => Array.from({ length: treesOf(spec) }, (_, index) => ({ fit, index })));
   const run = async (rows: Int32Array, model: FitTreeTask['model']) => pool.run({ ...shared, rows, model }, { signal });

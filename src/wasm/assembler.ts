@@ -1,22 +1,39 @@
 /**
- * A minimal WebAssembly assembler for the project's SIMD loops, and their binding to the wasm
- * backend's own memory. The loops (maxPoolGradSimd.ts, affineSimd.ts, ...) are written as
- * opcode lists: no toolchain is needed, each module is a few hundred bytes, imports the
- * backend's memory (never copies it) and has no data segment, so it writes only where the
- * addresses it is given point. JavaScript loops over typed arrays are ~5-10x slower than
- * these on the study's activations.
+ * A minimal WebAssembly assembler for the project's hot loops, and their binding to a memory
+ * (the wasm backend's own, or one the caller made). The loops (the kernels' SIMD loops in
+ * models/kernels, the tree learner's histogram fill) are written as opcode lists: no toolchain
+ * is needed, each module is a few hundred bytes, imports its memory (never copies it) and has
+ * no data segment, so it writes only where the addresses it is given point. JavaScript loops
+ * over typed arrays are ~5-10x slower than these on the study's activations.
  */
-import type { WasmKernelArgs } from './stock.js';
+
 
 /** Value types. */
 export const I32 = 0x7f;
 export const F32 = 0x7d;
+export const F64 = 0x7c;
 export const V128 = 0x7b;
 /** Control and variables (operand bytes follow where the encoding needs them). */
-export const [BLOCK, LOOP, END, BR_IF, VOID] = [0x02, 0x03, 0x0b, 0x0d, 0x40];
+export const [BLOCK, LOOP, IF, END, BR, BR_IF, VOID] = [0x02, 0x03, 0x04, 0x0b, 0x0c, 0x0d, 0x40];
 export const [GET, SET, TEE] = [0x20, 0x21, 0x22];
 /** i32 arithmetic; I32_CONST takes a signed LEB128 operand (single byte for 0..63). */
 export const [I32_CONST, I32_EQZ, I32_LT_U, I32_ADD, I32_SUB, I32_SHL] = [0x41, 0x45, 0x49, 0x6a, 0x6b, 0x74];
+export const [I32_NE, I32_LT_S, I32_GE_S, I32_CTZ, I32_MUL, I32_AND, I32_OR, I32_SHR_S, I32_SHR_U] = [0x47, 0x48, 0x4e, 0x68, 0x6c, 0x71, 0x72, 0x75, 0x76];
+/** Picks the first or second of two values by an i32 condition (on the stack last). */
+export const SELECT = 0x1b;
+/** f64 arithmetic, and the conversion from a signed i32. */
+export const [F64_GT, F64_ADD, F64_SUB, F64_MUL, F64_DIV, F64_CONVERT_I32_S] = [0x64, 0xa0, 0xa1, 0xa2, 0xa3, 0xb7];
+/** f64.load / f64.store (alignment hint 8) at a constant byte offset from the address on the stack. */
+export const f64LoadAt = (offset: number) => [0x2b, 0x03, ...leb128(offset)];
+export const f64StoreAt = (offset: number) => [0x39, 0x03, ...leb128(offset)];
+/** f64.const 0. */
+export const F64_ZERO = [0x44, 0, 0, 0, 0, 0, 0, 0, 0];
+/** i32.load / i32.store (alignment hint 4) at a constant byte offset from the address on the stack. */
+export const i32LoadAt = (offset: number) => [0x28, 0x02, ...leb128(offset)];
+export const i32StoreAt = (offset: number) => [0x36, 0x02, ...leb128(offset)];
+/** i32.load8_u and i32.load16_u (natural alignment hints), offset 0. */
+export const I32_LOAD8_U = [0x2d, 0x00, 0x00];
+export const I32_LOAD16_U = [0x2f, 0x01, 0x00];
 const SIMD = 0xfd;
 /** v128.load / v128.store with alignment hint 1 and offset 0 (unaligned addresses allowed). */
 export const LOAD = [SIMD, 0x00, 0x00, 0x00];
@@ -45,13 +62,15 @@ export const F32X4_MUL = [SIMD, 0xe6, 0x01];
 export const F32X4_DIV = [SIMD, 0xe7, 0x01];
 export const F32X4_SQRT = [SIMD, 0xe3, 0x01];
 
-/** One exported function, no result. */
+/** One exported function. */
 export interface SimdFunction {
   name: string;
   /** how many i32 parameters (addresses in bytes, counts), or the parameters' types */
   params: number | number[];
   /** local declarations and code, without the final `end` */
   body: number[];
+  /** the result's type, if it returns one */
+  result?: number;
 }
 
 /**
@@ -62,7 +81,7 @@ export interface SimdFunction {
 export function assemble(functions: SimdFunction[], { sharedMemory = false } = {}): Uint8Array {
   const types = functions.map((f) => {
     const params = typeof f.params === 'number' ? new Array<number>(f.params).fill(I32) : f.params;
-    return [0x60, ...leb128(params.length), ...params, 0];
+    return [0x60, ...leb128(params.length), ...params, ...(f.result === undefined ? [0] : [1, f.result])];
   });
   // limits: min 0 pages; shared with max 65,536 pages (4 GiB)
   const limits = sharedMemory ? [0x03, 0x00, ...leb128(65536)] : [0x00, 0x00];
@@ -92,6 +111,12 @@ export interface WasmMemory {
 
 const PAGE_BYTES = 65536;
 
+/** A memory of at least `bytes`, fixed in size, for one thread. */
+export function createMemory(bytes: number): WasmMemory {
+  const pages = Math.max(1, Math.ceil(bytes / PAGE_BYTES));
+  return new wasmJs.Memory({ initial: pages, maximum: pages });
+}
+
 /**
  * A shared memory of at least `bytes`, fixed in size: its buffer is a SharedArrayBuffer, it
  * can be posted to worker threads, and each thread can bind modules assembled with
@@ -109,7 +134,7 @@ const instances = new WeakMap<object, Map<Uint8Array, Record<string, unknown> | 
  * The exports of module `bytes` bound to `backend`'s memory, or undefined when this engine has
  * no wasm SIMD or the backend does not expose its memory (callers then keep a slower path).
  */
-export function bindToBackend<T>(bytes: Uint8Array, backend: WasmKernelArgs['backend']): T | undefined {
+export function bindToBackend<T>(bytes: Uint8Array, backend: { readonly wasm: unknown }): T | undefined {
   const memory = (backend.wasm as unknown as { asm?: { memory?: unknown } }).asm?.memory;
   return memory instanceof wasmJs.Memory ? bindToMemory<T>(bytes, memory) : undefined;
 }

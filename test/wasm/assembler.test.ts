@@ -1,15 +1,14 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import type { WasmKernelArgs } from '../../../src/models/kernels/stock.js';
-import { F32X4_ADD, GET, LOAD, STORE, assemble, bindToBackend } from '../../../src/models/kernels/wasmSimd.js';
+import { F32X4_ADD, GET, LOAD, STORE, assemble, bindToBackend } from '../../src/wasm/assembler.js';
 
 // add4(a, b, out): out[0..4) = a[0..4) + b[0..4), addresses in bytes.
 const ADD4 = assemble([{ name: 'add4', params: 3, body: [0x00, GET, 2, GET, 0, ...LOAD, GET, 1, ...LOAD, ...F32X4_ADD, ...STORE] }]);
 // The project's lib settings carry no WebAssembly types.
 const { Memory } = (globalThis as unknown as { WebAssembly: { Memory: new (d: object) => { buffer: ArrayBuffer } } }).WebAssembly;
-const fakeBackend = (memory: unknown) => ({ wasm: { asm: { memory } } }) as unknown as WasmKernelArgs['backend'];
+const fakeBackend = (memory: unknown) => ({ wasm: { asm: { memory } } });
 
-describe('wasmSimd assembler', () => {
+describe('wasm assembler', () => {
   it('assembles a SIMD function that works in place on the memory it is bound to', () => {
     const memory = new Memory({ initial: 1 });
     const add4 = bindToBackend<{ add4: (a: number, b: number, out: number) => void }>(ADD4, fakeBackend(memory))!.add4;

@@ -1,7 +1,8 @@
 /**
- * The split search's histogram fill as WebAssembly: for each sample of a node, its weight is
- * added to the (value, class) slot of each feature's histogram, and the value and class are
- * marked seen (the bit sets the scan walks). This loop is most of a tree's fit (a decision
+ * The split search's two loops as WebAssembly. The fill: for each sample of a node, its weight
+ * is added to the (value, class) slot of each feature's histogram, and the value and class are
+ * marked seen (the bit sets the scan walks). The scan: the histogram's values in order, each
+ * threshold's Gini proxy (see splitSearch.ts). The fill was most of a tree's fit (a decision
  * tree on 48,000 images: 59% of the time in the V8-compiled JavaScript loop, --cpu-prof), and
  * V8 spends ~57 instructions per increment on it (callgrind): typed-array bounds checks and
  * element-kind guards. The same loop in wasm, over the same arrays, fills all 784 features of
@@ -9,25 +10,45 @@
  */
 import {
   BLOCK,
+  BR,
   BR_IF,
   END,
+  F64,
+  F64_ADD,
+  F64_CONVERT_I32_S,
+  F64_DIV,
+  F64_GT,
+  F64_MUL,
+  F64_SUB,
+  F64_ZERO,
   GET,
   I32,
   I32_ADD,
+  I32_AND,
   I32_CONST,
+  I32_CTZ,
   I32_EQZ,
+  I32_GE_S,
   I32_LOAD16_U,
   I32_LOAD8_U,
+  I32_LT_S,
   I32_LT_U,
   I32_MUL,
+  I32_NE,
   I32_OR,
   I32_SHL,
+  I32_SHR_S,
   I32_SHR_U,
+  I32_SUB,
+  IF,
   LOOP,
+  SELECT,
   SET,
   TEE,
   VOID,
   assemble,
+  f64LoadAt,
+  f64StoreAt,
   i32LoadAt,
   i32StoreAt,
   type SimdFunction,
@@ -52,10 +73,20 @@ export const BATCH = 4;
  * `hist[j * SLOTS + (value << 4 | label)]`, bit `value` of `seen[j * SEEN_WORDS ..]` and bit
  * `label` of `classBits[j * VALUES + value]` are set.
  */
-export interface HistogramFill {
+export interface HistogramKernels {
   fill4(v0: number, v1: number, v2: number, v3: number, sampleStep: number, order: number, labels: number, weights: number, count: number, hist: number, seen: number, classBits: number): void;
   fill1(v0: number, sampleStep: number, order: number, labels: number, weights: number, count: number, hist: number, seen: number, classBits: number): void;
+  /**
+   * One feature's histogram (at `hist`, `seen`, `classBits`) scanned and cleared. `counts`
+   * holds float64 class counts: left (zeroed here) at [0, 16), the node's totals at [16, 32).
+   * Returns the threshold of the best proxy over `best`, or -1, and leaves that proxy at
+   * float64 `counts[SCAN_BEST]`.
+   */
+  scan(hist: number, seen: number, classBits: number, counts: number, rightSqStart: number, totalWeight: number, best: number): number;
 }
+
+/** Where `scan` leaves its best proxy, in float64s from `counts`. */
+export const SCAN_BEST = 2 * MAX_CLASSES;
 
 /** The fill over `features` feature columns at once (their base addresses are the first parameters). */
 function fill(features: number): SimdFunction {
@@ -96,5 +127,86 @@ function fill(features: number): SimdFunction {
   };
 }
 
-/** The module: `fill4` and `fill1` over an imported memory. */
-export const HISTOGRAM_FILL = assemble([fill(BATCH), fill(1)]);
+/**
+ * The scan, as splitSearch.ts documented it in JavaScript: values present in order, and for each
+ * the classes present; the candidate cut below a value counts unless that value and the one
+ * before it each hold a single class, the same. The float arithmetic is the same, in the same
+ * order, so the splits are identical to the JavaScript scan's.
+ */
+function scan(): SimdFunction {
+  const [hist, seen, classBits, counts, rightSqStart, totalWeight, best] = [0, 1, 2, 3, 4, 5, 6];
+  const [word, bits, value, classes, binClass, cls, prev, prevClass, bestThreshold, slot] = [7, 8, 9, 10, 11, 12, 13, 14, 15, 16];
+  const [leftSq, rightSq, leftWeight, cutLeftSq, cutRightSq, binWeight, c, left] = [17, 18, 19, 20, 21, 22, 23, 24];
+  const RIGHT = MAX_CLASSES * 8;
+  return {
+    name: 'scan',
+    params: [I32, I32, I32, I32, F64, F64, F64],
+    result: I32,
+    body: [
+      0x02, 10, I32, 8, F64,
+      // left counts = 0
+      ...Array.from({ length: MAX_CLASSES }, (_, k) => [GET, counts, ...F64_ZERO, ...f64StoreAt(k * 8)]).flat(),
+      I32_CONST, 0x7f, SET, bestThreshold, // -1
+      I32_CONST, 0x7f, SET, prev,
+      I32_CONST, 0x7f, SET, prevClass,
+      GET, rightSqStart, SET, rightSq,
+      // words of the seen bit set: `word` is the byte offset (0, 4, .., 28), values word * 8 ..
+      LOOP, VOID,
+      GET, seen, GET, word, I32_ADD, ...i32LoadAt(0), SET, bits,
+      GET, seen, GET, word, I32_ADD, I32_CONST, 0, ...i32StoreAt(0),
+      BLOCK, VOID,
+      LOOP, VOID,
+      GET, bits, I32_EQZ, BR_IF, 1,
+      GET, word, I32_CONST, 3, I32_SHL, GET, bits, I32_CTZ, I32_ADD, SET, value,
+      GET, bits, GET, bits, I32_CONST, 1, I32_SUB, I32_AND, SET, bits, // bits &= bits - 1
+      GET, leftSq, SET, cutLeftSq,
+      GET, rightSq, SET, cutRightSq,
+      GET, classBits, GET, value, I32_CONST, 2, I32_SHL, I32_ADD, ...i32LoadAt(0), SET, classes,
+      GET, classBits, GET, value, I32_CONST, 2, I32_SHL, I32_ADD, I32_CONST, 0, ...i32StoreAt(0),
+      // the single class of this value's samples, or -1
+      GET, classes, I32_CTZ, I32_CONST, 0x7f, GET, classes, GET, classes, I32_CONST, 1, I32_SUB, I32_AND, I32_EQZ, SELECT, SET, binClass,
+      ...F64_ZERO, SET, binWeight,
+      LOOP, VOID,
+      GET, hist, GET, value, I32_CONST, 6, I32_SHL, I32_ADD, GET, classes, I32_CTZ, TEE, cls, I32_CONST, 2, I32_SHL, I32_ADD, TEE, slot,
+      ...i32LoadAt(0), F64_CONVERT_I32_S, SET, c,
+      GET, slot, I32_CONST, 0, ...i32StoreAt(0),
+      GET, classes, GET, classes, I32_CONST, 1, I32_SUB, I32_AND, SET, classes,
+      GET, binWeight, GET, c, F64_ADD, SET, binWeight,
+      GET, counts, GET, cls, I32_CONST, 3, I32_SHL, I32_ADD, TEE, slot, ...f64LoadAt(0), SET, left,
+      // leftSq += c * (2 * left + c); rightSq += c * (c - 2 * (right - left)); left += c
+      GET, leftSq, GET, c, ...F64_TWO, GET, left, F64_MUL, GET, c, F64_ADD, F64_MUL, F64_ADD, SET, leftSq,
+      GET, rightSq, GET, c, GET, c, ...F64_TWO, GET, slot, ...f64LoadAt(RIGHT), GET, left, F64_SUB, F64_MUL, F64_SUB, F64_MUL, F64_ADD, SET, rightSq,
+      GET, slot, GET, left, GET, c, F64_ADD, ...f64StoreAt(0),
+      GET, classes, BR_IF, 0,
+      END,
+      // the cut below this value, if there is a value before it and it is not inside one class
+      GET, prev, I32_CONST, 0, I32_GE_S,
+      GET, binClass, I32_CONST, 0, I32_LT_S, GET, binClass, GET, prevClass, I32_NE, I32_OR,
+      I32_AND,
+      IF, VOID,
+      GET, cutLeftSq, GET, leftWeight, F64_DIV, GET, cutRightSq, GET, totalWeight, GET, leftWeight, F64_SUB, F64_DIV, F64_ADD, TEE, c,
+      GET, best, F64_GT,
+      IF, VOID,
+      GET, c, SET, best,
+      GET, prev, GET, value, I32_ADD, I32_CONST, 1, I32_SHR_S, SET, bestThreshold,
+      END,
+      END,
+      GET, leftWeight, GET, binWeight, F64_ADD, SET, leftWeight,
+      GET, value, SET, prev,
+      GET, binClass, SET, prevClass,
+      BR, 0,
+      END,
+      END,
+      GET, word, I32_CONST, 4, I32_ADD, TEE, word, I32_CONST, SEEN_WORDS * 4, I32_LT_U, BR_IF, 0,
+      END,
+      GET, counts, GET, best, ...f64StoreAt(SCAN_BEST * 8),
+      GET, bestThreshold,
+    ],
+  };
+}
+
+/** f64.const 2 */
+const F64_TWO = [0x44, 0, 0, 0, 0, 0, 0, 0, 0x40];
+
+/** The module: `fill4`, `fill1` and `scan` over an imported memory. */
+export const HISTOGRAM_KERNELS = assemble([fill(BATCH), fill(1), scan()]);

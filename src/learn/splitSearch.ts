@@ -1,4 +1,4 @@
-import { BATCH, MAX_CLASSES, SEEN_WORDS, SLOTS, VALUES } from './histogramKernels.js';
+import { BATCH, MAX_CLASSES, SCAN_BEST, SEEN_WORDS, SLOTS, VALUES } from './histogramKernels.js';
 import type { PixelMatrix } from './pixelMatrix.js';
 import { ROWS_BELOW, type NodeOrder, type TreeMemory } from './treeMemory.js';
 
@@ -33,8 +33,6 @@ export class SplitSearch {
    * every class of every value costs up to 2,560 steps per feature.
    */
   private readonly classBits: Int32Array;
-  private readonly leftCounts = new Float64Array(MAX_CLASSES);
-  private readonly rightCounts = new Float64Array(MAX_CLASSES);
   private rightSqStart = 0;
   private totalWeight = 0;
   private regionStart = 0;
@@ -72,7 +70,7 @@ export class SplitSearch {
     this.sampleStep = rows ? this.x.featureCount : 1;
     this.bestProxy = -Infinity;
     this.bestFeature = -1;
-    this.rightCounts.set(classTotals);
+    this.memory.counts.set(classTotals, MAX_CLASSES);
     this.totalWeight = totalWeight;
     this.rightSqStart = 0;
     for (let k = 0; k < this.numClasses; k++) {
@@ -110,7 +108,7 @@ export class SplitSearch {
   searchFeatures(features: Int32Array, count: number, start: number, end: number): void {
     const { hist, seen, classBits, values, featureStep: fs, sampleStep } = this;
     const { order, labels, weights } = this.node;
-    const { fill4, fill1 } = this.memory.fill;
+    const { fill4, fill1 } = this.memory.kernels;
     const at = values.byteOffset;
     const samples = [sampleStep, order.byteOffset + start * 4, labels.byteOffset + start, weights.byteOffset + start * 2, end - start] as const;
     if (count === BATCH) {
@@ -156,62 +154,23 @@ export class SplitSearch {
 
   /**
    * Walks histogram `slot`'s values present at the node in order, clearing them, and considers
-   * each threshold. A threshold between two values whose samples all have one and the same
-   * class is skipped: for Gini such a cut is never better than one at a class boundary (Breiman
-   * et al.; Fayyad and Irani), and skipping it saves most of the work in deep, nearly pure nodes.
+   * each threshold (in wasm: HistogramKernels.scan). A threshold between two values whose
+   * samples all have one and the same class is skipped: for Gini such a cut is never better
+   * than one at a class boundary (Breiman et al.; Fayyad and Irani), and skipping it saves most
+   * of the work in deep, nearly pure nodes.
    */
   private scanBins(f: number, slot: number): void {
-    const { hist, seen, classBits, leftCounts: left, rightCounts: right, totalWeight } = this;
-    left.fill(0);
-    const offset = slot * SLOTS;
-    const valuesAt = slot * VALUES;
-    let best = this.bestProxy;
-    let bestThreshold = -1;
-    let leftSq = 0;
-    let rightSq = this.rightSqStart;
-    let leftWeight = 0;
-    let prev = -1;
-    /** the single class of the previous value's samples, or -1 when they were mixed */
-    let prevClass = -1;
-    for (let word = slot * SEEN_WORDS, high = 0; high < VALUES; word++, high += 32) {
-      let bits = seen[word]!;
-      seen[word] = 0;
-      while (bits !== 0) {
-        const lowest = bits & -bits;
-        bits ^= lowest;
-        const v = high + 31 - Math.clz32(lowest);
-        // the sums before this value's samples move left: the candidate cut just below it
-        const cutLeftSq = leftSq;
-        const cutRightSq = rightSq;
-        const bin = offset + (v << 4);
-        let classes = classBits[valuesAt + v]!;
-        classBits[valuesAt + v] = 0;
-        const binClass = (classes & (classes - 1)) === 0 ? 31 - Math.clz32(classes) : -1;
-        let binWeight = 0;
-        while (classes !== 0) {
-          const lowest = classes & -classes;
-          classes ^= lowest;
-          const k = 31 - Math.clz32(lowest);
-          const c = hist[bin + k]!;
-          hist[bin + k] = 0;
-          binWeight += c;
-          leftSq += c * (2 * left[k]! + c);
-          rightSq += c * (c - 2 * (right[k]! - left[k]!));
-          left[k]! += c;
-        }
-        if (prev >= 0 && (binClass < 0 || binClass !== prevClass)) {
-          const proxy = cutLeftSq / leftWeight + cutRightSq / (totalWeight - leftWeight);
-          if (proxy > best) {
-            best = proxy;
-            bestThreshold = (prev + v) >> 1;
-          }
-        }
-        leftWeight += binWeight;
-        prev = v;
-        prevClass = binClass;
-      }
-    }
-    if (bestThreshold >= 0) this.keep(f, best, bestThreshold);
+    const { hist, seen, classBits, memory } = this;
+    const threshold = memory.kernels.scan(
+      hist.byteOffset + slot * SLOTS * 4,
+      seen.byteOffset + slot * SEEN_WORDS * 4,
+      classBits.byteOffset + slot * VALUES * 4,
+      memory.counts.byteOffset,
+      this.rightSqStart,
+      this.totalWeight,
+      this.bestProxy,
+    );
+    if (threshold >= 0) this.keep(f, memory.counts[SCAN_BEST]!, threshold);
   }
 
   private keep(f: number, proxy: number, threshold: number): void {

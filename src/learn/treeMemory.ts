@@ -1,5 +1,5 @@
 import { bindToMemory, createMemory } from '../wasm/assembler.js';
-import { BATCH, HISTOGRAM_FILL, SEEN_WORDS, SLOTS, VALUES, type HistogramFill } from './histogramKernels.js';
+import { BATCH, HISTOGRAM_KERNELS, SCAN_BEST, SEEN_WORDS, SLOTS, VALUES, type HistogramKernels } from './histogramKernels.js';
 import type { PixelMatrix } from './pixelMatrix.js';
 
 /**
@@ -21,9 +21,9 @@ export interface NodeOrder {
 }
 
 /**
- * Everything the histogram fill reads and writes, in one WebAssembly memory (the wasm fill
+ * Everything the histogram kernels read and write, in one WebAssembly memory (wasm code
  * addresses only its own memory): a copy of a PixelMatrix and the scratch of one tree's growth,
- * sized for a tree over all its samples. A view's `byteOffset` is its address for the fill.
+ * sized for a tree over all its samples. A view's `byteOffset` is its address for the kernels.
  * One grower at a time uses it: fits are synchronous, one per thread.
  */
 export interface TreeMemory {
@@ -41,7 +41,9 @@ export interface TreeMemory {
   seen: Int32Array;
   /** BATCH x 256 bit sets of the classes present at each value */
   classBits: Int32Array;
-  fill: HistogramFill;
+  /** the scan's class counts, left then the node's totals, and its best proxy (see HistogramKernels.scan) */
+  counts: Float64Array;
+  kernels: HistogramKernels;
 }
 
 const memories = new WeakMap<PixelMatrix, TreeMemory>();
@@ -59,8 +61,9 @@ export function treeMemoryFor(x: PixelMatrix): TreeMemory {
 function createTreeMemory(x: PixelMatrix): TreeMemory {
   const n = x.sampleCount;
   const values = x.byFeature.length;
-  // int32 arrays first, then 16- and 8-bit ones, each at a 64-byte boundary
+  // float64 and int32 arrays first, then 16- and 8-bit ones, each at a 64-byte boundary
   const sizes = {
+    counts: (SCAN_BEST + 1) * 8,
     hist: BATCH * SLOTS * 4,
     seen: BATCH * SEEN_WORDS * 4,
     classBits: BATCH * VALUES * 4,
@@ -87,8 +90,8 @@ function createTreeMemory(x: PixelMatrix): TreeMemory {
   const byRow = view(Uint8Array, 'byRow', values);
   byFeature.set(x.byFeature);
   byRow.set(x.byRow);
-  const fill = bindToMemory<HistogramFill>(HISTOGRAM_FILL, wasm);
-  if (!fill) throw new Error('This JavaScript engine cannot run WebAssembly, which the tree learner needs: use Node.js 20 or later.');
+  const kernels = bindToMemory<HistogramKernels>(HISTOGRAM_KERNELS, wasm);
+  if (!kernels) throw new Error('This JavaScript engine cannot run WebAssembly, which the tree learner needs: use Node.js 20 or later.');
   return {
     x: { byFeature, byRow, sampleCount: n, featureCount: x.featureCount },
     node: { order: view(Int32Array, 'order', n), labels: view(Uint8Array, 'labels', n), weights: view(Uint16Array, 'weights', n) },
@@ -97,6 +100,7 @@ function createTreeMemory(x: PixelMatrix): TreeMemory {
     hist: view(Int32Array, 'hist', BATCH * SLOTS),
     seen: view(Int32Array, 'seen', BATCH * SEEN_WORDS),
     classBits: view(Int32Array, 'classBits', BATCH * VALUES),
-    fill,
+    counts: view(Float64Array, 'counts', SCAN_BEST + 1),
+    kernels,
   };
 }

@@ -42,6 +42,8 @@ import {
   I32_SUB,
   IF,
   LOOP,
+  MEMORY_COPY,
+  RETURN,
   SELECT,
   SET,
   TEE,
@@ -83,6 +85,13 @@ export interface HistogramKernels {
    * float64 `counts[SCAN_BEST]`.
    */
   scan(hist: number, seen: number, classBits: number, counts: number, rightSqStart: number, totalWeight: number, best: number): number;
+  /**
+   * Copies the `width`-byte rows of the `count` samples at `order` from `rows` to consecutive
+   * rows at `gathered`, and renumbers `order` 0, 1, .. (the samples' rows there).
+   */
+  gather(rows: number, order: number, count: number, width: number, gathered: number): void;
+  /** 1 when the byte at `column + s * sampleStep` is the same for every one of the `count` samples s at `order`, else 0. */
+  isConstant(column: number, sampleStep: number, order: number, count: number): number;
 }
 
 /** Where `scan` leaves its best proxy, in float64s from `counts`. */
@@ -205,8 +214,52 @@ function scan(): SimdFunction {
   };
 }
 
+function gather(): SimdFunction {
+  const [rows, order, count, width, gathered, i] = [0, 1, 2, 3, 4, 5];
+  return {
+    name: 'gather',
+    params: 5,
+    body: [
+      0x01, 1, I32,
+      BLOCK, VOID, GET, count, I32_EQZ, BR_IF, 0,
+      LOOP, VOID,
+      GET, gathered, GET, i, GET, width, I32_MUL, I32_ADD,
+      GET, rows, GET, order, ...i32LoadAt(0), GET, width, I32_MUL, I32_ADD,
+      GET, width, ...MEMORY_COPY,
+      GET, order, GET, i, ...i32StoreAt(0),
+      GET, order, I32_CONST, 4, I32_ADD, SET, order,
+      GET, i, I32_CONST, 1, I32_ADD, TEE, i, GET, count, I32_LT_U, BR_IF, 0,
+      END,
+      END,
+    ],
+  };
+}
+
+function isConstant(): SimdFunction {
+  const [column, step, order, count, first, orderEnd] = [0, 1, 2, 3, 4, 5];
+  return {
+    name: 'isConstant',
+    params: 4,
+    result: I32,
+    body: [
+      0x01, 2, I32,
+      GET, order, GET, count, I32_CONST, 2, I32_SHL, I32_ADD, SET, orderEnd,
+      GET, column, GET, order, ...i32LoadAt(0), GET, step, I32_MUL, I32_ADD, ...I32_LOAD8_U, SET, first,
+      BLOCK, VOID,
+      LOOP, VOID,
+      GET, order, I32_CONST, 4, I32_ADD, TEE, order, GET, orderEnd, I32_LT_U, I32_EQZ, BR_IF, 1,
+      GET, column, GET, order, ...i32LoadAt(0), GET, step, I32_MUL, I32_ADD, ...I32_LOAD8_U, GET, first, I32_NE,
+      IF, VOID, I32_CONST, 0, RETURN, END,
+      BR, 0,
+      END,
+      END,
+      I32_CONST, 1,
+    ],
+  };
+}
+
 /** f64.const 2 */
 const F64_TWO = [0x44, 0, 0, 0, 0, 0, 0, 0, 0x40];
 
-/** The module: `fill4`, `fill1` and `scan` over an imported memory. */
-export const HISTOGRAM_KERNELS = assemble([fill(BATCH), fill(1), scan()]);
+/** The module: `fill4`, `fill1`, `scan`, `gather` and `isConstant` over an imported memory. */
+export const HISTOGRAM_KERNELS = assemble([fill(BATCH), fill(1), scan(), gather(), isConstant()]);

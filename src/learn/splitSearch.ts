@@ -80,25 +80,16 @@ export class SplitSearch {
 
   /** Copies the rows of the node `[start, end)` into `gathered`, and points `order` there. */
   private gatherRows(start: number, end: number): void {
-    const { order } = this.node;
-    const { byRow, featureCount: w } = this.x;
-    for (let i = start; i < end; i++) {
-      const s = order[i]!;
-      this.memory.gathered.set(byRow.subarray(s * w, s * w + w), (i - start) * w);
-      order[i] = i - start;
-    }
+    const { byRow, featureCount } = this.x;
+    this.memory.kernels.gather(byRow.byteOffset, this.node.order.byteOffset + start * 4, end - start, featureCount, this.memory.gathered.byteOffset);
     this.regionStart = start;
     this.regionEnd = end;
   }
 
   /** Whether feature `f` has the same value for every sample of the node `[start, end)`. */
   isConstant(f: number, start: number, end: number): boolean {
-    const { values, sampleStep } = this;
-    const order = this.node.order;
-    const base = f * this.featureStep;
-    const first = values[base + order[start]! * sampleStep];
-    for (let i = start + 1; i < end; i++) if (values[base + order[i]! * sampleStep] !== first) return false;
-    return true;
+    const column = this.values.byteOffset + f * this.featureStep;
+    return this.memory.kernels.isConstant(column, this.sampleStep, this.node.order.byteOffset + start * 4, end - start) === 1;
   }
 
   /**
@@ -107,15 +98,17 @@ export class SplitSearch {
    */
   searchFeatures(features: Int32Array, count: number, start: number, end: number): void {
     const { hist, seen, classBits, values, featureStep: fs, sampleStep } = this;
-    const { order, labels, weights } = this.node;
     const { fill4, fill1 } = this.memory.kernels;
     const at = values.byteOffset;
-    const samples = [sampleStep, order.byteOffset + start * 4, labels.byteOffset + start, weights.byteOffset + start * 2, end - start] as const;
+    const order = this.node.order.byteOffset + start * 4;
+    const labels = this.node.labels.byteOffset + start;
+    const weights = this.node.weights.byteOffset + start * 2;
+    const n = end - start;
     if (count === BATCH) {
-      fill4(at + features[0]! * fs, at + features[1]! * fs, at + features[2]! * fs, at + features[3]! * fs, ...samples, hist.byteOffset, seen.byteOffset, classBits.byteOffset);
+      fill4(at + features[0]! * fs, at + features[1]! * fs, at + features[2]! * fs, at + features[3]! * fs, sampleStep, order, labels, weights, n, hist.byteOffset, seen.byteOffset, classBits.byteOffset);
     } else {
       for (let i = 0; i < count; i++) {
-        fill1(at + features[i]! * fs, ...samples, hist.byteOffset + i * SLOTS * 4, seen.byteOffset + i * SEEN_WORDS * 4, classBits.byteOffset + i * VALUES * 4);
+        fill1(at + features[i]! * fs, sampleStep, order, labels, weights, n, hist.byteOffset + i * SLOTS * 4, seen.byteOffset + i * SEEN_WORDS * 4, classBits.byteOffset + i * VALUES * 4);
       }
     }
     for (let i = 0; i < count; i++) this.scanBins(features[i]!, i);

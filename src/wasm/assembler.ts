@@ -14,7 +14,9 @@ export const F32 = 0x7d;
 export const F64 = 0x7c;
 export const V128 = 0x7b;
 /** Control and variables (operand bytes follow where the encoding needs them). */
-export const [BLOCK, LOOP, IF, END, BR, BR_IF, VOID] = [0x02, 0x03, 0x04, 0x0b, 0x0c, 0x0d, 0x40];
+export const [BLOCK, LOOP, IF, END, BR, BR_IF, RETURN, VOID] = [0x02, 0x03, 0x04, 0x0b, 0x0c, 0x0d, 0x0f, 0x40];
+/** memory.copy (bulk memory): destination, source and byte count on the stack. */
+export const MEMORY_COPY = [0xfc, 0x0a, 0x00, 0x00];
 export const [GET, SET, TEE] = [0x20, 0x21, 0x22];
 /** i32 arithmetic; I32_CONST takes a signed LEB128 operand (single byte for 0..63). */
 export const [I32_CONST, I32_EQZ, I32_LT_U, I32_ADD, I32_SUB, I32_SHL] = [0x41, 0x45, 0x49, 0x6a, 0x6b, 0x74];

@@ -1,7 +1,7 @@
 import { createRng, deriveSeed } from '../random.js';
 import type { PixelMatrix } from './pixelMatrix.js';
 import { NodeStore } from './nodeStore.js';
-import { BATCH, MAX_CLASSES } from './histogramKernels.js';
+import { BATCH, MAX_CLASSES, MAX_TOTAL_WEIGHT } from './histogramKernels.js';
 import { SplitSearch } from './splitSearch.js';
 import { ROWS_BELOW, treeMemoryFor, type NodeOrder } from './treeMemory.js';
 import type { Tree } from './tree.js';
@@ -141,10 +141,14 @@ class TreeGrower {
     const order = this.node.order.subarray(0, n);
     order.set(samples);
     order.sort();
+    let totalWeight = 0;
     for (let i = 0; i < n; i++) {
       const s = order[i]!;
       this.node.labels[i] = labels[s]!;
-      this.node.weights[i] = weights ? weights[s]! : 1;
+      totalWeight += this.node.weights[i] = weights ? weights[s]! : 1;
+    }
+    if (totalWeight > MAX_TOTAL_WEIGHT) {
+      throw new RangeError(`Expected at most ${MAX_TOTAL_WEIGHT} samples per tree (weights summed: a bootstrap draw counts once each) but received ${totalWeight}: fit on fewer rows.`);
     }
     this.search = new SplitSearch(memory, numClasses);
     this.store = new NodeStore(numClasses);

@@ -21,7 +21,7 @@ export class SplitSearch {
   bestThreshold = 0;
 
   /** BATCH histograms, one per feature of a batch, each `(value << 4) | class` (filled in wasm: histogramKernels.ts) */
-  private readonly hist: Int32Array;
+  private readonly hist: Uint16Array;
   /**
    * BATCH bit sets of the values present (8 words of 32 bits each): the scan visits only those,
    * in order, instead of testing 256 bins whose emptiness the branch predictor cannot guess.
@@ -108,7 +108,7 @@ export class SplitSearch {
       fill4(at + features[0]! * fs, at + features[1]! * fs, at + features[2]! * fs, at + features[3]! * fs, sampleStep, order, labels, weights, n, hist.byteOffset, seen.byteOffset, classBits.byteOffset);
     } else {
       for (let i = 0; i < count; i++) {
-        fill1(at + features[i]! * fs, sampleStep, order, labels, weights, n, hist.byteOffset + i * SLOTS * 4, seen.byteOffset + i * SEEN_WORDS * 4, classBits.byteOffset + i * VALUES * 4);
+        fill1(at + features[i]! * fs, sampleStep, order, labels, weights, n, hist.byteOffset + i * SLOTS * 2, seen.byteOffset + i * SEEN_WORDS * 4, classBits.byteOffset + i * VALUES * 4);
       }
     }
     for (let i = 0; i < count; i++) this.scanBins(features[i]!, i);
@@ -155,7 +155,7 @@ export class SplitSearch {
   private scanBins(f: number, slot: number): void {
     const { hist, seen, classBits, memory } = this;
     const threshold = memory.kernels.scan(
-      hist.byteOffset + slot * SLOTS * 4,
+      hist.byteOffset + slot * SLOTS * 2,
       seen.byteOffset + slot * SEEN_WORDS * 4,
       classBits.byteOffset + slot * VALUES * 4,
       memory.counts.byteOffset,

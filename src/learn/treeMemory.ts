@@ -36,7 +36,7 @@ export interface TreeMemory {
   /** the rows of the small node being searched (see ROWS_BELOW) */
   gathered: Uint8Array;
   /** BATCH histograms, one per feature of a batch, each `(value << 4) | class` */
-  hist: Int32Array;
+  hist: Uint16Array;
   /** BATCH bit sets of the values present */
   seen: Int32Array;
   /** BATCH x 256 bit sets of the classes present at each value */
@@ -61,10 +61,10 @@ export function treeMemoryFor(x: PixelMatrix): TreeMemory {
 function createTreeMemory(x: PixelMatrix): TreeMemory {
   const n = x.sampleCount;
   const values = x.byFeature.length;
-  // float64 and int32 arrays first, then 16- and 8-bit ones, each at a 64-byte boundary
+  // each array at a 64-byte boundary
   const sizes = {
     counts: (SCAN_BEST + 1) * 8,
-    hist: BATCH * SLOTS * 4,
+    hist: BATCH * SLOTS * 2,
     seen: BATCH * SEEN_WORDS * 4,
     classBits: BATCH * VALUES * 4,
     order: n * 4,
@@ -97,7 +97,7 @@ function createTreeMemory(x: PixelMatrix): TreeMemory {
     node: { order: view(Int32Array, 'order', n), labels: view(Uint8Array, 'labels', n), weights: view(Uint16Array, 'weights', n) },
     spare: { order: view(Int32Array, 'spareOrder', n), labels: view(Uint8Array, 'spareLabels', n), weights: view(Uint16Array, 'spareWeights', n) },
     gathered: view(Uint8Array, 'gathered', sizes.gathered),
-    hist: view(Int32Array, 'hist', BATCH * SLOTS),
+    hist: view(Uint16Array, 'hist', BATCH * SLOTS),
     seen: view(Int32Array, 'seen', BATCH * SEEN_WORDS),
     classBits: view(Int32Array, 'classBits', BATCH * VALUES),
     counts: view(Float64Array, 'counts', SCAN_BEST + 1),

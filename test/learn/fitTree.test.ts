@@ -211,5 +211,9 @@ describe('fitTree', () => {
     assert.throws(() => fitTree(data, [], undefined, { maxFeatures: 1, seed: 1 }), {
       message: 'Expected at least one training sample but received none.',
     });
+    // histogram counts are 16-bit
+    assert.throws(() => fitTree(data, [0, 1], Uint16Array.from([40000, 30000]), { maxFeatures: 1, seed: 1 }), {
+      message: 'Expected at most 65535 samples per tree (weights summed: a bootstrap draw counts once each) but received 70000: fit on fewer rows.',
+    });
   });
 });

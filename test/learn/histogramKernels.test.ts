@@ -9,7 +9,7 @@ function setUp(n: number, features: number) {
   const wasm = createMemory(1 << 20);
   const kernels = bindToMemory<HistogramKernels>(HISTOGRAM_KERNELS, wasm)!;
   const { buffer } = wasm;
-  const hist = new Int32Array(buffer, 0, 4 * SLOTS);
+  const hist = new Uint16Array(buffer, 0, 4 * SLOTS);
   const seen = new Int32Array(buffer, hist.byteOffset + hist.byteLength, 4 * SEEN_WORDS);
   const classBits = new Int32Array(buffer, seen.byteOffset + seen.byteLength, 4 * VALUES);
   const counts = new Float64Array(buffer, classBits.byteOffset + classBits.byteLength, SCAN_BEST + 1);
@@ -35,13 +35,13 @@ function randomNode(n: number, features: number, classes: number, seed: number) 
 
 /** The node's histogram of feature f by plain counting. */
 function referenceHistogram(m: ReturnType<typeof setUp>, f: number, features: number, n: number) {
-  const hist = new Int32Array(SLOTS);
+  const hist = new Uint16Array(SLOTS);
   for (let i = 0; i < n; i++) hist[(m.values[m.order[i]! * features + f]! << 4) | m.labels[i]!]! += m.weights[i]!;
   return hist;
 }
 
 /** The Gini proxy (sum L_k^2 / wL + sum R_k^2 / wR) of sending values <= t left. */
-function proxyOf(hist: Int32Array, classes: number, t: number): number {
+function proxyOf(hist: Uint16Array, classes: number, t: number): number {
   const left = new Array<number>(classes).fill(0);
   const right = new Array<number>(classes).fill(0);
   for (let v = 0; v < VALUES; v++) for (let k = 0; k < classes; k++) (v <= t ? left : right)[k]! += hist[(v << 4) | k]!;
@@ -51,7 +51,7 @@ function proxyOf(hist: Int32Array, classes: number, t: number): number {
 }
 
 /** The best proxy over every cut between two values present, and the values present. */
-function bruteForceBest(hist: Int32Array, classes: number): { best: number; present: number[] } {
+function bruteForceBest(hist: Uint16Array, classes: number): { best: number; present: number[] } {
   const present = Array.from({ length: VALUES }, (_, v) => v).filter((v) => hist.subarray(v << 4, (v << 4) + classes).some((c) => c > 0));
   let best = -Infinity;
   for (let cut = 1; cut < present.length; cut++) best = Math.max(best, proxyOf(hist, classes, present[cut - 1]!));
@@ -76,7 +76,7 @@ describe('histogram kernels (wasm)', () => {
       }
     });
     m.hist.fill(0);
-    m.kernels.fill1(column(4), ...args, m.hist.byteOffset + 2 * SLOTS * 4, m.seen.byteOffset, m.classBits.byteOffset);
+    m.kernels.fill1(column(4), ...args, m.hist.byteOffset + 2 * SLOTS * 2, m.seen.byteOffset, m.classBits.byteOffset);
     assert.deepEqual(Array.from(m.hist.subarray(2 * SLOTS, 3 * SLOTS)), Array.from(referenceHistogram(m, 4, features, n)));
   });
 

@@ -140,7 +140,8 @@ class TreeGrower {
     this.node = memory.node;
     const order = this.node.order.subarray(0, n);
     order.set(samples);
-    order.sort();
+    // bootstraps, folds and subtree roots come ascending already: sort only when needed
+    if (!isAscending(order)) order.sort();
     let totalWeight = 0;
     for (let i = 0; i < n; i++) {
       const s = order[i]!;
@@ -257,6 +258,11 @@ function searchNode(
   }
   if (inBatch > 0) search.searchFeatures(batch, inBatch, p.start, p.end);
   return known + found;
+}
+
+function isAscending(a: Int32Array): boolean {
+  for (let i = 1; i < a.length; i++) if (a[i - 1]! > a[i]!) return false;
+  return true;
 }
 
 function swap(a: Uint16Array, i: number, j: number): void {

@@ -5,7 +5,8 @@
  * channels) correlated with dy seen as [OH, OW, N, Co] (a filter), with stride 1, dilation
  * = the forward stride and the forward padding made explicit, gives [Ci, KH, KW, Co].
  * Stride-1 convolutions with few input channels (the study's first one) take a matrix product
- * over explicit patches instead (filterGradByPatches.ts).
+ * over explicit patches instead (filterGradByPatches.ts), and the study's other three (stride
+ * 1, padded below and right) one FMA product per filter tap (filterGradByTaps.ts).
  *
  * XNNPACK streams the whole packed "filter" (dy) from memory once per tile of output rows;
  * at batch 500 that is 25 MB for the study's second convolution. Large batches are therefore
@@ -13,6 +14,7 @@
  */
 import { tf } from '../tf.js';
 import { filterGradByPatches } from './filterGradByPatches.js';
+import { canFilterGradByTaps, filterGradByTaps } from './filterGradByTaps.js';
 import { disposeAll, runStock, type WasmKernelArgs } from './stock.js';
 
 /** Kernel function: dW[kh,kw,ci,co] = sum over n,oh,ow of xpad[n, oh*s+kh, ow*s+kw, ci] * dy[n,oh,ow,co]. */
@@ -30,6 +32,7 @@ export function conv2dBackpropFilter({ inputs, backend, attrs }: WasmKernelArgs)
   // (1 -> 64 channels: ~230 -> ~75 ms); at 64 -> 64 they are 4x dy and ~3x slower.
   const patchesFit = sh === 1 && sw === 1 && x.dtype === 'float32' && kh * kw * info.inChannels <= info.outChannels;
   if (patchesFit) return filterGradByPatches(x, dy, info, backend);
+  if (x.dtype === 'float32' && canFilterGradByTaps(info, backend)) return filterGradByTaps(x, dy, info, backend);
   const bytesPerImage = info.outHeight * info.outWidth * info.outChannels * Float32Array.BYTES_PER_ELEMENT;
   const chunks = Math.ceil(info.batchSize * bytesPerImage / CHUNK_DY_BYTES);
   if (chunks < MIN_CHUNKS || x.dtype !== 'float32') return byConvolution(x, dy, info, backend);

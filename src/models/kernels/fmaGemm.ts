@@ -28,7 +28,7 @@ import { setFlagsFromString } from 'node:v8';
 import type { tf } from '../tf.js';
 import { disposeAll, type WasmKernelArgs } from './stock.js';
 import {
-  END, F32_LOAD, F32_STORE, F32X4_ADD, GET, I32, I32_ADD, I32_CONST, I32_SUB, LOAD, LOOP, SET, STORE, TEE, V128, V128_ZERO, VOID, BR_IF,
+  END, F32_LOAD, F32_STORE, F32X4_ADD, GET, I32, I32_ADD, I32_CONST, I32_SUB, LOOP, SET, TEE, V128, V128_ZERO, VOID, BR_IF,
   assemble, bindToBackend, loadAt, loadSplatAt, storeAt,
 } from '../../wasm/assembler.js';
 
@@ -104,16 +104,15 @@ function body(epilogue: Epilogue): number[] {
  */
 export type Pack = (src: number, step: number, kStride: number, dst: number, k: number) => void;
 
-/** Contiguous columns (a plain B): two vector copies per row. */
-function packContiguous(): number[] {
+/** Contiguous values (a plain B's columns; A's rows of a transposed A): `width / 4` vector copies per k. */
+function packContiguous(width: number): number[] {
   const [SRC, , RS, DST, K] = [0, 1, 2, 3, 4];
   return [
     0x00, // no locals
     LOOP, VOID,
-    GET, DST, GET, SRC, ...LOAD, ...STORE,
-    GET, DST, GET, SRC, ...loadAt(16), ...storeAt(16),
+    ...Array.from({ length: width / 4 }, (_, v) => [GET, DST, GET, SRC, ...loadAt(16 * v), ...storeAt(16 * v)]).flat(),
     GET, SRC, GET, RS, I32_ADD, SET, SRC,
-    GET, DST, I32_CONST, 32, I32_ADD, SET, DST,
+    GET, DST, I32_CONST, 4 * width, I32_ADD, SET, DST,
     GET, K, I32_CONST, 1, I32_SUB, TEE, K, BR_IF, 0,
     END,
   ];
@@ -140,11 +139,12 @@ function packStrided(width: number): number[] {
 const EPILOGUES: readonly Epilogue[] = ['none', 'bias', 'relu', 'biasRelu'];
 const MODULE = assemble([
   ...EPILOGUES.map((epilogue) => ({ name: epilogue, params: 7, body: body(epilogue) })),
-  { name: 'packContiguous', params: 5, body: packContiguous() },
+  { name: 'packContiguous', params: 5, body: packContiguous(COLUMNS) },
   { name: 'packStrided', params: 5, body: packStrided(COLUMNS) },
+  { name: 'packRowsContiguous', params: 5, body: packContiguous(ROWS) },
   { name: 'packRows', params: 5, body: packStrided(ROWS) },
 ]);
-type Exports = Record<Epilogue, Blocks> & { packContiguous: Pack; packStrided: Pack; packRows: Pack };
+type Exports = Record<Epilogue, Blocks> & { packContiguous: Pack; packStrided: Pack; packRowsContiguous: Pack; packRows: Pack };
 
 let flagSet = false;
 
@@ -174,6 +174,30 @@ export interface Strided {
   columnStride: number;
 }
 
+/** An operand or result by byte address: element (i, j) at `at + i * rowStride + j * columnStride`. */
+export interface Operand {
+  at: number;
+  rowStride: number;
+  columnStride: number;
+}
+
+/** Heap space for packing the operands of products up to [m, k, n]: made once for many `fmaMultiply` calls. */
+export interface Packing {
+  packedA: tf.TensorInfo;
+  packedB: tf.TensorInfo;
+}
+
+/** The blocks of 4 rows of A packed at a time (a chunk that stays in L2). */
+const chunkBlocksFor = (m: number, k: number) => Math.min(Math.ceil(m / ROWS), Math.max(1, Math.floor(CHUNK_BYTES / (k * ROWS * 4))));
+
+/** Packing space for products up to [m, k, n]. */
+export function allocatePacking(backend: Backend, [m, k, n]: [number, number, number]): Packing {
+  return {
+    packedA: backend.makeOutput([chunkBlocksFor(m, k) * k * ROWS], 'float32'),
+    packedB: backend.makeOutput([Math.ceil(n / COLUMNS) * k * COLUMNS], 'float32'),
+  };
+}
+
 /**
  * C = A B for float32 A [m, k] and B [k, n], each given with its strides (a transposed operand
  * is the same buffer with the strides swapped), then + bias (n values) and relu where given;
@@ -183,8 +207,27 @@ export function fmaMatMul(
   backend: Backend, a: Strided, b: Strided, [m, k, n]: [number, number, number], shape: number[],
   bias?: tf.TensorInfo, relu = false,
 ): tf.TensorInfo {
+  const packing = allocatePacking(backend, [m, k, n]);
+  const c = backend.makeOutput(shape, 'float32');
+  // Addresses after the allocations (allocating can grow the heap and detach views; addresses stay)
+  const at = (t: tf.TensorInfo) => backend.typedArrayFromHeap(t).byteOffset;
+  const operand = (x: Strided): Operand => ({ at: at(x.info), rowStride: x.rowStride, columnStride: x.columnStride });
+  const epilogue = bias ? (relu ? 'biasRelu' : 'bias') : relu ? 'relu' : 'none';
+  fmaMultiply(backend, operand(a), operand(b), [m, k, n], at(c), n * 4, packing, epilogue, bias ? at(bias) : 0);
+  disposeAll(backend, packing.packedA, packing.packedB);
+  return c;
+}
+
+/**
+ * C = A B (then the epilogue) into row-major C at `cAt` with row stride `ldc` bytes, for
+ * operands by address, packed in `packing` (made for at least [m, k, n]). Needs `canFmaMatMul`.
+ */
+export function fmaMultiply(
+  backend: Backend, a: Operand, b: Operand, [m, k, n]: [number, number, number], cAt: number, ldc: number, packing: Packing,
+  epilogue: Epilogue = 'none', biasAt = 0,
+): void {
   const exports = fmaExports(backend)!;
-  const blocks = exports[bias ? (relu ? 'biasRelu' : 'bias') : relu ? 'relu' : 'none'];
+  const blocks = exports[epilogue];
   const fullPanels = Math.floor(n / COLUMNS);
   const panels = fullPanels + (n % COLUMNS ? 1 : 0);
   const fullBlocks = Math.floor(m / ROWS);
@@ -192,22 +235,18 @@ export function fmaMatMul(
   const panelBytes = k * COLUMNS * 4;
   const blockBytes = k * ROWS * 4;
   // A is packed and multiplied a chunk of blocks at a time, small enough to stay in L2
-  const chunkBlocks = Math.min(blockCount, Math.max(1, Math.floor(CHUNK_BYTES / blockBytes)));
-  const packedB = backend.makeOutput([panels * k * COLUMNS], 'float32');
-  const packedA = backend.makeOutput([chunkBlocks * k * ROWS], 'float32');
-  const c = backend.makeOutput(shape, 'float32');
-  // Addresses after the allocations: allocating can grow the heap and detach views.
-  const [aAt, bAt, cAt, packedAAt, packedBAt] = [a.info, b.info, c, packedA, packedB].map((t) => backend.typedArrayFromHeap(t).byteOffset) as [number, number, number, number, number];
-  const biasAt = bias ? backend.typedArrayFromHeap(bias).byteOffset : 0;
+  const chunkBlocks = chunkBlocksFor(m, k);
+  const packedAAt = backend.typedArrayFromHeap(packing.packedA).byteOffset;
+  const packedBAt = backend.typedArrayFromHeap(packing.packedB).byteOffset;
   // The last block of rows or panel of columns starts early enough to be whole (overlapping the one before).
   const firstRow = (block: number) => (block < fullBlocks ? block * ROWS : m - ROWS);
   const firstColumn = (panel: number) => (panel < fullPanels ? panel * COLUMNS : n - COLUMNS);
   const packB = b.columnStride === 4 ? exports.packContiguous : exports.packStrided;
-  for (let p = 0; p < panels; p++) packB(bAt + firstColumn(p) * b.columnStride, b.columnStride, b.rowStride, packedBAt + p * panelBytes, k);
-  const ldc = n * 4;
+  const packA = a.rowStride === 4 ? exports.packRowsContiguous : exports.packRows;
+  for (let p = 0; p < panels; p++) packB(b.at + firstColumn(p) * b.columnStride, b.columnStride, b.rowStride, packedBAt + p * panelBytes, k);
   for (let first = 0; first < blockCount; first += chunkBlocks) {
     const count = Math.min(chunkBlocks, blockCount - first);
-    for (let r = 0; r < count; r++) exports.packRows(aAt + firstRow(first + r) * a.rowStride, a.rowStride, a.columnStride, packedAAt + r * blockBytes, k);
+    for (let r = 0; r < count; r++) packA(a.at + firstRow(first + r) * a.rowStride, a.rowStride, a.columnStride, packedAAt + r * blockBytes, k);
     // blocks at rows 4i, then (last chunk only) the one overlapping them at the end
     const regular = Math.min(count, fullBlocks - first);
     // Panel by panel: one panel of B stays in L1 while every block of the chunk passes over it.
@@ -218,6 +257,4 @@ export function fmaMatMul(
       if (regular < count) blocks(packedAAt + regular * blockBytes, panel, cAt + (m - ROWS) * ldc + column * 4, ldc, k, 1, biasAt + column * 4);
     }
   }
-  disposeAll(backend, packedA, packedB);
-  return c;
 }

@@ -28,6 +28,19 @@ describe('Conv2DBackpropFilter on wasm', () => {
     });
   }
 
+  // Wider convolutions padded below and right take one FMA product per tap (filterGradByTaps.ts)
+  // over chunks of 512 pixels: 780 pixels make two, split inside an image row, and the taps'
+  // masked rows fall on both sides of the split.
+  it('matches cpu with the per-tap products over several chunks of pixels (2x2 filter, same padding)', async () => {
+    const r = await compareWithCpu('Conv2DBackpropFilter', { x: [4, 15, 13, 8], dy: [4, 15, 13, 16] }, {
+      strides: 1, pad: 'same', dataFormat: 'NHWC', filterShape: [2, 2, 8, 16],
+    });
+    assert.deepEqual(r.shape, [2, 2, 8, 16]);
+    assert.ok(r.relativeError < 1e-5, `relative error ${r.relativeError}`);
+    assert.equal(r.leakedTensors, 0);
+    assert.equal(r.leakedBuffers, 0);
+  });
+
   // Few input channels take the patches path (filterGradByPatches.ts): its padding handling.
   for (const pad of ['same', 'valid'] as const) {
     it(`matches cpu with a 3x3 filter on 2 input channels, stride 1, ${pad} padding (patches path)`, async () => {

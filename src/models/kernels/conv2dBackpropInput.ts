@@ -3,9 +3,11 @@
  * (2.0 s of a 10.6 s CNN step); XNNPACK's convolution is far faster. For stride 1 the input
  * gradient is the correlation of dy with the filter flipped in space and with its channel
  * axes swapped, padded by (filter size - 1 - forward padding) on each side. Other strides
- * keep the stock kernel.
+ * keep the stock kernel. The study's three wider convolutions (padded below and right, 64 or
+ * 128 input channels) take FMA products per filter tap instead (inputGradByTaps.ts).
  */
 import { tf } from '../tf.js';
+import { canInputGradByTaps, inputGradByTaps } from './inputGradByTaps.js';
 import { disposeAll, runStock, type WasmKernelArgs } from './stock.js';
 
 /** Kernel function: dx = conv2d(dy, transpose(reverse(W, [0, 1]), [0, 1, 3, 2])) for stride 1. */
@@ -26,6 +28,7 @@ export function conv2dBackpropInput(args: WasmKernelArgs): tf.TensorInfo {
   const unsupported = dataFormat === 'NCHW' || info.strideHeight !== 1 || info.strideWidth !== 1 ||
     explicit.some(([before, after]) => before! < 0 || after! < 0);
   if (unsupported) return runStock('Conv2DBackpropInput', backend, inputs, attrs);
+  if (dy.dtype === 'float32' && filter.dtype === 'float32' && canInputGradByTaps(info, backend)) return inputGradByTaps(dy, filter, info, backend);
   const flipped = runStock('Reverse', backend, { x: filter }, { dims: [0, 1] });
   const swapped = runStock('Transpose', backend, { x: flipped }, { perm: [0, 1, 3, 2] });
   const dx = runStock('Conv2D', backend, { x: dy, filter: swapped }, {

@@ -20,16 +20,20 @@ type Backend = WasmKernelArgs['backend'];
 type ConvInfo = tf.backend_util.Conv2DInfo;
 
 /** Pixels per product: packed x (Ci x 4 B each) and dy (Co x 4 B) stay within L2. */
-const CHUNK_PIXELS = 512;
+export const CHUNK_PIXELS = 512;
 
-/** Whether `filterGradByTaps` applies: stride and dilation 1, no padding above or left, output as big as the input, FMA available. */
-export function canFilterGradByTaps(info: ConvInfo, backend: Backend): boolean {
+/** Stride and dilation 1, no padding above or left, output as big as the input: the shapes the per-tap products handle. */
+export function isPaddedBelowRight(info: ConvInfo): boolean {
   const { strideHeight, strideWidth, dilationHeight, dilationWidth, padInfo, inHeight, inWidth, outHeight, outWidth } = info;
   return (
     strideHeight === 1 && strideWidth === 1 && dilationHeight === 1 && dilationWidth === 1 &&
-    padInfo.top === 0 && padInfo.left === 0 && outHeight === inHeight && outWidth === inWidth &&
-    canFmaMatMul(backend, info.inChannels, info.outChannels)
+    padInfo.top === 0 && padInfo.left === 0 && outHeight === inHeight && outWidth === inWidth
   );
+}
+
+/** Whether `filterGradByTaps` applies: `isPaddedBelowRight`, and the FMA GEMM runs [Ci, Co] products. */
+export function canFilterGradByTaps(info: ConvInfo, backend: Backend): boolean {
+  return isPaddedBelowRight(info) && canFmaMatMul(backend, info.inChannels, info.outChannels);
 }
 
 /** dW as [KH, KW, Ci, Co] for float32 x and dy (see the file comment). Needs `canFilterGradByTaps`. */
@@ -70,7 +74,7 @@ export function filterGradByTaps(x: tf.TensorInfo, dy: tf.TensorInfo, info: Conv
 }
 
 /** Zeroes the rows (pixels `first`..) of `rows` whose tap (kh, kw) falls below or right of the h x w image. */
-function zeroPaddedRows(view: Float32Array, first: number, rows: number, co: number, h: number, w: number, kh: number, kw: number): void {
+export function zeroPaddedRows(view: Float32Array, first: number, rows: number, co: number, h: number, w: number, kh: number, kw: number): void {
   let column = first % w;
   let row = Math.floor(first / w) % h;
   for (let r = 0; r < rows; r++) {

@@ -28,7 +28,7 @@ import { setFlagsFromString } from 'node:v8';
 import type { tf } from '../tf.js';
 import { disposeAll, type WasmKernelArgs } from './stock.js';
 import {
-  END, F32_LOAD, F32_STORE, F32X4_ADD, GET, I32, I32_ADD, I32_CONST, I32_SUB, LOOP, SET, TEE, V128, V128_ZERO, VOID, BR_IF,
+  END, F32_LOAD, F32_STORE, F32X4_ADD, GET, I32, I32_ADD, I32_CONST, I32_MUL, I32_SUB, LOOP, SET, TEE, V128, V128_ZERO, VOID, BR_IF,
   assemble, bindToBackend, loadAt, loadSplatAt, storeAt,
 } from '../../wasm/assembler.js';
 
@@ -42,8 +42,12 @@ type Backend = WasmKernelArgs['backend'];
  */
 export type Blocks = (a: number, b: number, c: number, ldc: number, k: number, count: number, bias: number) => void;
 
-/** What a block does to its sums before storing them: a Dense layer's bias and activation. */
-export type Epilogue = 'none' | 'bias' | 'relu' | 'biasRelu';
+/**
+ * What a block does to its sums before storing them: a Dense layer's bias and activation, or
+ * adding what C holds (a sum of products; rows and columns must then fill whole blocks, which
+ * never overlap: see `fmaMultiply`).
+ */
+export type Epilogue = 'none' | 'bias' | 'relu' | 'biasRelu' | 'accumulate';
 
 const ROWS = 4;
 const COLUMNS = 8;
@@ -55,7 +59,6 @@ const COLUMNS = 8;
 const CHUNK_BYTES = 512 * 1024;
 const RELAXED_MADD = [0xfd, 0x85, 0x02];
 const F32X4_MAX = [0xfd, 0xe9, 0x01];
-const I32_MUL = 0x6c;
 
 const [AP, BP, CP, LDC, K, COUNT, BIAS] = [0, 1, 2, 3, 4, 5, 6];
 const [KK, BPP, B0, B1, AV, ACC] = [7, 8, 9, 10, 11, 12];
@@ -64,12 +67,13 @@ const acc = (r: number, half: number) => ACC + 2 * r + half;
 function body(epilogue: Epilogue): number[] {
   const withBias = epilogue === 'bias' || epilogue === 'biasRelu';
   const withRelu = epilogue === 'relu' || epilogue === 'biasRelu';
+  const rowAt = (r: number) => (r ? [GET, CP, GET, LDC, I32_CONST, r, I32_MUL, I32_ADD] : [GET, CP]);
   const finish = (r: number, h: number) => [
     GET, acc(r, h),
     ...(withBias ? [GET, BIAS, ...loadAt(16 * h), ...F32X4_ADD] : []),
     ...(withRelu ? [...V128_ZERO, ...F32X4_MAX] : []),
+    ...(epilogue === 'accumulate' ? [...rowAt(r), ...loadAt(16 * h), ...F32X4_ADD] : []),
   ];
-  const rowAt = (r: number) => (r ? [GET, CP, GET, LDC, I32_CONST, r, I32_MUL, I32_ADD] : [GET, CP]);
   return [
     0x02, 2, I32, 3 + 2 * ROWS, V128, // locals: kk, bpp; b0, b1, av, 2 x ROWS accumulators
     LOOP, VOID, // over blocks of rows
@@ -136,7 +140,7 @@ function packStrided(width: number): number[] {
   ];
 }
 
-const EPILOGUES: readonly Epilogue[] = ['none', 'bias', 'relu', 'biasRelu'];
+const EPILOGUES: readonly Epilogue[] = ['none', 'bias', 'relu', 'biasRelu', 'accumulate'];
 const MODULE = assemble([
   ...EPILOGUES.map((epilogue) => ({ name: epilogue, params: 7, body: body(epilogue) })),
   { name: 'packContiguous', params: 5, body: packContiguous(COLUMNS) },
@@ -220,7 +224,8 @@ export function fmaMatMul(
 
 /**
  * C = A B (then the epilogue) into row-major C at `cAt` with row stride `ldc` bytes, for
- * operands by address, packed in `packing` (made for at least [m, k, n]). Needs `canFmaMatMul`.
+ * operands by address, packed in `packing` (made for at least [m, k, n]). Needs `canFmaMatMul`;
+ * with 'accumulate', m a multiple of 4 and n of 8 (an overlapping last block would add twice).
  */
 export function fmaMultiply(
   backend: Backend, a: Operand, b: Operand, [m, k, n]: [number, number, number], cAt: number, ldc: number, packing: Packing,

@@ -26,6 +26,21 @@ describe('Conv2DBackpropInput on wasm', () => {
     });
   }
 
+  // Padded below and right, 8+ input channels: FMA products per tap (inputGradByTaps.ts) over
+  // chunks of 512 pixels, whole blocks of 4 rows in the GEMM and the rest added alongside.
+  // 780 pixels: two chunks, split inside an image row; 3 pixels: fewer than a block.
+  for (const [inputShape, dy] of [[[4, 15, 13, 8], [4, 15, 13, 16]], [[1, 1, 3, 8], [1, 1, 3, 16]]]) {
+    it(`matches cpu with the per-tap products on [${inputShape}] (2x2 filter, same padding)`, async () => {
+      const r = await compareWithCpu('Conv2DBackpropInput', { dy: dy!, filter: [2, 2, 8, 16] }, {
+        strides: 1, pad: 'same', dataFormat: 'NHWC', inputShape,
+      });
+      assert.deepEqual(r.shape, inputShape);
+      assert.ok(r.relativeError < 1e-5, `relative error ${r.relativeError}`);
+      assert.equal(r.leakedTensors, 0);
+      assert.equal(r.leakedBuffers, 0);
+    });
+  }
+
   it('matches cpu with a 3x3 filter and valid padding', async () => {
     const r = await compareWithCpu('Conv2DBackpropInput', { dy: [2, 6, 5, 4], filter: [3, 3, 3, 4] }, {
       strides: 1, pad: 'valid', dataFormat: 'NHWC', inputShape: [2, 8, 7, 3],

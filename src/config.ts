@@ -15,7 +15,7 @@ export const TRAINING_DEFAULTS = {
   // The CNN's patience covers its whole default run: with Keras's BatchNorm momentum (0.99)
   // the moving statistics need ~10 epochs to converge, and until then inference-mode val_loss
   // rises while training goes well (PLATFORM.md), so an early stop would keep epoch 1's weights.
-  cnn: { epochs: 20, patience: 20 },
+  cnn: { epochs: 24, patience: 24 },
 } as const;
 const { mlp: MLP, cnn: CNN } = TRAINING_DEFAULTS;
 

@@ -4,7 +4,7 @@ import { initBackend } from '../../../src/models/backend.js';
 import { canFmaMatMul } from '../../../src/models/kernels/fmaGemm.js';
 import type { WasmKernelArgs } from '../../../src/models/kernels/stock.js';
 import { tf } from '../../../src/models/tf.js';
-import { compareWithCpu } from './compareWithCpu.js';
+import { assertMatchesCpu, compareWithCpu } from './compareWithCpu.js';
 
 // Shapes of the MLP's first Dense layer (784 -> 1000) at a batch of 16: forward, and the two
 // transposed products of its backward pass.
@@ -38,10 +38,7 @@ describe('BatchMatMul on wasm', () => {
       const r = await compareWithCpu('BatchMatMul', { a, b }, { transposeA, transposeB });
       const rows = transposeA ? a.at(-1)! : a.at(-2)!;
       const cols = transposeB ? b.at(-2)! : b.at(-1)!;
-      assert.deepEqual(r.shape, [...a.slice(0, -2), rows, cols]);
-      assert.ok(r.relativeError < 1e-4, `relative error ${r.relativeError}`);
-      assert.equal(r.leakedTensors, 0);
-      assert.equal(r.leakedBuffers, 0);
+      assertMatchesCpu(r, [...a.slice(0, -2), rows, cols]);
     });
   }
 });

@@ -3,6 +3,7 @@
  * backend with the same random inputs, and reports how far apart the results are and whether
  * the wasm run left tensors or backend buffers behind.
  */
+import assert from 'node:assert/strict';
 import { initBackend } from '../../../src/models/backend.js';
 import { tf } from '../../../src/models/tf.js';
 import { createRng } from '../../../src/random.js';
@@ -64,4 +65,12 @@ export async function compareWithCpu(
     leakedTensors: after.numTensors - before.numTensors,
     leakedBuffers: after.numDataBuffers - before.numDataBuffers,
   };
+}
+
+/** Asserts a comparison's shape, its relative error under `tolerance`, and that nothing leaked. */
+export function assertMatchesCpu(r: Comparison, shape: number[], tolerance = 1e-4): void {
+  assert.deepEqual(r.shape, shape);
+  assert.ok(r.relativeError < tolerance, `relative error ${r.relativeError}`);
+  assert.equal(r.leakedTensors, 0);
+  assert.equal(r.leakedBuffers, 0);
 }

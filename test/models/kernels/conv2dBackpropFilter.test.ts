@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { initBackend } from '../../../src/models/backend.js';
 import { tf } from '../../../src/models/tf.js';
-import { compareWithCpu, randomInputs } from './compareWithCpu.js';
+import { assertMatchesCpu, compareWithCpu, randomInputs } from './compareWithCpu.js';
 
 // Batch 2: the cpu reference kernel needs ~10 s for one [8,14,14,64] case.
 const BATCH = 2;
@@ -21,10 +21,7 @@ describe('Conv2DBackpropFilter on wasm', () => {
       const r = await compareWithCpu('Conv2DBackpropFilter', { x, dy }, {
         strides: 1, pad: 'same', dataFormat: 'NHWC', filterShape,
       });
-      assert.deepEqual(r.shape, filterShape);
-      assert.ok(r.relativeError < 1e-4, `relative error ${r.relativeError}`);
-      assert.equal(r.leakedTensors, 0);
-      assert.equal(r.leakedBuffers, 0);
+      assertMatchesCpu(r, filterShape);
     });
   }
 
@@ -35,10 +32,7 @@ describe('Conv2DBackpropFilter on wasm', () => {
     const r = await compareWithCpu('Conv2DBackpropFilter', { x: [4, 15, 13, 8], dy: [4, 15, 13, 16] }, {
       strides: 1, pad: 'same', dataFormat: 'NHWC', filterShape: [2, 2, 8, 16],
     });
-    assert.deepEqual(r.shape, [2, 2, 8, 16]);
-    assert.ok(r.relativeError < 1e-5, `relative error ${r.relativeError}`);
-    assert.equal(r.leakedTensors, 0);
-    assert.equal(r.leakedBuffers, 0);
+    assertMatchesCpu(r, [2, 2, 8, 16], 1e-5);
   });
 
   // Few input channels take the patches path (filterGradByPatches.ts): its padding handling.
@@ -48,10 +42,7 @@ describe('Conv2DBackpropFilter on wasm', () => {
       const r = await compareWithCpu('Conv2DBackpropFilter', { x: [2, 9, 8, 2], dy }, {
         strides: 1, pad, dataFormat: 'NHWC', filterShape: [3, 3, 2, 24],
       });
-      assert.deepEqual(r.shape, [3, 3, 2, 24]);
-      assert.ok(r.relativeError < 1e-4, `relative error ${r.relativeError}`);
-      assert.equal(r.leakedTensors, 0);
-      assert.equal(r.leakedBuffers, 0);
+      assertMatchesCpu(r, [3, 3, 2, 24]);
     });
   }
 

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { compareWithCpu } from './compareWithCpu.js';
+import { assertMatchesCpu, compareWithCpu } from './compareWithCpu.js';
 
 // The cpu reference is slow (a [2,14,14,64] case takes seconds): batch 2 keeps tests quick.
 const BATCH = 2;
@@ -19,10 +19,7 @@ describe('Conv2DBackpropInput on wasm', () => {
       const r = await compareWithCpu('Conv2DBackpropInput', { dy, filter }, {
         strides: 1, pad: 'same', dataFormat: 'NHWC', inputShape,
       });
-      assert.deepEqual(r.shape, inputShape);
-      assert.ok(r.relativeError < 1e-4, `relative error ${r.relativeError}`);
-      assert.equal(r.leakedTensors, 0);
-      assert.equal(r.leakedBuffers, 0);
+      assertMatchesCpu(r, inputShape);
     });
   }
 
@@ -34,10 +31,7 @@ describe('Conv2DBackpropInput on wasm', () => {
       const r = await compareWithCpu('Conv2DBackpropInput', { dy: dy!, filter: [2, 2, 8, 16] }, {
         strides: 1, pad: 'same', dataFormat: 'NHWC', inputShape,
       });
-      assert.deepEqual(r.shape, inputShape);
-      assert.ok(r.relativeError < 1e-5, `relative error ${r.relativeError}`);
-      assert.equal(r.leakedTensors, 0);
-      assert.equal(r.leakedBuffers, 0);
+      assertMatchesCpu(r, inputShape, 1e-5);
     });
   }
 

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { tf } from '../../../src/models/tf.js';
-import { compareWithCpu, randomInputs } from './compareWithCpu.js';
+import { assertMatchesCpu, compareWithCpu, randomInputs } from './compareWithCpu.js';
 
 /** Random x and per-channel statistics, with a positive variance and the given inputs left out. */
 function batchNormInputs(xShape: number[], without: string[] = []) {
@@ -26,10 +26,7 @@ describe('FusedBatchNorm on wasm', () => {
   for (const xShape of CNN_ACTIVATIONS) {
     it(`matches cpu for the CNN's activation [${xShape}], no leak`, async () => {
       const r = await compareWithCpu('FusedBatchNorm', batchNormInputs(xShape), { varianceEpsilon: 1e-3 });
-      assert.deepEqual(r.shape, xShape);
-      assert.ok(r.relativeError < 1e-5, `relative error ${r.relativeError}`);
-      assert.equal(r.leakedTensors, 0);
-      assert.equal(r.leakedBuffers, 0);
+      assertMatchesCpu(r, xShape, 1e-5);
     });
   }
 

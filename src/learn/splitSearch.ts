@@ -35,6 +35,7 @@ export class SplitSearch {
   private readonly classBits: Int32Array;
   private rightSqStart = 0;
   private totalWeight = 0;
+  /** the node `[regionStart, regionEnd)` whose rows `memory.gathered` holds, row i being the sample at `regionStart + i` then */
   private regionStart = 0;
   private regionEnd = 0;
   /** the node's layout: feature f of sample s is `values[f * featureStep + s * sampleStep]` */

@@ -20,19 +20,6 @@ export class SplitSearch {
   bestFeature = -1;
   bestThreshold = 0;
 
-  /** BATCH histograms, one per feature of a batch, each `(value << 4) | class` (filled in wasm: histogramKernels.ts) */
-  private readonly hist: Uint16Array;
-  /**
-   * BATCH bit sets of the values present (8 words of 32 bits each): the scan visits only those,
-   * in order, instead of testing 256 bins whose emptiness the branch predictor cannot guess.
-   */
-  private readonly seen: Int32Array;
-  /**
-   * BATCH x 256 bit sets of the classes present at each value: the scan visits only the
-   * (value, class) slots holding samples, fewer than the node's samples, where a walk over
-   * every class of every value costs up to 2,560 steps per feature.
-   */
-  private readonly classBits: Int32Array;
   private rightSqStart = 0;
   private totalWeight = 0;
   /** the node `[regionStart, regionEnd)` whose rows `memory.gathered` holds, row i being the sample at `regionStart + i` then */
@@ -44,19 +31,39 @@ export class SplitSearch {
   private sampleStep = 1;
   private readonly x: PixelMatrix;
   private readonly node: NodeOrder;
+  /** `values`'s address for the kernels */
+  private valuesAt: number;
+  /**
+   * the kernels' arguments: the arrays' addresses, read once (a typed array's byteOffset is a
+   * getter, and the kernels are called ~100,000 times per forest tree)
+   */
+  private readonly at: Record<'hist' | 'seen' | 'classBits' | 'counts' | 'order' | 'labels' | 'weights' | 'gathered' | 'byRow', number>;
 
   /** Searches nodes of the tree growing in `memory` (its matrix, its samples in node order). */
   constructor(
     private readonly memory: TreeMemory,
     private readonly numClasses: number,
   ) {
-    ({ x: this.x, node: this.node, hist: this.hist, seen: this.seen, classBits: this.classBits } = memory);
+    ({ x: this.x, node: this.node } = memory);
     this.values = this.x.byFeature;
+    this.valuesAt = this.values.byteOffset;
     this.featureStep = this.x.sampleCount;
+    const { hist, seen, classBits, counts, node, gathered, x } = memory;
+    this.at = {
+      hist: hist.byteOffset,
+      seen: seen.byteOffset,
+      classBits: classBits.byteOffset,
+      counts: counts.byteOffset,
+      order: node.order.byteOffset,
+      labels: node.labels.byteOffset,
+      weights: node.weights.byteOffset,
+      gathered: gathered.byteOffset,
+      byRow: x.byRow.byteOffset,
+    };
     // a fit that threw part-way may have left counts behind; the scan clears only what it reads
-    this.hist.fill(0);
-    this.seen.fill(0);
-    this.classBits.fill(0);
+    memory.hist.fill(0);
+    memory.seen.fill(0);
+    memory.classBits.fill(0);
   }
 
   /**
@@ -67,6 +74,7 @@ export class SplitSearch {
     const rows = end - start <= ROWS_BELOW;
     if (rows && !(start >= this.regionStart && end <= this.regionEnd)) this.gatherRows(start, end);
     this.values = rows ? this.memory.gathered : this.x.byFeature;
+    this.valuesAt = this.values.byteOffset;
     this.featureStep = rows ? 1 : this.x.sampleCount;
     this.sampleStep = rows ? this.x.featureCount : 1;
     this.bestProxy = -Infinity;
@@ -81,16 +89,16 @@ export class SplitSearch {
 
   /** Copies the rows of the node `[start, end)` into `gathered`, and points `order` there. */
   private gatherRows(start: number, end: number): void {
-    const { byRow, featureCount } = this.x;
-    this.memory.kernels.gather(byRow.byteOffset, this.node.order.byteOffset + start * 4, end - start, featureCount, this.memory.gathered.byteOffset);
+    const { at } = this;
+    this.memory.kernels.gather(at.byRow, at.order + start * 4, end - start, this.x.featureCount, at.gathered);
     this.regionStart = start;
     this.regionEnd = end;
   }
 
   /** Whether feature `f` has the same value for every sample of the node `[start, end)`. */
   isConstant(f: number, start: number, end: number): boolean {
-    const column = this.values.byteOffset + f * this.featureStep;
-    return this.memory.kernels.isConstant(column, this.sampleStep, this.node.order.byteOffset + start * 4, end - start) === 1;
+    const column = this.valuesAt + f * this.featureStep;
+    return this.memory.kernels.isConstant(column, this.sampleStep, this.at.order + start * 4, end - start) === 1;
   }
 
   /**
@@ -98,18 +106,17 @@ export class SplitSearch {
    * keeping a threshold when it beats the best so far.
    */
   searchFeatures(features: Int32Array, count: number, start: number, end: number): void {
-    const { hist, seen, classBits, values, featureStep: fs, sampleStep } = this;
+    const { at, valuesAt, featureStep: fs, sampleStep } = this;
     const { fill4, fill1 } = this.memory.kernels;
-    const at = values.byteOffset;
-    const order = this.node.order.byteOffset + start * 4;
-    const labels = this.node.labels.byteOffset + start;
-    const weights = this.node.weights.byteOffset + start * 2;
+    const order = at.order + start * 4;
+    const labels = at.labels + start;
+    const weights = at.weights + start * 2;
     const n = end - start;
     if (count === BATCH) {
-      fill4(at + features[0]! * fs, at + features[1]! * fs, at + features[2]! * fs, at + features[3]! * fs, sampleStep, order, labels, weights, n, hist.byteOffset, seen.byteOffset, classBits.byteOffset);
+      fill4(valuesAt + features[0]! * fs, valuesAt + features[1]! * fs, valuesAt + features[2]! * fs, valuesAt + features[3]! * fs, sampleStep, order, labels, weights, n, at.hist, at.seen, at.classBits);
     } else {
       for (let i = 0; i < count; i++) {
-        fill1(at + features[i]! * fs, sampleStep, order, labels, weights, n, hist.byteOffset + i * SLOTS * 2, seen.byteOffset + i * SEEN_WORDS * 4, classBits.byteOffset + i * VALUES * 4);
+        fill1(valuesAt + features[i]! * fs, sampleStep, order, labels, weights, n, at.hist + i * SLOTS * 2, at.seen + i * SEEN_WORDS * 4, at.classBits + i * VALUES * 4);
       }
     }
     for (let i = 0; i < count; i++) this.scanBins(features[i]!, i);
@@ -154,12 +161,12 @@ export class SplitSearch {
    * of the work in deep, nearly pure nodes.
    */
   private scanBins(f: number, slot: number): void {
-    const { hist, seen, classBits, memory } = this;
+    const { at, memory } = this;
     const threshold = memory.kernels.scan(
-      hist.byteOffset + slot * SLOTS * 2,
-      seen.byteOffset + slot * SEEN_WORDS * 4,
-      classBits.byteOffset + slot * VALUES * 4,
-      memory.counts.byteOffset,
+      at.hist + slot * SLOTS * 2,
+      at.seen + slot * SEEN_WORDS * 4,
+      at.classBits + slot * VALUES * 4,
+      at.counts,
       this.rightSqStart,
       this.totalWeight,
       this.bestProxy,

@@ -38,9 +38,16 @@ export interface TreeMemory {
   gathered: Uint8Array;
   /** BATCH histograms, one per feature of a batch, each `(value << 4) | class` */
   hist: Uint16Array;
-  /** BATCH bit sets of the values present */
+  /**
+   * BATCH bit sets of the values present (8 words of 32 bits each): the scan visits only those,
+   * in order, instead of testing 256 bins whose emptiness the branch predictor cannot guess
+   */
   seen: Int32Array;
-  /** BATCH x 256 bit sets of the classes present at each value */
+  /**
+   * BATCH x 256 bit sets of the classes present at each value: the scan visits only the
+   * (value, class) slots holding samples, fewer than the node's samples, where a walk over
+   * every class of every value costs up to 2,560 steps per feature
+   */
   classBits: Int32Array;
   /** the scan's class counts, left then the node's totals, and its best proxy (see HistogramKernels.scan) */
   counts: Float64Array;

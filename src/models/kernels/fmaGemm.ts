@@ -6,14 +6,15 @@
  * block loop like this one, with its operands in L1 (480x64x8), ran at ~30 GFLOP/s on one
  * core here, the most measured; on the MLP's products, one run in one process, alternating,
  * gave 24.7-27.4 against XNNPACK's 19.4 GFLOP/s (500x784x1000) and 28.1 against 21.7-21.9
- * (500x1000x800). (The same kernel as a convolution, tap by tap or over a zero-padded copy of
- * the input, measured no faster than XNNPACK's convolution, so convolutions stay there.)
+ * (500x1000x800). (As a forward convolution, tap by tap or over a zero-padded copy of the
+ * input, it measured no faster than XNNPACK's, so forward convolutions stay there; the study's
+ * convolution gradients run on it tap by tap: filterGradByTaps.ts, inputGradByTaps.ts.)
  *
  * C[M,N] = A[M,K] B[K,N]: B is packed into panels of 8 columns ([K][8] floats each) and A
  * into blocks of 4 rows ([K][4]), both by WebAssembly copies that read any row and column
  * strides, so a transposed operand costs nothing more. A WebAssembly loop (assembled here,
- * see wasm/assembler.ts) then takes the panels one by one and runs every block of A over each, with
- * 8 accumulators (4 rows x 2 vectors of 4 columns): the panel stays in L1, and the loop reads
+ * see wasm/assembler.ts) then takes the panels one by one and runs every block of A over each,
+ * with 8 accumulators (4 rows x 2 vectors of 4 columns): the panel stays in L1, and the loop reads
  * both operands at constant offsets from one pointer each. Against the previous version
  * (A read in place, rows recomputed by a multiply at every k; the blocks of A outermost, all
  * of B streamed from L2 or beyond for each), in one process, alternating, one core: MLP

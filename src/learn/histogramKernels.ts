@@ -66,6 +66,8 @@ export const MAX_CLASSES = 16;
 export const SLOTS = VALUES * MAX_CLASSES;
 /** 32-bit words in a bit set of the 256 values. */
 export const SEEN_WORDS = VALUES / 32;
+/** Bytes of one feature's histogram (uint16 counts), bit set of values, and class bit sets: a batch slot's strides. */
+export const SLOT_BYTES = { hist: SLOTS * 2, seen: SEEN_WORDS * 4, classBits: VALUES * 4 } as const;
 /** The most a tree's sample weights may sum to: a histogram count is a uint16. */
 export const MAX_TOTAL_WEIGHT = 0xffff;
 /** Features filled per pass over a node's samples: each sample's index, label and weight are read once for all. */
@@ -113,13 +115,13 @@ function fill(features: number): SimdFunction {
     GET, j, GET, offset, I32_ADD, ...I32_LOAD8_U, SET, value,
     // hist[j][value << 4 | label] += weight (as a byte address: value << 5 | label << 1)
     GET, hist, GET, value, I32_CONST, 5, I32_SHL, I32_ADD, GET, label2, I32_ADD, TEE, address,
-    GET, address, ...i32Load16At(j * SLOTS * 2), GET, weight, I32_ADD, ...i32Store16At(j * SLOTS * 2),
+    GET, address, ...i32Load16At(j * SLOT_BYTES.hist), GET, weight, I32_ADD, ...i32Store16At(j * SLOT_BYTES.hist),
     // seen[j][value >> 5] |= 1 << value (the shift count is taken mod 32)
     GET, seen, GET, value, I32_CONST, 5, I32_SHR_U, I32_CONST, 2, I32_SHL, I32_ADD, TEE, address,
-    GET, address, ...i32LoadAt(j * SEEN_WORDS * 4), I32_CONST, 1, GET, value, I32_SHL, I32_OR, ...i32StoreAt(j * SEEN_WORDS * 4),
+    GET, address, ...i32LoadAt(j * SLOT_BYTES.seen), I32_CONST, 1, GET, value, I32_SHL, I32_OR, ...i32StoreAt(j * SLOT_BYTES.seen),
     // classBits[j][value] |= 1 << label
     GET, classBits, GET, value, I32_CONST, 2, I32_SHL, I32_ADD, TEE, address,
-    GET, address, ...i32LoadAt(j * VALUES * 4), GET, labelBit, I32_OR, ...i32StoreAt(j * VALUES * 4),
+    GET, address, ...i32LoadAt(j * SLOT_BYTES.classBits), GET, labelBit, I32_OR, ...i32StoreAt(j * SLOT_BYTES.classBits),
   ];
   return {
     name: `fill${features}`,
@@ -214,7 +216,7 @@ function scan(): SimdFunction {
       BR, 0,
       END,
       END,
-      GET, word, I32_CONST, 4, I32_ADD, TEE, word, I32_CONST, SEEN_WORDS * 4, I32_LT_U, BR_IF, 0,
+      GET, word, I32_CONST, 4, I32_ADD, TEE, word, I32_CONST, SLOT_BYTES.seen, I32_LT_U, BR_IF, 0,
       END,
       GET, counts, GET, best, ...f64StoreAt(SCAN_BEST * 8),
       GET, bestThreshold,

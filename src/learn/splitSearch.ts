@@ -1,4 +1,4 @@
-import { BATCH, MAX_CLASSES, SCAN_BEST, SEEN_WORDS, SLOTS, VALUES } from './histogramKernels.js';
+import { BATCH, MAX_CLASSES, SCAN_BEST, SLOT_BYTES } from './histogramKernels.js';
 import type { PixelMatrix } from './pixelMatrix.js';
 import { ROWS_BELOW, type NodeOrder, type TreeMemory } from './treeMemory.js';
 
@@ -44,11 +44,12 @@ export class SplitSearch {
     private readonly memory: TreeMemory,
     private readonly numClasses: number,
   ) {
-    ({ x: this.x, node: this.node } = memory);
-    this.values = this.x.byFeature;
-    this.valuesAt = this.values.byteOffset;
-    this.featureStep = this.x.sampleCount;
     const { hist, seen, classBits, counts, node, gathered, x } = memory;
+    this.x = x;
+    this.node = node;
+    this.values = x.byFeature;
+    this.valuesAt = this.values.byteOffset;
+    this.featureStep = x.sampleCount;
     this.at = {
       hist: hist.byteOffset,
       seen: seen.byteOffset,
@@ -61,9 +62,9 @@ export class SplitSearch {
       byRow: x.byRow.byteOffset,
     };
     // a fit that threw part-way may have left counts behind; the scan clears only what it reads
-    memory.hist.fill(0);
-    memory.seen.fill(0);
-    memory.classBits.fill(0);
+    hist.fill(0);
+    seen.fill(0);
+    classBits.fill(0);
   }
 
   /**
@@ -116,7 +117,7 @@ export class SplitSearch {
       fill4(valuesAt + features[0]! * fs, valuesAt + features[1]! * fs, valuesAt + features[2]! * fs, valuesAt + features[3]! * fs, sampleStep, order, labels, weights, n, at.hist, at.seen, at.classBits);
     } else {
       for (let i = 0; i < count; i++) {
-        fill1(valuesAt + features[i]! * fs, sampleStep, order, labels, weights, n, at.hist + i * SLOTS * 2, at.seen + i * SEEN_WORDS * 4, at.classBits + i * VALUES * 4);
+        fill1(valuesAt + features[i]! * fs, sampleStep, order, labels, weights, n, at.hist + i * SLOT_BYTES.hist, at.seen + i * SLOT_BYTES.seen, at.classBits + i * SLOT_BYTES.classBits);
       }
     }
     for (let i = 0; i < count; i++) this.scanBins(features[i]!, i);
@@ -163,9 +164,9 @@ export class SplitSearch {
   private scanBins(f: number, slot: number): void {
     const { at, memory } = this;
     const threshold = memory.kernels.scan(
-      at.hist + slot * SLOTS * 2,
-      at.seen + slot * SEEN_WORDS * 4,
-      at.classBits + slot * VALUES * 4,
+      at.hist + slot * SLOT_BYTES.hist,
+      at.seen + slot * SLOT_BYTES.seen,
+      at.classBits + slot * SLOT_BYTES.classBits,
       at.counts,
       this.rightSqStart,
       this.totalWeight,

@@ -1,5 +1,5 @@
 import { bindToMemory, createMemory } from '../wasm/assembler.js';
-import { BATCH, HISTOGRAM_KERNELS, SCAN_BEST, SEEN_WORDS, SLOTS, VALUES, type HistogramKernels } from './histogramKernels.js';
+import { BATCH, HISTOGRAM_KERNELS, SCAN_BEST, SEEN_WORDS, SLOT_BYTES, SLOTS, VALUES, type HistogramKernels } from './histogramKernels.js';
 import type { PixelMatrix } from './pixelMatrix.js';
 
 /**
@@ -72,9 +72,9 @@ function createTreeMemory(x: PixelMatrix): TreeMemory {
   // each array at a 64-byte boundary
   const sizes = {
     counts: (SCAN_BEST + 1) * 8,
-    hist: BATCH * SLOTS * 2,
-    seen: BATCH * SEEN_WORDS * 4,
-    classBits: BATCH * VALUES * 4,
+    hist: BATCH * SLOT_BYTES.hist,
+    seen: BATCH * SLOT_BYTES.seen,
+    classBits: BATCH * SLOT_BYTES.classBits,
     order: n * 4,
     spareOrder: n * 4,
     weights: n * 2,

@@ -57,14 +57,9 @@ export function filterGradByTaps(x: tf.TensorInfo, dy: tf.TensorInfo, info: Conv
       // pixels from `pixels - shift` on read past x: all of them are in the padding
       for (let first = 0; first < pixels - shift; first += chunk) {
         const rows = Math.min(chunk, pixels - shift - first);
-        let dyAt = dyView.byteOffset + first * co * 4;
-        if (shift > 0) {
-          maskedView.set(dyView.subarray(first * co, (first + rows) * co));
-          zeroPaddedRows(maskedView, first, rows, co, h, w, kh, kw);
-          dyAt = maskedView.byteOffset;
-        }
+        const dyRows = dyRowsForTap(dyView, maskedView, first, rows, co, h, w, kh, kw);
         const xRows = { at: xAt + (first + shift) * ci * 4, rowStride: 4, columnStride: ci * 4 };
-        fmaMultiply(backend, xRows, { at: dyAt, rowStride: co * 4, columnStride: 4 }, [ci, rows, co], partialView.byteOffset, co * 4, packing);
+        fmaMultiply(backend, xRows, { at: dyRows.byteOffset, rowStride: co * 4, columnStride: 4 }, [ci, rows, co], partialView.byteOffset, co * 4, packing);
         for (let i = 0; i < ci * co; i++) sums[tap + i]! += partialView[i]!;
       }
     }
@@ -73,15 +68,24 @@ export function filterGradByTaps(x: tf.TensorInfo, dy: tf.TensorInfo, info: Conv
   return backend.makeOutput([filterHeight, filterWidth, ci, co], 'float32', undefined, Float32Array.from(sums));
 }
 
-/** Zeroes the rows (pixels `first`..) of `rows` whose tap (kh, kw) falls below or right of the h x w image. */
-export function zeroPaddedRows(view: Float32Array, first: number, rows: number, co: number, h: number, w: number, kh: number, kw: number): void {
+/**
+ * dy's rows `first`.. (`rows` of `co` values) as tap (kh, kw) reads them: dy itself for tap
+ * (0, 0); otherwise a copy in `scratch` with the rows whose tap falls below or right of the
+ * h x w image zeroed.
+ */
+export function dyRowsForTap(dy: Float32Array, scratch: Float32Array, first: number, rows: number, co: number, h: number, w: number, kh: number, kw: number): Float32Array {
+  const own = dy.subarray(first * co, (first + rows) * co);
+  if (kh === 0 && kw === 0) return own;
+  const masked = scratch.subarray(0, rows * co);
+  masked.set(own);
   let column = first % w;
   let row = Math.floor(first / w) % h;
   for (let r = 0; r < rows; r++) {
-    if (column + kw >= w || row + kh >= h) view.fill(0, r * co, (r + 1) * co);
+    if (column + kw >= w || row + kh >= h) masked.fill(0, r * co, (r + 1) * co);
     if (++column === w) {
       column = 0;
       if (++row === h) row = 0;
     }
   }
+  return masked;
 }

@@ -10,7 +10,7 @@
  */
 import type { tf } from '../tf.js';
 import { allocatePacking, canFmaMatMul, fmaMultiply } from './fmaGemm.js';
-import { CHUNK_PIXELS, isPaddedBelowRight, zeroPaddedRows } from './filterGradByTaps.js';
+import { CHUNK_PIXELS, dyRowsForTap, isPaddedBelowRight } from './filterGradByTaps.js';
 import { disposeAll, type WasmKernelArgs } from './stock.js';
 
 type Backend = WasmKernelArgs['backend'];
@@ -45,12 +45,7 @@ export function inputGradByTaps(dy: tf.TensorInfo, filter: tf.TensorInfo, info: 
       const weights = { at: filterView.byteOffset + tap * 4, rowStride: 4, columnStride: co * 4 };
       for (let first = 0; first < pixels - shift; first += chunk) {
         const rows = Math.min(chunk, pixels - shift - first);
-        let dyRows = dyView.subarray(first * co, (first + rows) * co);
-        if (shift > 0) {
-          maskedView.set(dyRows);
-          zeroPaddedRows(maskedView, first, rows, co, h, w, kh, kw);
-          dyRows = maskedView.subarray(0, rows * co);
-        }
+        const dyRows = dyRowsForTap(dyView, maskedView, first, rows, co, h, w, kh, kw);
         const out = (first + shift) * ci;
         const a = { at: dyRows.byteOffset, rowStride: co * 4, columnStride: 4 };
         if (shift === 0) {

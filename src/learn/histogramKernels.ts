@@ -1,7 +1,7 @@
 /**
  * The split search's two loops as WebAssembly. The fill: for each sample of a node, its weight
- * is added to the (value, class) slot of each feature's histogram, and the value and class are
- * marked seen (the bit sets the scan walks). The scan: the histogram's values in order, each
+ * is added to the (value, class) slot of each feature's histogram, and the value is marked
+ * seen (the bit set the scan walks). The scan: the histogram's values in order, each
  * threshold's Gini proxy (see splitSearch.ts). The fill was most of a tree's fit (a decision
  * tree on 48,000 images: 59% of the time in the V8-compiled JavaScript loop, --cpu-prof), and
  * V8 spends ~57 instructions per increment on it (callgrind): typed-array bounds checks and
@@ -26,6 +26,7 @@ import {
   I32_ADD,
   I32_AND,
   I32_CONST,
+  I16X8_NE,
   I32_CTZ,
   I32_EQZ,
   I32_GE_S,
@@ -40,6 +41,8 @@ import {
   I32_SHR_S,
   I32_SHR_U,
   I32_SUB,
+  I8X16_BITMASK,
+  I8X16_NARROW_I16X8_S,
   IF,
   LOOP,
   MEMORY_COPY,
@@ -47,8 +50,10 @@ import {
   SELECT,
   SET,
   TEE,
+  V128_ZERO,
   VOID,
   assemble,
+  loadAt,
   f64LoadAt,
   f64StoreAt,
   i32Load16At,
@@ -66,35 +71,34 @@ export const MAX_CLASSES = 16;
 export const SLOTS = VALUES * MAX_CLASSES;
 /** 32-bit words in a bit set of the 256 values. */
 export const SEEN_WORDS = VALUES / 32;
-/** Bytes of one feature's histogram (uint16 counts), bit set of values, and class bit sets: a batch slot's strides. */
-export const SLOT_BYTES = { hist: SLOTS * 2, seen: SEEN_WORDS * 4, classBits: VALUES * 4 } as const;
+/** Bytes of one feature's histogram (uint16 counts) and bit set of values: a batch slot's strides. */
+export const SLOT_BYTES = { hist: SLOTS * 2, seen: SEEN_WORDS * 4 } as const;
 /** The most a tree's sample weights may sum to: a histogram count is a uint16. */
 export const MAX_TOTAL_WEIGHT = 0xffff;
 /** Features filled per pass over a node's samples: each sample's index, label and weight are read once for all. */
 export const BATCH = 4;
 
 /**
- * `fill4(v0, v1, v2, v3, sampleStep, order, labels, weights, count, hist, seen, classBits)`
- * and `fill1(v0, ...)`, all byte addresses but `sampleStep` and `count`: for the `count`
- * samples at `order` (int32 sample indexes, with uint8 labels and uint16 weights alongside),
- * feature j's value of sample s is the byte at `vj + s * sampleStep`; its weight goes to uint16
- * `hist[j * SLOTS + (value << 4 | label)]`, bit `value` of `seen[j * SEEN_WORDS ..]` and bit
- * `label` of `classBits[j * VALUES + value]` are set.
+ * `fill4(v0, v1, v2, v3, sampleStep, order, labels, weights, count, hist, seen)` and
+ * `fill1(v0, ...)`, all byte addresses but `sampleStep` and `count`: for the `count` samples at
+ * `order` (int32 sample indexes, with uint8 labels and uint16 weights alongside), feature j's
+ * value of sample s is the byte at `vj + s * sampleStep`; its weight goes to uint16
+ * `hist[j * SLOTS + (value << 4 | label)]` and bit `value` of `seen[j * SEEN_WORDS ..]` is set.
  *
  * 16-bit counts keep the four histograms in 32 KB, inside the 48 KB L1 data cache with the bit
  * sets (32-bit ones took 64 KB): one thread, 10 forest trees, in-process A/B: 7% faster. The
  * learner therefore takes at most MAX_TOTAL_WEIGHT (weighted) samples per tree.
  */
 export interface HistogramKernels {
-  fill4(v0: number, v1: number, v2: number, v3: number, sampleStep: number, order: number, labels: number, weights: number, count: number, hist: number, seen: number, classBits: number): void;
-  fill1(v0: number, sampleStep: number, order: number, labels: number, weights: number, count: number, hist: number, seen: number, classBits: number): void;
+  fill4(v0: number, v1: number, v2: number, v3: number, sampleStep: number, order: number, labels: number, weights: number, count: number, hist: number, seen: number): void;
+  fill1(v0: number, sampleStep: number, order: number, labels: number, weights: number, count: number, hist: number, seen: number): void;
   /**
-   * One feature's histogram (at `hist`, `seen`, `classBits`) scanned and cleared. `counts`
+   * One feature's histogram (at `hist`, `seen`) scanned and cleared. `counts`
    * holds float64 class counts: left (zeroed here) at [0, 16), the node's totals at [16, 32).
    * Returns the threshold of the best proxy over `best`, or -1, and leaves that proxy at
    * float64 `counts[SCAN_BEST]`.
    */
-  scan(hist: number, seen: number, classBits: number, counts: number, rightSqStart: number, totalWeight: number, best: number): number;
+  scan(hist: number, seen: number, counts: number, rightSqStart: number, totalWeight: number, best: number): number;
   /**
    * Copies the `width`-byte rows of the `count` samples at `order` from `rows` to consecutive
    * rows at `gathered`, and renumbers `order` 0, 1, .. (the samples' rows there).
@@ -109,8 +113,8 @@ export const SCAN_BEST = 2 * MAX_CLASSES;
 
 /** The fill over `features` feature columns at once (their base addresses are the first parameters). */
 function fill(features: number): SimdFunction {
-  const [step, order, labels, weights, count, hist, seen, classBits] = Array.from({ length: 8 }, (_, i) => features + i);
-  const [offset, label2, weight, labelBit, value, address, orderEnd] = Array.from({ length: 7 }, (_, i) => features + 8 + i);
+  const [step, order, labels, weights, count, hist, seen] = Array.from({ length: 7 }, (_, i) => features + i);
+  const [offset, label2, weight, value, address, orderEnd] = Array.from({ length: 6 }, (_, i) => features + 7 + i);
   const feature = (j: number) => [
     GET, j, GET, offset, I32_ADD, ...I32_LOAD8_U, SET, value,
     // hist[j][value << 4 | label] += weight (as a byte address: value << 5 | label << 1)
@@ -119,21 +123,17 @@ function fill(features: number): SimdFunction {
     // seen[j][value >> 5] |= 1 << value (the shift count is taken mod 32)
     GET, seen, GET, value, I32_CONST, 5, I32_SHR_U, I32_CONST, 2, I32_SHL, I32_ADD, TEE, address,
     GET, address, ...i32LoadAt(j * SLOT_BYTES.seen), I32_CONST, 1, GET, value, I32_SHL, I32_OR, ...i32StoreAt(j * SLOT_BYTES.seen),
-    // classBits[j][value] |= 1 << label
-    GET, classBits, GET, value, I32_CONST, 2, I32_SHL, I32_ADD, TEE, address,
-    GET, address, ...i32LoadAt(j * SLOT_BYTES.classBits), GET, labelBit, I32_OR, ...i32StoreAt(j * SLOT_BYTES.classBits),
   ];
   return {
     name: `fill${features}`,
-    params: features + 8,
+    params: features + 7,
     body: [
-      0x01, 7, I32,
+      0x01, 6, I32,
       GET, order, GET, count, I32_CONST, 2, I32_SHL, I32_ADD, SET, orderEnd,
       BLOCK, VOID, GET, count, I32_EQZ, BR_IF, 0,
       LOOP, VOID,
       GET, order, ...i32LoadAt(0), GET, step, I32_MUL, SET, offset,
       GET, labels, ...I32_LOAD8_U, SET, label2,
-      I32_CONST, 1, GET, label2, I32_SHL, SET, labelBit,
       GET, label2, I32_CONST, 1, I32_SHL, SET, label2,
       GET, weights, ...I32_LOAD16_U, SET, weight,
       ...Array.from({ length: features }, (_, j) => feature(j)).flat(),
@@ -151,15 +151,20 @@ function fill(features: number): SimdFunction {
  * the classes present; the candidate cut below a value counts unless that value and the one
  * before it each hold a single class, the same. The float arithmetic is the same, in the same
  * order, so the splits are identical to the JavaScript scan's.
+ *
+ * The classes present at a value come from its 16 slots, compared with zero as two vectors.
+ * The fill used to keep them as a bit set per value, a third read-modify-write per sample and
+ * feature: without it, in one process alternating, 10 forest trees took 0.92 and the decision
+ * tree 0.86 of the time (median of paired runs), trees bit for bit the same.
  */
 function scan(): SimdFunction {
-  const [hist, seen, classBits, counts, rightSqStart, totalWeight, best] = [0, 1, 2, 3, 4, 5, 6];
-  const [word, bits, value, classes, binClass, cls, prev, prevClass, bestThreshold, slot] = [7, 8, 9, 10, 11, 12, 13, 14, 15, 16];
-  const [leftSq, rightSq, leftWeight, cutLeftSq, cutRightSq, binWeight, c, left] = [17, 18, 19, 20, 21, 22, 23, 24];
+  const [hist, seen, counts, rightSqStart, totalWeight, best] = [0, 1, 2, 3, 4, 5];
+  const [word, bits, value, classes, binClass, cls, prev, prevClass, bestThreshold, slot] = [6, 7, 8, 9, 10, 11, 12, 13, 14, 15];
+  const [leftSq, rightSq, leftWeight, cutLeftSq, cutRightSq, binWeight, c, left] = [16, 17, 18, 19, 20, 21, 22, 23];
   const RIGHT = MAX_CLASSES * 8;
   return {
     name: 'scan',
-    params: [I32, I32, I32, I32, F64, F64, F64],
+    params: [I32, I32, I32, F64, F64, F64],
     result: I32,
     body: [
       0x02, 10, I32, 8, F64,
@@ -180,8 +185,10 @@ function scan(): SimdFunction {
       GET, bits, GET, bits, I32_CONST, 1, I32_SUB, I32_AND, SET, bits, // bits &= bits - 1
       GET, leftSq, SET, cutLeftSq,
       GET, rightSq, SET, cutRightSq,
-      GET, classBits, GET, value, I32_CONST, 2, I32_SHL, I32_ADD, ...i32LoadAt(0), SET, classes,
-      GET, classBits, GET, value, I32_CONST, 2, I32_SHL, I32_ADD, I32_CONST, 0, ...i32StoreAt(0),
+      // the classes present at this value: its 16 slots compared with 0, one bit each
+      GET, hist, GET, value, I32_CONST, 5, I32_SHL, I32_ADD, TEE, slot, ...loadAt(0), ...V128_ZERO, ...I16X8_NE,
+      GET, slot, ...loadAt(16), ...V128_ZERO, ...I16X8_NE,
+      ...I8X16_NARROW_I16X8_S, ...I8X16_BITMASK, SET, classes,
       // the single class of this value's samples, or -1
       GET, classes, I32_CTZ, I32_CONST, 0x7f, GET, classes, GET, classes, I32_CONST, 1, I32_SUB, I32_AND, I32_EQZ, SELECT, SET, binClass,
       ...F64_ZERO, SET, binWeight,

@@ -37,14 +37,14 @@ export class SplitSearch {
    * the kernels' arguments: the arrays' addresses, read once (a typed array's byteOffset is a
    * getter, and the kernels are called ~100,000 times per forest tree)
    */
-  private readonly at: Record<'hist' | 'seen' | 'classBits' | 'counts' | 'order' | 'labels' | 'weights' | 'gathered' | 'byRow', number>;
+  private readonly at: Record<'hist' | 'seen' | 'counts' | 'order' | 'labels' | 'weights' | 'gathered' | 'byRow', number>;
 
   /** Searches nodes of the tree growing in `memory` (its matrix, its samples in node order). */
   constructor(
     private readonly memory: TreeMemory,
     private readonly numClasses: number,
   ) {
-    const { hist, seen, classBits, counts, node, gathered, x } = memory;
+    const { hist, seen, counts, node, gathered, x } = memory;
     this.x = x;
     this.node = node;
     this.values = x.byFeature;
@@ -53,7 +53,6 @@ export class SplitSearch {
     this.at = {
       hist: hist.byteOffset,
       seen: seen.byteOffset,
-      classBits: classBits.byteOffset,
       counts: counts.byteOffset,
       order: node.order.byteOffset,
       labels: node.labels.byteOffset,
@@ -64,7 +63,6 @@ export class SplitSearch {
     // a fit that threw part-way may have left counts behind; the scan clears only what it reads
     hist.fill(0);
     seen.fill(0);
-    classBits.fill(0);
   }
 
   /**
@@ -114,10 +112,10 @@ export class SplitSearch {
     const weights = at.weights + start * 2;
     const n = end - start;
     if (count === BATCH) {
-      fill4(valuesAt + features[0]! * fs, valuesAt + features[1]! * fs, valuesAt + features[2]! * fs, valuesAt + features[3]! * fs, sampleStep, order, labels, weights, n, at.hist, at.seen, at.classBits);
+      fill4(valuesAt + features[0]! * fs, valuesAt + features[1]! * fs, valuesAt + features[2]! * fs, valuesAt + features[3]! * fs, sampleStep, order, labels, weights, n, at.hist, at.seen);
     } else {
       for (let i = 0; i < count; i++) {
-        fill1(valuesAt + features[i]! * fs, sampleStep, order, labels, weights, n, at.hist + i * SLOT_BYTES.hist, at.seen + i * SLOT_BYTES.seen, at.classBits + i * SLOT_BYTES.classBits);
+        fill1(valuesAt + features[i]! * fs, sampleStep, order, labels, weights, n, at.hist + i * SLOT_BYTES.hist, at.seen + i * SLOT_BYTES.seen);
       }
     }
     for (let i = 0; i < count; i++) this.scanBins(features[i]!, i);
@@ -166,7 +164,6 @@ export class SplitSearch {
     const threshold = memory.kernels.scan(
       at.hist + slot * SLOT_BYTES.hist,
       at.seen + slot * SLOT_BYTES.seen,
-      at.classBits + slot * SLOT_BYTES.classBits,
       at.counts,
       this.rightSqStart,
       this.totalWeight,

@@ -1,5 +1,5 @@
 import { bindToMemory, createMemory } from '../wasm/assembler.js';
-import { BATCH, HISTOGRAM_KERNELS, SCAN_BEST, SEEN_WORDS, SLOT_BYTES, SLOTS, VALUES, type HistogramKernels } from './histogramKernels.js';
+import { BATCH, HISTOGRAM_KERNELS, SCAN_BEST, SEEN_WORDS, SLOT_BYTES, SLOTS, type HistogramKernels } from './histogramKernels.js';
 import type { PixelMatrix } from './pixelMatrix.js';
 
 /**
@@ -43,12 +43,6 @@ export interface TreeMemory {
    * in order, instead of testing 256 bins whose emptiness the branch predictor cannot guess
    */
   seen: Int32Array;
-  /**
-   * BATCH x 256 bit sets of the classes present at each value: the scan visits only the
-   * (value, class) slots holding samples, fewer than the node's samples, where a walk over
-   * every class of every value costs up to 2,560 steps per feature
-   */
-  classBits: Int32Array;
   /** the scan's class counts, left then the node's totals, and its best proxy (see HistogramKernels.scan) */
   counts: Float64Array;
   kernels: HistogramKernels;
@@ -74,7 +68,6 @@ function createTreeMemory(x: PixelMatrix): TreeMemory {
     counts: (SCAN_BEST + 1) * 8,
     hist: BATCH * SLOT_BYTES.hist,
     seen: BATCH * SLOT_BYTES.seen,
-    classBits: BATCH * SLOT_BYTES.classBits,
     order: n * 4,
     spareOrder: n * 4,
     weights: n * 2,
@@ -107,7 +100,6 @@ function createTreeMemory(x: PixelMatrix): TreeMemory {
     gathered: view(Uint8Array, 'gathered', sizes.gathered),
     hist: view(Uint16Array, 'hist', BATCH * SLOTS),
     seen: view(Int32Array, 'seen', BATCH * SEEN_WORDS),
-    classBits: view(Int32Array, 'classBits', BATCH * VALUES),
     counts: view(Float64Array, 'counts', SCAN_BEST + 1),
     kernels,
   };

@@ -57,6 +57,11 @@ export const F32X4_SPLAT = [SIMD, 0x13];
 /** v128.const with all lanes 0. */
 export const V128_ZERO = [SIMD, 0x0c, ...new Array<number>(16).fill(0)];
 export const F32X4_EQ = [SIMD, 0x41];
+export const I16X8_NE = [SIMD, 0x2e];
+/** i8x16.narrow_i16x8_s: two vectors of 8 int16 lanes into 16 int8 lanes (saturating), the first's lanes first. */
+export const I8X16_NARROW_I16X8_S = [SIMD, 0x65];
+/** i8x16.bitmask: bit i of an i32 is lane i's sign bit. */
+export const I8X16_BITMASK = [SIMD, 0x64];
 export const F32X4_GT = [SIMD, 0x44];
 export const AND = [SIMD, 0x4e];
 export const ANDNOT = [SIMD, 0x4f];

@@ -3,7 +3,7 @@ import { describe, it } from 'node:test';
 import { treesTrain300 } from '../../fixtures/index.js';
 import { createRng } from '../../src/random.js';
 import { toPixelMatrix, type PixelMatrix } from '../../src/learn/pixelMatrix.js';
-import { fitTree, growTop, type TrainingSet } from '../../src/learn/fitTree.js';
+import { fitTree, growTop, proxyBound, type TrainingSet } from '../../src/learn/fitTree.js';
 import { graft } from '../../src/learn/graft.js';
 import { packTree } from '../../src/learn/packTree.js';
 import { LEAF, predictTree, type Tree } from '../../src/learn/tree.js';
@@ -215,5 +215,48 @@ describe('fitTree', () => {
     assert.throws(() => fitTree(data, [0, 1], Uint16Array.from([40000, 30000]), { maxFeatures: 1, seed: 1 }), {
       message: 'Expected at most 65535 samples per tree (weights summed: a bootstrap draw counts once each) but received 70000: fit on fewer rows.',
     });
+  });
+});
+
+describe('proxyBound', () => {
+  /** The best proxy over every split of the weighted class counts `totals` (any left counts 0..total per class), by enumeration. */
+  function bestOverAllSplits(totals: number[]): number {
+    const W = totals.reduce((a, b) => a + b, 0);
+    let best = -Infinity;
+    const left = totals.map(() => 0);
+    const visit = (k: number): void => {
+      if (k === totals.length) {
+        const wL = left.reduce((a, b) => a + b, 0);
+        if (wL === 0 || wL === W) return;
+        const sqL = left.reduce((a, c) => a + c * c, 0);
+        const sqR = totals.reduce((a, t, i) => a + (t - left[i]!) ** 2, 0);
+        best = Math.max(best, sqL / wL + sqR / (W - wL));
+        return;
+      }
+      for (let c = 0; c <= totals[k]!; c++) {
+        left[k] = c;
+        visit(k + 1);
+      }
+    };
+    visit(0);
+    return best;
+  }
+
+  it('is the best proxy any split of the node can reach, for 2 to 5 classes, absent classes and weights included', () => {
+    const rng = createRng(3);
+    for (let trial = 0; trial < 40; trial++) {
+      const totals = new Float64Array(10);
+      const classes = 2 + (trial % 4);
+      const picked = new Set<number>();
+      while (picked.size < classes) picked.add(rng.int(10));
+      for (const k of picked) totals[k] = 1 + rng.int(5);
+      const totalWeight = totals.reduce((a, b) => a + b, 0);
+      const bound = proxyBound(totals, classes, totalWeight);
+      assert.ok(Math.abs(bound - bestOverAllSplits(Array.from(picked, (k) => totals[k]!))) < 1e-12, `totals ${totals.join(' ')}`);
+    }
+    // two classes: both children pure, each side scoring its own weight
+    assert.equal(proxyBound(Float64Array.from([0, 3, 0, 4]), 2, 7), 7);
+    // beyond 5 classes no bound is computed
+    assert.equal(proxyBound(Float64Array.from([1, 1, 1, 1, 1, 1]), 6, 6), Infinity);
   });
 });

@@ -11,13 +11,12 @@ function setUp(n: number, features: number) {
   const { buffer } = wasm;
   const hist = new Uint16Array(buffer, 0, 4 * SLOTS);
   const seen = new Int32Array(buffer, hist.byteOffset + hist.byteLength, 4 * SEEN_WORDS);
-  const classBits = new Int32Array(buffer, seen.byteOffset + seen.byteLength, 4 * VALUES);
-  const counts = new Float64Array(buffer, classBits.byteOffset + classBits.byteLength, SCAN_BEST + 1);
+  const counts = new Float64Array(buffer, seen.byteOffset + seen.byteLength, SCAN_BEST + 1);
   const order = new Int32Array(buffer, counts.byteOffset + counts.byteLength, n);
   const weights = new Uint16Array(buffer, order.byteOffset + order.byteLength, n);
   const labels = new Uint8Array(buffer, weights.byteOffset + weights.byteLength, n);
   const values = new Uint8Array(buffer, labels.byteOffset + labels.byteLength, n * features);
-  return { kernels, hist, seen, classBits, counts, order, weights, labels, values };
+  return { kernels, hist, seen, counts, order, weights, labels, values };
 }
 
 /** Random samples: few distinct values (so bins collect several classes), uneven weights, order a subset. */
@@ -59,24 +58,22 @@ function bruteForceBest(hist: Uint16Array, classes: number): { best: number; pre
 }
 
 describe('histogram kernels (wasm)', () => {
-  it('fill4 and fill1 count each sample weight at (value, class) and mark the values and classes present', () => {
+  it('fill4 and fill1 count each sample weight at (value, class) and mark the values present', () => {
     const [n, features] = [300, 6];
     const m = randomNode(n, features, 10, 5);
     const args = [features, m.order.byteOffset, m.labels.byteOffset, m.weights.byteOffset, n] as const;
     const column = (f: number) => m.values.byteOffset + f;
-    m.kernels.fill4(column(0), column(2), column(3), column(5), ...args, m.hist.byteOffset, m.seen.byteOffset, m.classBits.byteOffset);
+    m.kernels.fill4(column(0), column(2), column(3), column(5), ...args, m.hist.byteOffset, m.seen.byteOffset);
     [0, 2, 3, 5].forEach((f, slot) => {
       const expected = referenceHistogram(m, f, features, n);
       assert.deepEqual(Array.from(m.hist.subarray(slot * SLOTS, (slot + 1) * SLOTS)), Array.from(expected), `feature ${f}`);
       for (let v = 0; v < VALUES; v++) {
-        let bits = 0;
-        for (let k = 0; k < MAX_CLASSES; k++) if (expected[(v << 4) | k]! > 0) bits |= 1 << k;
-        assert.equal(m.classBits[slot * VALUES + v], bits, `feature ${f} value ${v} classes`);
-        assert.equal((m.seen[slot * SEEN_WORDS + (v >> 5)]! >>> (v & 31)) & 1, bits !== 0 ? 1 : 0, `feature ${f} value ${v} seen`);
+        const present = expected.subarray(v << 4, (v + 1) << 4).some((c) => c > 0);
+        assert.equal((m.seen[slot * SEEN_WORDS + (v >> 5)]! >>> (v & 31)) & 1, present ? 1 : 0, `feature ${f} value ${v} seen`);
       }
     });
     m.hist.fill(0);
-    m.kernels.fill1(column(4), ...args, m.hist.byteOffset + 2 * SLOTS * 2, m.seen.byteOffset, m.classBits.byteOffset);
+    m.kernels.fill1(column(4), ...args, m.hist.byteOffset + 2 * SLOTS * 2, m.seen.byteOffset);
     assert.deepEqual(Array.from(m.hist.subarray(2 * SLOTS, 3 * SLOTS)), Array.from(referenceHistogram(m, 4, features, n)));
   });
 
@@ -84,24 +81,24 @@ describe('histogram kernels (wasm)', () => {
     for (const [seed, classes] of [[1, 10], [2, 3], [3, 2]] as const) {
       const [n, features] = [200, 1];
       const m = randomNode(n, features, classes, seed);
-      m.kernels.fill1(m.values.byteOffset, features, m.order.byteOffset, m.labels.byteOffset, m.weights.byteOffset, n, m.hist.byteOffset, m.seen.byteOffset, m.classBits.byteOffset);
+      m.kernels.fill1(m.values.byteOffset, features, m.order.byteOffset, m.labels.byteOffset, m.weights.byteOffset, n, m.hist.byteOffset, m.seen.byteOffset);
       const hist = m.hist.slice(0, SLOTS);
       const totals = new Float64Array(classes);
       for (let i = 0; i < n; i++) totals[m.labels[i]!]! += m.weights[i]!;
       m.counts.set(totals, MAX_CLASSES);
       const totalWeight = totals.reduce((a, b) => a + b, 0);
       const rightSq = totals.reduce((a, b) => a + b * b, 0);
-      const threshold = m.kernels.scan(m.hist.byteOffset, m.seen.byteOffset, m.classBits.byteOffset, m.counts.byteOffset, rightSq, totalWeight, -Infinity);
+      const threshold = m.kernels.scan(m.hist.byteOffset, m.seen.byteOffset, m.counts.byteOffset, rightSq, totalWeight, -Infinity);
       const { best: expected, present } = bruteForceBest(hist, classes);
       assert.ok(Math.abs(m.counts[SCAN_BEST]! - expected) < 1e-9 * expected, `seed ${seed}: ${m.counts[SCAN_BEST]} against ${expected}`);
       // the threshold is the midpoint of the two values around the cut, rounded down, and it scores the best proxy
       const below = present.filter((v) => v <= threshold);
       assert.equal(threshold, (below.at(-1)! + present[below.length]!) >> 1);
       assert.ok(Math.abs(proxyOf(hist, classes, threshold) - expected) < 1e-9 * expected);
-      assert.ok(m.hist.every((c) => c === 0) && m.seen.every((w) => w === 0) && m.classBits.every((b) => b === 0));
+      assert.ok(m.hist.every((c) => c === 0) && m.seen.every((w) => w === 0));
       // a best proxy already above every cut: -1, nothing kept
-      m.kernels.fill1(m.values.byteOffset, features, m.order.byteOffset, m.labels.byteOffset, m.weights.byteOffset, n, m.hist.byteOffset, m.seen.byteOffset, m.classBits.byteOffset);
-      assert.equal(m.kernels.scan(m.hist.byteOffset, m.seen.byteOffset, m.classBits.byteOffset, m.counts.byteOffset, rightSq, totalWeight, expected + 1), -1);
+      m.kernels.fill1(m.values.byteOffset, features, m.order.byteOffset, m.labels.byteOffset, m.weights.byteOffset, n, m.hist.byteOffset, m.seen.byteOffset);
+      assert.equal(m.kernels.scan(m.hist.byteOffset, m.seen.byteOffset, m.counts.byteOffset, rightSq, totalWeight, expected + 1), -1);
     }
   });
 });

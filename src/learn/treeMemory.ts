@@ -1,5 +1,5 @@
 import { bindToMemory, createMemory } from '../wasm/assembler.js';
-import { BATCH, HISTOGRAM_KERNELS, SCAN_BEST, SEEN_WORDS, SLOT_BYTES, SLOTS, type HistogramKernels } from './histogramKernels.js';
+import { BATCH, HISTOGRAM_KERNELS, SCAN_BEST, SLOT_BYTES, SLOTS, VALUES, type HistogramKernels } from './histogramKernels.js';
 import type { PixelMatrix } from './pixelMatrix.js';
 
 /**
@@ -39,10 +39,10 @@ export interface TreeMemory {
   /** BATCH histograms, one per feature of a batch, each `(value << 4) | class` */
   hist: Uint16Array;
   /**
-   * BATCH bit sets of the values present (8 words of 32 bits each): the scan visits only those,
-   * in order, instead of testing 256 bins whose emptiness the branch predictor cannot guess
+   * BATCH x 256 marks of the values present (0xff, else 0): the scan visits only those, in
+   * order, instead of testing 256 bins whose emptiness the branch predictor cannot guess
    */
-  seen: Int32Array;
+  seen: Uint8Array;
   /** the scan's class counts, left then the node's totals, and its best proxy (see HistogramKernels.scan) */
   counts: Float64Array;
   kernels: HistogramKernels;
@@ -99,7 +99,7 @@ function createTreeMemory(x: PixelMatrix): TreeMemory {
     spare: { order: view(Int32Array, 'spareOrder', n), labels: view(Uint8Array, 'spareLabels', n), weights: view(Uint16Array, 'spareWeights', n) },
     gathered: view(Uint8Array, 'gathered', sizes.gathered),
     hist: view(Uint16Array, 'hist', BATCH * SLOTS),
-    seen: view(Int32Array, 'seen', BATCH * SEEN_WORDS),
+    seen: view(Uint8Array, 'seen', BATCH * VALUES),
     counts: view(Float64Array, 'counts', SCAN_BEST + 1),
     kernels,
   };

@@ -39,6 +39,7 @@ export const I32_LOAD16_U = [0x2f, 0x01, 0x00];
 /** i32.load16_u / i32.store16 (alignment hint 2) at a constant byte offset from the address on the stack. */
 export const i32Load16At = (offset: number) => [0x2f, 0x01, ...leb128(offset)];
 export const i32Store16At = (offset: number) => [0x3b, 0x01, ...leb128(offset)];
+export const i32Store8At = (offset: number) => [0x3a, 0x00, ...leb128(offset)];
 const SIMD = 0xfd;
 /** v128.load / v128.store with alignment hint 1 and offset 0 (unaligned addresses allowed). */
 export const LOAD = [SIMD, 0x00, 0x00, 0x00];

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { createRng } from '../../src/random.js';
 import { bindToMemory, createMemory } from '../../src/wasm/assembler.js';
-import { HISTOGRAM_KERNELS, MAX_CLASSES, SCAN_BEST, SEEN_WORDS, SLOTS, VALUES, type HistogramKernels } from '../../src/learn/histogramKernels.js';
+import { HISTOGRAM_KERNELS, MAX_CLASSES, SCAN_BEST, SLOTS, VALUES, type HistogramKernels } from '../../src/learn/histogramKernels.js';
 
 /** A memory laid out for `n` samples of `features` features (row-major, sampleStep = features). */
 function setUp(n: number, features: number) {
@@ -10,7 +10,7 @@ function setUp(n: number, features: number) {
   const kernels = bindToMemory<HistogramKernels>(HISTOGRAM_KERNELS, wasm)!;
   const { buffer } = wasm;
   const hist = new Uint16Array(buffer, 0, 4 * SLOTS);
-  const seen = new Int32Array(buffer, hist.byteOffset + hist.byteLength, 4 * SEEN_WORDS);
+  const seen = new Uint8Array(buffer, hist.byteOffset + hist.byteLength, 4 * VALUES);
   const counts = new Float64Array(buffer, seen.byteOffset + seen.byteLength, SCAN_BEST + 1);
   const order = new Int32Array(buffer, counts.byteOffset + counts.byteLength, n);
   const weights = new Uint16Array(buffer, order.byteOffset + order.byteLength, n);
@@ -69,7 +69,7 @@ describe('histogram kernels (wasm)', () => {
       assert.deepEqual(Array.from(m.hist.subarray(slot * SLOTS, (slot + 1) * SLOTS)), Array.from(expected), `feature ${f}`);
       for (let v = 0; v < VALUES; v++) {
         const present = expected.subarray(v << 4, (v + 1) << 4).some((c) => c > 0);
-        assert.equal((m.seen[slot * SEEN_WORDS + (v >> 5)]! >>> (v & 31)) & 1, present ? 1 : 0, `feature ${f} value ${v} seen`);
+        assert.equal(m.seen[slot * VALUES + v], present ? 0xff : 0, `feature ${f} value ${v} seen`);
       }
     });
     m.hist.fill(0);

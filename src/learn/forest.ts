@@ -57,26 +57,58 @@ export function fitForest(data: TrainingSet, rows: ArrayLike<number>, options: F
  */
 export function predictForest(trees: readonly Tree[], pixels: Uint8Array, width: number, count: number): Uint8Array {
   if (trees.length === 0) throw new RangeError('Expected at least one tree in the forest but received none.');
-  const k = trees[0]!.numClasses;
-  const sums = new Float64Array(k);
-  const out = new Uint8Array(count);
-  for (let row = 0; row < count; row++) {
-    sums.fill(0);
-    let best = 0;
-    let bestSum = 0;
-    for (const tree of trees) {
+  const votes = new ForestVotes(trees[0]!.numClasses, count);
+  for (const tree of trees) votes.add(tree, pixels, width);
+  return votes.classes;
+}
+
+/**
+ * predictForest one tree at a time, so a caller can let other work run between trees. Each
+ * row's sums and best class are carried from tree to tree: one tree's nodes stay in cache for
+ * every row, where walking the 100 trees row by row missed it at every level (the trees stage's
+ * scoring of ~70,000 rows: 6.9 s of the main thread against 2.8 s, --cpu-prof).
+ */
+export class ForestVotes {
+  private readonly sums: Float64Array;
+  private readonly bestSum: Float64Array;
+  /** each row's class so far (row by row: its largest sum, the first to reach it) */
+  readonly classes: Uint8Array;
+
+  constructor(
+    private readonly numClasses: number,
+    private readonly count: number,
+  ) {
+    this.sums = new Float64Array(count * numClasses);
+    this.bestSum = new Float64Array(count);
+    this.classes = new Uint8Array(count);
+  }
+
+  /** Adds the class probabilities of `tree`'s leaf for each row. */
+  add(tree: Tree, pixels: Uint8Array, width: number): void {
+    const { sums, bestSum, classes, numClasses: k } = this;
+    const shares = leafShares(tree);
+    for (let row = 0; row < this.count; row++) {
       const leafBase = tree.leafRow[leafOf(tree, pixels, width, row)]! * k;
-      let total = 0;
-      for (let c = 0; c < k; c++) total += tree.leafCounts[leafBase + c]!;
+      const at = row * k;
       for (let c = 0; c < k; c++) {
-        sums[c]! += tree.leafCounts[leafBase + c]! / total;
-        if (sums[c]! > bestSum) {
-          bestSum = sums[c]!;
-          best = c;
+        const sum = (sums[at + c]! += shares[leafBase + c]!);
+        if (sum > bestSum[row]!) {
+          bestSum[row] = sum;
+          classes[row] = c;
         }
       }
     }
-    out[row] = best;
   }
-  return out;
+}
+
+/** Each leaf's class probabilities: its counts over their sum. */
+function leafShares(tree: Tree): Float64Array {
+  const k = tree.numClasses;
+  const shares = new Float64Array(tree.leafCounts.length);
+  for (let leaf = 0; leaf < shares.length; leaf += k) {
+    let total = 0;
+    for (let c = 0; c < k; c++) total += tree.leafCounts[leaf + c]!;
+    for (let c = 0; c < k; c++) shares[leaf + c] = tree.leafCounts[leaf + c]! / total;
+  }
+  return shares;
 }

@@ -22,18 +22,22 @@ export function toMlCartJson(tree: Tree): string {
 
 /** The JSON text of `RandomForestClassifier.toJSON()` for a forest over `featureCount` features. */
 export function toMlForestJson(trees: readonly Tree[], featureCount: number, seed: number): string {
+  return [...mlForestJsonChunks(trees, featureCount, seed)].join('');
+}
+
+/** toMlForestJson's text in pieces, a tree each: to write as it is made, in small steps. */
+export function* mlForestJsonChunks(trees: readonly Tree[], featureCount: number, seed: number): Generator<string> {
   // every tree sees every feature (ours draw features per split, not per tree)
   const allFeatures = `[${Array.from({ length: featureCount }, (_, f) => f).join(',')}]`;
-  const parts = [
+  yield [
     `{"name":"RFClassifier","inputScale":${JSON.stringify(ML_INPUT_SCALE)},"baseModel":{`,
     `"indexes":[${trees.map(() => allFeatures).join(',')}],`,
     `"n":${featureCount},"replacement":false,"maxFeatures":1,"nEstimators":${trees.length},`,
     `"treeOptions":${JSON.stringify(TREE_OPTIONS)},"isClassifier":true,"seed":${seed},"useSampleBagging":true,`,
     '"estimators":[',
-  ];
-  trees.forEach((tree, i) => parts.push(`${i > 0 ? ',' : ''}{"name":"DTClassifier",${estimatorBody(tree)}}`));
-  parts.push(']}}');
-  return parts.join('');
+  ].join('');
+  for (const [i, tree] of trees.entries()) yield `${i > 0 ? ',' : ''}{"name":"DTClassifier",${estimatorBody(tree)}}`;
+  yield ']}}';
 }
 
 /** `"options":...,"root":...` of one tree. */
@@ -45,7 +49,7 @@ function estimatorBody(tree: Tree): string {
 
 function writeNode(tree: Tree, node: number, parts: string[]): void {
   if (tree.feature[node] === LEAF) {
-    parts.push(`{"distribution":[[${leafDistribution(tree, node).join(',')}]],"numberSamples":${tree.samples[node]}}`);
+    parts.push(`{"distribution":[[${leafDistribution(tree, node)}]],"numberSamples":${tree.samples[node]}}`);
     return;
   }
   parts.push(
@@ -58,11 +62,36 @@ function writeNode(tree: Tree, node: number, parts: string[]): void {
   parts.push('}');
 }
 
-/** The leaf's class fractions (ml-cart stores probabilities, not counts). */
-function leafDistribution(tree: Tree, node: number): number[] {
+/**
+ * The leaf's class fractions, comma-separated (ml-cart stores probabilities, not counts). Most
+ * leaves of fully grown trees hold one class: their text is made once per class (formatting
+ * the 4 million fractions of a forest was over a second of the trees stage's main thread).
+ */
+function leafDistribution(tree: Tree, node: number): string {
   const k = tree.numClasses;
   const base = tree.leafRow[node]! * k;
-  const counts = Array.from(tree.leafCounts.subarray(base, base + k));
-  const total = counts.reduce((a, b) => a + b, 0);
-  return counts.map((c) => c / total);
+  let total = 0;
+  let present = 0;
+  let only = 0;
+  for (let c = 0; c < k; c++) {
+    const count = tree.leafCounts[base + c]!;
+    total += count;
+    if (count > 0) {
+      present++;
+      only = c;
+    }
+  }
+  if (present === 1) return pureDistribution(k, only);
+  const fractions: number[] = [];
+  for (let c = 0; c < k; c++) fractions.push(tree.leafCounts[base + c]! / total);
+  return fractions.join(',');
+}
+
+const pureDistributions = new Map<number, string[]>();
+
+/** "0,..,1,..,0": all of `k` classes' weight on class `c`. */
+function pureDistribution(k: number, c: number): string {
+  let texts = pureDistributions.get(k);
+  if (!texts) pureDistributions.set(k, (texts = Array.from({ length: k }, (_, one) => Array.from({ length: k }, (_, i) => (i === one ? 1 : 0)).join(','))));
+  return texts[c]!;
 }

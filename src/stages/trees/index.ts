@@ -5,6 +5,7 @@
  * the worker pool; the models are saved in mljs JSON (ml-cart / ml-random-forest) format.
  */
 import { join } from 'node:path';
+import { setImmediate as nextTurn } from 'node:timers/promises';
 import { NUM_CLASSES, PIXELS_PER_IMAGE } from '../../dataset.js';
 import { writeFileAtomic } from '../../io/atomicWrite.js';
 import { updateMetrics } from '../../io/metrics.js';
@@ -12,9 +13,9 @@ import { artifactPaths } from '../../io/paths.js';
 import { readPixelCache, UNKNOWN_LABEL } from '../../io/pixelCache.js';
 import { readSplit } from '../../io/split.js';
 import { toPixelMatrix } from '../../learn/pixelMatrix.js';
-import { predictForest } from '../../learn/forest.js';
+import { ForestVotes } from '../../learn/forest.js';
 import { accuracy } from '../../learn/metrics.js';
-import { toMlCartJson, toMlForestJson } from '../../learn/mlJson.js';
+import { mlForestJsonChunks, toMlCartJson } from '../../learn/mlJson.js';
 import { stratifiedKFold } from '../../learn/stratifiedKFold.js';
 import { predictTree, type Tree } from '../../learn/tree.js';
 import { createProgress } from '../../progress.js';
@@ -36,9 +37,21 @@ function rowsOf(pixels: Uint8Array, rows: ArrayLike<number>): Uint8Array {
   return out;
 }
 
-function predict(model: TreeModelName, trees: Tree[], pixels: Uint8Array): Uint8Array {
+/**
+ * The model's classes for row-major `pixels`. A forest is scored a tree at a time, giving the
+ * event loop a turn between trees: the pool's next tasks (a decision tree's parts) are only
+ * sent from here, and scoring a forest takes up to a second (with the forest's model file
+ * written in one go as well, both workers sat idle ~2.5 s after the final forest; --cpu-prof).
+ */
+async function predict(model: TreeModelName, trees: Tree[], pixels: Uint8Array): Promise<Uint8Array> {
   const count = pixels.length / PIXELS_PER_IMAGE;
-  return model === 'decision-tree' ? predictTree(trees[0]!, pixels, PIXELS_PER_IMAGE, count) : predictForest(trees, pixels, PIXELS_PER_IMAGE, count);
+  if (model === 'decision-tree') return predictTree(trees[0]!, pixels, PIXELS_PER_IMAGE, count);
+  const votes = new ForestVotes(NUM_CLASSES, count);
+  for (const tree of trees) {
+    votes.add(tree, pixels, PIXELS_PER_IMAGE);
+    await nextTurn();
+  }
+  return votes.classes;
 }
 
 export const trees: Stage = {
@@ -66,11 +79,11 @@ export const trees: Stage = {
     const finals = new Map<TreeModelName, ModelResult>();
     const timing = (o: FitOutcome): FitTiming => ({ start: o.start, end: o.end, treeSeconds: o.treeSeconds });
 
-    const scoreFold = (model: TreeModelName, fold: number, outcome: FitOutcome) => {
+    const scoreFold = async (model: TreeModelName, fold: number, outcome: FitOutcome) => {
       const rows = folds[fold]!.test;
       const pixels = rowsOf(cache.train.pixels, Array.from(rows, (i) => trainRows[i]!));
       const labels = Uint8Array.from(rows, (i) => data.labels[i]!);
-      cv.get(model)![fold] = { ...timing(outcome), accuracy: accuracy(labels, predict(model, outcome.trees, pixels)) };
+      cv.get(model)![fold] = { ...timing(outcome), accuracy: accuracy(labels, await predict(model, outcome.trees, pixels)) };
     };
     const scoreFinal = async (model: TreeModelName, outcome: FitOutcome) => {
       finals.set(model, {
@@ -78,10 +91,11 @@ export const trees: Stage = {
         cv: cv.get(model)!, // the same array the folds fill: complete once every fit is done
         fit: timing(outcome),
         nodes: outcome.trees.reduce((n, t) => n + t.feature.length, 0),
-        validAccuracy: accuracy(valid.labels, predict(model, outcome.trees, valid.pixels)),
-        testAccuracy: testKnown ? accuracy(cache.test.labels, predict(model, outcome.trees, cache.test.pixels)) : null,
+        validAccuracy: accuracy(valid.labels, await predict(model, outcome.trees, valid.pixels)),
+        testAccuracy: testKnown ? accuracy(cache.test.labels, await predict(model, outcome.trees, cache.test.pixels)) : null,
       });
-      const json = model === 'decision-tree' ? toMlCartJson(outcome.trees[0]!) : toMlForestJson(outcome.trees, PIXELS_PER_IMAGE, c.seed);
+      // a forest's text is made and written a tree at a time (~60 MB; over a second to make)
+      const json = model === 'decision-tree' ? toMlCartJson(outcome.trees[0]!) : mlForestJsonChunks(outcome.trees, PIXELS_PER_IMAGE, c.seed);
       await writeFileAtomic(treeModelPath(c.artifactsDir, model), json);
     };
 
@@ -91,7 +105,7 @@ export const trees: Stage = {
       await fitAll(pool, data, plan.map((p) => p.spec), ctx.signal, async (i, outcome) => {
         const { model, fold } = plan[i]!;
         if (fold === undefined) await scoreFinal(model, outcome);
-        else scoreFold(model, fold, outcome);
+        else await scoreFold(model, fold, outcome);
       }, () => progress.tick());
     } catch (err) {
       if (ctx.signal.aborted) return; // main reports the interruption; nothing half-done was written

@@ -1,7 +1,7 @@
 /**
  * The split search's two loops as WebAssembly. The fill: for each sample of a node, its weight
  * is added to the (value, class) slot of each feature's histogram, and the value is marked
- * seen (the bit set the scan walks). The scan: the histogram's values in order, each
+ * seen (the marks the scan walks). The scan: the histogram's values in order, each
  * threshold's Gini proxy (see splitSearch.ts). The fill was most of a tree's fit (a decision
  * tree on 48,000 images: 59% of the time in the V8-compiled JavaScript loop, --cpu-prof), and
  * V8 spends ~57 instructions per increment on it (callgrind): typed-array bounds checks and
@@ -26,7 +26,6 @@ import {
   I32_ADD,
   I32_AND,
   I32_CONST,
-  I16X8_NE,
   I32_CTZ,
   I32_EQZ,
   I32_GE_S,
@@ -42,6 +41,7 @@ import {
   I32_SUB,
   I8X16_BITMASK,
   I8X16_NARROW_I16X8_S,
+  I16X8_NE,
   IF,
   LOOP,
   MEMORY_COPY,
@@ -87,8 +87,8 @@ export const BATCH = 4;
  * marks into bits 16 at a time (i8x16.bitmask): in one process alternating, 10 forest trees took
  * 0.90 and the decision tree 0.78 of the time (median of paired runs), trees bit for bit the same.
  *
- * 16-bit counts keep the four histograms in 32 KB, inside the 48 KB L1 data cache with the bit
- * sets (32-bit ones took 64 KB): one thread, 10 forest trees, in-process A/B: 7% faster. The
+ * 16-bit counts keep the four histograms in 32 KB, inside the 48 KB L1 data cache with the
+ * marks (32-bit ones took 64 KB): one thread, 10 forest trees, in-process A/B: 7% faster. The
  * learner therefore takes at most MAX_TOTAL_WEIGHT (weighted) samples per tree.
  */
 export interface HistogramKernels {

@@ -46,7 +46,7 @@ function rowsOf(pixels: Uint8Array, rows: ArrayLike<number>): Uint8Array {
 async function predict(model: TreeModelName, trees: Tree[], pixels: Uint8Array): Promise<Uint8Array> {
   const count = pixels.length / PIXELS_PER_IMAGE;
   if (model === 'decision-tree') return predictTree(trees[0]!, pixels, PIXELS_PER_IMAGE, count);
-  const votes = new ForestVotes(NUM_CLASSES, count);
+  const votes = new ForestVotes(trees[0]!.numClasses, count);
   for (const tree of trees) {
     votes.add(tree, pixels, PIXELS_PER_IMAGE);
     await nextTurn();

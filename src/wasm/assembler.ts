@@ -7,7 +7,6 @@
  * over typed arrays are ~5-10x slower than these on the study's activations.
  */
 
-
 /** Value types. */
 export const I32 = 0x7f;
 export const F32 = 0x7d;

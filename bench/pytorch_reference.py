@@ -1,0 +1,163 @@
+"""The PyTorch side of `npm run bench -- mlp` / `-- cnn`, to run in the same hour.
+
+Issue 5's PyTorch figures were measured once on this machine, and the machine's speed drifts by
+more than the gaps being measured, so this times the study's two networks in PyTorch on the
+same data, the same way as the Node benches: seconds per training epoch (38,400 images in
+batches of 500, then the 9,600 held-out images in inference mode, as Keras's validation_split
+does; median of the timed epochs after one warm-up) and inference images/s on the 10,000 test
+images (batches of 500, median of 3 passes).
+
+    python3 bench/pytorch_reference.py mlp|cnn [--artifacts-dir artifacts] [--epochs 3] [--batches N]
+
+Needs PyTorch and numpy (Debian: python3-torch, and libopenblas0-pthread: torch's matrix
+products go to the system BLAS, and the default reference BLAS is ~50x slower) and the load
+and split stages' outputs. --batches caps each epoch at N batches (and validation in
+proportion) and scales the time up to a full epoch, as the Node bench's flag does.
+
+Threads: both cores go to what does each network's arithmetic. The MLP's is matrix products,
+run by OpenBLAS's threads; the CNN's is convolutions, run by torch's own (oneDNN). Giving both
+pools two threads made either network 1.4-2x slower here: OpenBLAS's threads spin between
+products and take the cores from torch's.
+"""
+
+import argparse
+import json
+import os
+import statistics
+import time
+from pathlib import Path
+
+import numpy as np
+
+BATCH = 500
+VALIDATION_SPLIT = 0.2
+# (OpenBLAS threads, torch threads) per network, on 2 cores
+THREADS = {'mlp': (2, 1), 'cnn': (1, 2)}
+
+
+def build(name: str):
+    """The study's network: the MLP, or the CNN with Keras's 'same' padding and BatchNorm settings."""
+    import torch.nn.functional as F
+    from torch import nn
+
+    class SamePad2x2(nn.Module):
+        """Keras 'same' padding of a 2x2 kernel at stride 1: one zero row below, one column right."""
+
+        def forward(self, x):
+            return F.pad(x, (0, 1, 0, 1))
+
+    layers = []
+    if name == 'mlp':
+        # Flatten 784 -> Dense 1000, 800, 500, 300, 200, 100 relu, each with Dropout 0.2 -> Dense 50 relu -> Dense 10
+        layers.append(nn.Flatten())
+        width = 784
+        for units in (1000, 800, 500, 300, 200, 100):
+            layers += [nn.Linear(width, units), nn.ReLU(), nn.Dropout(0.2)]
+            width = units
+        layers += [nn.Linear(width, 50), nn.ReLU(), nn.Linear(50, 10)]
+    else:
+        # 4 x [Conv2D k=2 'same' relu -> BatchNorm (Keras: momentum 0.99, epsilon 1e-3) -> MaxPool 2 -> Dropout 0.3],
+        # Flatten, Dense 1024, 512, 256 relu, Dropout 0.5, Dense 10
+        channels = 1
+        for filters in (64, 64, 128, 128):
+            layers += [
+                SamePad2x2(), nn.Conv2d(channels, filters, 2), nn.ReLU(),
+                nn.BatchNorm2d(filters, eps=1e-3, momentum=0.01), nn.MaxPool2d(2), nn.Dropout(0.3),
+            ]
+            channels = filters
+        layers += [
+            nn.Flatten(),
+            nn.Linear(128, 1024), nn.ReLU(), nn.Linear(1024, 512), nn.ReLU(), nn.Linear(512, 256), nn.ReLU(),
+            nn.Dropout(0.5), nn.Linear(256, 10),
+        ]
+    return nn.Sequential(*layers)
+
+
+def load(artifacts: Path):
+    """The pixel cache (uint8, 784 per image) and the split's training rows, cut as validation_split."""
+    cache = artifacts / 'cache'
+    train_x = np.fromfile(cache / 'train-images.u8', dtype=np.uint8).reshape(-1, 784)
+    train_y = np.fromfile(cache / 'train-labels.u8', dtype=np.uint8).astype(np.int64)
+    test_x = np.fromfile(cache / 'test-images.u8', dtype=np.uint8).reshape(-1, 784)
+    test_y = np.fromfile(cache / 'test-labels.u8', dtype=np.uint8).astype(np.int64)
+    rows = json.loads((artifacts / 'split.json').read_text())['train']
+    cut = int(len(rows) * (1 - VALIDATION_SPLIT))
+    return train_x, train_y, test_x, test_y, rows[:cut], rows[cut:]
+
+
+def batches(x, y, rows, shape):
+    import torch
+    for start in range(0, len(rows), BATCH):
+        part = rows[start:start + BATCH]
+        yield torch.from_numpy(x[part].astype(np.float32) / 255).reshape(len(part), *shape), torch.from_numpy(y[part])
+
+
+def infer(model, x, y, rows, shape) -> float:
+    """Mean loss in inference mode (Dropout off, BatchNorm on its moving statistics)."""
+    import torch
+    import torch.nn.functional as F
+    model.eval()
+    total = 0.0
+    with torch.no_grad():
+        for images, labels in batches(x, y, rows, shape):
+            total += F.cross_entropy(model(images), labels, reduction='sum').item()
+    return total / len(rows)
+
+
+def bench(name: str, args: argparse.Namespace) -> None:
+    import torch
+    import torch.nn.functional as F
+    torch.manual_seed(87)
+    model = build(name)
+    shape = (784,) if name == 'mlp' else (1, 28, 28)
+    train_x, train_y, test_x, test_y, fit, held_out = load(Path(args.artifacts_dir))
+    full = -(-len(fit) // BATCH)
+    capped = min(full, args.batches or full)
+    held_out = held_out[: -(-len(held_out) * capped // full)]
+    optimizer = torch.optim.Adam(model.parameters(), lr=0.001, betas=(0.9, 0.999), eps=1e-7)
+    rng = np.random.default_rng(87)
+    seconds = []
+    for epoch in range(1 + args.epochs):
+        started = time.perf_counter()
+        model.train()
+        order = rng.permutation(fit)[: capped * BATCH].tolist()
+        for images, labels in batches(train_x, train_y, order, shape):
+            optimizer.zero_grad()
+            F.cross_entropy(model(images), labels).backward()
+            optimizer.step()
+        val_loss = infer(model, train_x, train_y, held_out, shape)
+        scaled = (time.perf_counter() - started) * full / capped
+        print(f'  epoch {epoch + 1}{" (warm-up)" if epoch == 0 else ""}: {scaled:.1f} s, val_loss {val_loss:.4f}', flush=True)
+        if epoch > 0:
+            seconds.append(scaled)
+    test_rows = list(range(len(test_y)))
+    rates = []
+    for _ in range(3):
+        started = time.perf_counter()
+        infer(model, test_x, test_y, test_rows, shape)
+        rates.append(len(test_rows) / (time.perf_counter() - started))
+    scaled_note = f' (scaled from {capped} batches)' if capped < full else ''
+    print(f'pytorch {name}: {statistics.median(seconds):.1f} s/epoch{scaled_note}, median of {args.epochs}')
+    print(f'pytorch {name}: inference {statistics.median(rates):.0f} images/s on {len(test_rows)} test images '
+          f'(median of 3 passes: {", ".join(f"{r:.0f}" for r in sorted(rates))}; batch {BATCH})')
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
+    parser.add_argument('model', choices=sorted(THREADS))
+    parser.add_argument('--artifacts-dir', default='artifacts')
+    parser.add_argument('--epochs', type=int, default=3, help='timed epochs after one warm-up')
+    parser.add_argument('--batches', type=int, help='cap each epoch at N batches and scale up')
+    args = parser.parse_args()
+    blas_threads, torch_threads = THREADS[args.model]
+    # OpenBLAS reads its thread count when it loads, with torch
+    os.environ['OPENBLAS_NUM_THREADS'] = str(blas_threads)
+    import torch
+    torch.set_num_threads(torch_threads)
+    print(f'PyTorch {torch.__version__}: {torch_threads} torch thread(s) (oneDNN {torch.backends.mkldnn.is_available()}), '
+          f'{blas_threads} OpenBLAS thread(s)', flush=True)
+    bench(args.model, args)
+
+
+if __name__ == '__main__':
+    main()

@@ -27,7 +27,7 @@ import { batchCount, holdOut, imageDataset } from '../src/stages/network/dataset
 import { forwardFlopsPerImage, plainMatMulGflops } from './_flops.js';
 import { median } from './_measure.js';
 
-/** PyTorch's figures for the same network, measured on this machine. */
+/** PyTorch's figures for the same network, measured on this machine at one time (the host's speed drifts: README). */
 export interface Reference {
   secondsPerEpoch: number;
   imagesPerSecond: number;

@@ -2,7 +2,7 @@
 import { buildCnn } from '../src/models/cnn.js';
 import { benchNetwork } from './_networks.js';
 
-/** PyTorch on this machine: 48.5-51.5 s per epoch (50.0 used), 2,100 images/s inference. */
+/** PyTorch on this machine, as issue 5 measured it once: 48.5-51.5 s per epoch (50.0 used), 2,100 images/s inference (bench/pytorch_reference.py measures it now). */
 const PYTORCH = { secondsPerEpoch: 50.0, imagesPerSecond: 2_100 };
 
 export function run(args: string[]): Promise<void> {

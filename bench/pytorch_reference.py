@@ -10,14 +10,14 @@ images (batches of 500, median of 3 passes).
     python3 bench/pytorch_reference.py mlp|cnn [--artifacts-dir artifacts] [--epochs 3] [--batches N]
 
 Needs PyTorch and numpy (Debian: python3-torch, and libopenblas0-pthread: torch's matrix
-products go to the system BLAS, and the default reference BLAS is ~50x slower) and the load
-and split stages' outputs. --batches caps each epoch at N batches (and validation in
-proportion) and scales the time up to a full epoch, as the Node bench's flag does.
+products go to the system BLAS, and with the default reference BLAS one MLP epoch took over
+10 minutes) and the load and split stages' outputs. --batches caps each epoch at N batches (and
+validation in proportion) and scales the time up to a full epoch, as the Node bench's flag does.
 
 Threads: both cores go to what does each network's arithmetic. The MLP's is matrix products,
 run by OpenBLAS's threads; the CNN's is convolutions, run by torch's own (oneDNN). Giving both
-pools two threads made either network 1.4-2x slower here: OpenBLAS's threads spin between
-products and take the cores from torch's.
+pools two threads made either network 1.4-2.1x slower here (likely OpenBLAS's threads spinning
+between products, on the cores torch's threads need).
 """
 
 import argparse

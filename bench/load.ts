@@ -17,6 +17,7 @@ import { createDecodePool, decodeImages } from '../src/stages/load/decodeImages.
 import { load } from '../src/stages/load/index.js';
 import { readLoadSources } from '../src/stages/load/sources.js';
 import { median, trackPeakRss } from './_measure.js';
+import { createStageContext } from '../src/stage.js';
 
 const seconds = (since: number) => (performance.now() - since) / 1000;
 const cpuSeconds = (used: NodeJS.CpuUsage) => ((used.user + used.system) / 1e6).toFixed(2);
@@ -25,7 +26,7 @@ export async function run(args: string[]): Promise<void> {
   const { workers, dataDir } = loadConfig(args);
   const artifactsDir = await mkdtemp(join(tmpdir(), 'bench-load-'));
   const config = { ...DEFAULTS, dataDir, artifactsDir, workers };
-  const ctx = { log: () => undefined, signal: new AbortController().signal };
+  const ctx = createStageContext({ log: () => undefined, signal: new AbortController().signal });
   try {
     const sources = await readLoadSources(dataPaths(dataDir));
     const paths = [...sources.train.paths, ...sources.test.paths];

@@ -16,7 +16,7 @@ import { parseArgs } from 'node:util';
 import { DEFAULTS } from '../src/config.js';
 import { dataPaths } from '../src/io/paths.js';
 import { loadPooledPredictor } from '../src/models/pooledPredictor.js';
-import { checkModelName } from '../src/models/predictor.js';
+import { checkModelName } from '../src/models/registry.js';
 import { readEvaluation } from '../src/stages/evaluate.js';
 import { predictTestSet } from '../src/stages/predict/testSet.js';
 

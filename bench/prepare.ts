@@ -8,13 +8,14 @@ import { join } from 'node:path';
 import { DEFAULTS, loadConfig } from '../src/config.js';
 import { prepare } from '../src/stages/prepare/index.js';
 import { trackPeakRss } from './_measure.js';
+import { createStageContext } from '../src/stage.js';
 
 /** Runs prepare from scratch into a fresh temp data dir; returns seconds and peak RSS in MB. */
 export async function timePrepare(dataDir: string, workers: number): Promise<{ seconds: number; peakMb: number; cpuSeconds: number }> {
   const stopRss = trackPeakRss();
   const started = performance.now();
   const cpu = process.cpuUsage();
-  const ctx = { log: () => undefined, signal: new AbortController().signal };
+  const ctx = createStageContext({ log: () => undefined, signal: new AbortController().signal });
   await prepare.run({ ...DEFAULTS, dataDir, workers }, ctx);
   const used = process.cpuUsage(cpu);
   return { seconds: (performance.now() - started) / 1000, peakMb: stopRss(), cpuSeconds: (used.user + used.system) / 1e6 };

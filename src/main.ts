@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 import { flagHelp, loadConfig } from './config.js';
 import { PipelineError } from './errors.js';
-import { checkInputs, type StageContext } from './stage.js';
+import { checkInputs, createStageContext } from './stage.js';
 import { STAGES } from './stages/index.js';
 
 function usage(): string {
@@ -40,7 +40,7 @@ async function main(argv: string[]): Promise<number> {
   process.on('SIGTERM', onSignal);
   // with --input, predict writes its rows to stdout: every other line goes to stderr
   const say = config.input !== undefined ? (line: string) => console.error(line) : (line: string) => console.log(line);
-  const ctx: StageContext = { log: say, signal: controller.signal };
+  const ctx = createStageContext({ log: say, signal: controller.signal });
   for (const entry of selected) {
     const stage = await entry.load();
     await checkInputs(stage, config);

@@ -1,13 +1,39 @@
 import { access } from 'node:fs/promises';
+import type { Readable, Writable } from 'node:stream';
 import type { PipelineConfig } from './config.js';
 import { MissingInputError } from './errors.js';
 
-/** What a stage gets besides config: where to print, and a signal that fires on Ctrl-C. */
+/**
+ * What a stage gets besides config: its streams, where to print, and a signal that fires on
+ * Ctrl-C. Stages never touch `process.std*` themselves, so tests and other callers can run them
+ * on their own streams.
+ */
 export interface StageContext {
-  /** one line of results for the user (stdout) */
+  /** one line of results for the user (stdout, or stderr while stdout carries data) */
   log(line: string): void;
+  /** one line of diagnostics (stderr) */
+  warn(line: string): void;
+  /** data in (`predict --input -` reads paths from it) */
+  stdin: Readable;
+  /** data out (`predict --input` writes its rows to it) */
+  stdout: Writable;
   /** aborted on SIGINT/SIGTERM: long stages stop at a safe point and keep what is finished */
   signal: AbortSignal;
+}
+
+/**
+ * A context on the process's own streams, with `overrides`: lines to stdout, diagnostics to stderr,
+ * and a signal that never fires unless one is given.
+ */
+export function createStageContext(overrides: Partial<StageContext> = {}): StageContext {
+  return {
+    log: (line) => console.log(line),
+    warn: (line) => console.error(line),
+    stdin: process.stdin,
+    stdout: process.stdout,
+    signal: new AbortController().signal,
+    ...overrides,
+  };
 }
 
 /** An input file and the stage that writes it, so a missing one can say what to run. */

@@ -2,7 +2,8 @@ import { Piscina } from 'piscina';
 import type { BackendName } from '../config.js';
 import { PipelineError } from '../errors.js';
 import { PIPELINE_ERROR_CAUSE, type PredictTask } from '../workers/predict.worker.js';
-import { checkTrained, type ModelName, type Predictor } from './predictor.js';
+import type { Predictor } from './predictor.js';
+import { checkTrained, type ModelName } from './registry.js';
 
 /**
  * A Predictor whose batches run in `workers` threads, each with its own copy of the model and

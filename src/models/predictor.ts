@@ -2,28 +2,24 @@
  * One interface over every trained model, so evaluate and predict need not know whether a
  * model is a tree (mljs JSON) or a network (TensorFlow.js Layers format).
  */
-import { access, readFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { from, lastValueFrom, mergeMap } from 'rxjs';
 import type { BackendName } from '../config.js';
 import { NUM_CLASSES, PIXELS_PER_IMAGE } from '../dataset.js';
-import { ConfigError, DataError, PipelineError } from '../errors.js';
-import { artifactPaths } from '../io/paths.js';
+import { DataError } from '../errors.js';
 import { toUnitRange } from '../operators/normalizePixels.js';
 import { initBackend } from './backend.js';
 import { inferenceForward } from './evaluate.js';
-import { loadLayersModel, MODEL_JSON } from './layersFiles.js';
+import { loadLayersModel } from './layersFiles.js';
 import { tf } from './tf.js';
 import { compileTreeJson } from './treeJson.js';
 
-/** Every model the study trains, in the order its results table lists them. */
-export const MODEL_NAMES = ['decision-tree', 'random-forest', 'mlp', 'cnn'] as const;
-export type ModelName = (typeof MODEL_NAMES)[number];
-
 /** A loaded model that turns uint8 images into class probabilities. */
 export interface Predictor {
-  name: ModelName;
-  /** the file or folder it was loaded from */
+  /** its name in the model registry */
+  name: string;
+  /** the file it was loaded from */
   path: string;
   /** `pixels`: n x 784 uint8 grey images, row-major; resolves to n x 10 probabilities */
   predictBatch(pixels: Uint8Array, n: number): Promise<Float32Array>;
@@ -33,50 +29,8 @@ export interface Predictor {
   dispose(): Promise<void>;
 }
 
-/** Which stage trains each model: named in "not trained yet" messages. */
-const PRODUCER: Record<ModelName, string> = { 'decision-tree': 'trees', 'random-forest': 'trees', mlp: 'mlp', cnn: 'cnn' };
-
-/** Throws ConfigError unless `name` is one of MODEL_NAMES. */
-export function checkModelName(name: string, flag?: string): ModelName {
-  if (!(MODEL_NAMES as readonly string[]).includes(name)) throw new ConfigError('model', MODEL_NAMES.join(' | '), name, flag);
-  return name as ModelName;
-}
-
-/** The file whose presence means `name` is trained: a tree's JSON, a network's model.json. */
-export function modelFile(artifactsDir: string, name: ModelName): string {
-  const dir = artifactPaths(artifactsDir).models;
-  return name === 'mlp' || name === 'cnn' ? join(dir, name, MODEL_JSON) : join(dir, `${name}.json`);
-}
-
-/** The models among MODEL_NAMES that have been trained (their file exists), in table order. */
-export async function trainedModels(artifactsDir: string): Promise<ModelName[]> {
-  const found = await Promise.all(MODEL_NAMES.map((name) => access(modelFile(artifactsDir, name)).then(() => true, () => false)));
-  return MODEL_NAMES.filter((_, i) => found[i]);
-}
-
-/** "Not trained yet" message for `name`, saying which stage trains it. */
-export function missingModelMessage(artifactsDir: string, name: ModelName): string {
-  return `Model "${name}" is not trained yet (no ${modelFile(artifactsDir, name)}). Run \`npm start -- --stage ${PRODUCER[name]}\` first.`;
-}
-
-/** Resolves to the model's file; PipelineError saying which stage to run when it is not trained. */
-export async function checkTrained(artifactsDir: string, name: ModelName): Promise<string> {
-  const path = modelFile(artifactsDir, name);
-  try {
-    await access(path);
-  } catch {
-    throw new PipelineError(missingModelMessage(artifactsDir, name));
-  }
-  return path;
-}
-
-/** Loads model `name` from `artifactsDir/models`; networks run on `backend` (default: the fastest that loads). */
-export async function loadPredictor(artifactsDir: string, name: ModelName, backend?: BackendName): Promise<Predictor> {
-  const path = await checkTrained(artifactsDir, name);
-  return name === 'mlp' || name === 'cnn' ? loadNetwork(name, path, backend) : loadTrees(name, path);
-}
-
-async function loadTrees(name: ModelName, path: string): Promise<Predictor> {
+/** A tree model saved in mljs JSON (ml-cart / ml-random-forest). */
+export async function loadTreePredictor(name: string, path: string): Promise<Predictor> {
   let json: unknown;
   try {
     json = JSON.parse(await readFile(path, 'utf8'));
@@ -95,8 +49,8 @@ async function loadTrees(name: ModelName, path: string): Promise<Predictor> {
 
 let backendReady: Promise<BackendName> | undefined;
 
-
-async function loadNetwork(name: ModelName, path: string, backend?: BackendName): Promise<Predictor> {
+/** A network saved in the TensorFlow.js Layers format (`path`: its model.json), run on `backend`. */
+export async function loadNetworkPredictor(name: string, path: string, backend?: BackendName): Promise<Predictor> {
   // one backend per process: the training stages may already have set it up
   backendReady ??= initBackend(backend);
   await backendReady;

@@ -8,7 +8,7 @@ import { readMetrics, type Metrics } from '../io/metrics.js';
 import { artifactPaths } from '../io/paths.js';
 import { readCacheManifest, readPixelCache } from '../io/pixelCache.js';
 import { readSplit } from '../io/split.js';
-import { MODEL_NAMES } from '../models/predictor.js';
+import { MODELS } from '../models/registry.js';
 import { readEvaluation, type Evaluation } from '../stages/evaluate.js';
 import { studyChecks } from '../stages/load/index.js';
 import { classCountTable } from '../stages/split.js';
@@ -40,8 +40,8 @@ export async function readReportInputs(artifactsDir: string): Promise<ReportInpu
   const figureFiles: [string, string][] = [
     ['samples', vis.samples],
     ['sample', vis.sampleImage],
-    ...(['mlp', 'cnn'] as const).map((m): [string, string] => [`${m}-history`, networkPaths(paths, m).figure]),
-    ...MODEL_NAMES.map((m): [string, string] => [`confusion-${m}`, join(paths.figures, `confusion-${m}.png`)]),
+    ...MODELS.filter((m) => m.history).map((m): [string, string] => [`${m.name}-history`, networkPaths(paths, m.name).figure]),
+    ...MODELS.map((m): [string, string] => [`confusion-${m.name}`, join(paths.figures, `confusion-${m.name}.png`)]),
     ['misclassified', join(paths.figures, 'misclassified.png')],
   ];
   const figures = new Map<string, string>();

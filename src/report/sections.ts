@@ -1,16 +1,8 @@
 /** The report's sections, in the study's order; each turns ReportInputs into HTML. */
 import { basename } from 'node:path';
-import { MODEL_NAMES, type ModelName } from '../models/predictor.js';
+import { MODELS, modelSpec } from '../models/registry.js';
 import { escapeHtml, figure, missing, table } from './html.js';
 import type { ReportInputs } from './inputs.js';
-
-/** The study's published accuracies, shown beside ours (DESIGN.md). */
-export const STUDY_REFERENCE: Record<ModelName, { cvMean?: number; validAccuracy: number }> = {
-  'decision-tree': { cvMean: 0.79, validAccuracy: 0.7896 },
-  'random-forest': { cvMean: 0.8799, validAccuracy: 0.8805 },
-  mlp: { validAccuracy: 0.8953 },
-  cnn: { validAccuracy: 0.9252 },
-};
 
 const f4 = (v: unknown) => (typeof v === 'number' ? v.toFixed(4) : '-');
 const pre = (lines: string[]) => `<pre>${escapeHtml(lines.join('\n'))}</pre>`;
@@ -50,20 +42,19 @@ export const SECTIONS: Section[] = [
     id: 'trees',
     title: 'Trees: cross-validation',
     render: (i) => {
-      const rows = (['decision-tree', 'random-forest'] as const)
-        .filter((m) => i.metrics[m])
-        .map((m) => {
-          const e = i.metrics[m]!;
-          const folds = Array.isArray(e.cvScores) ? (e.cvScores as number[]).map((s) => s.toFixed(4)).join(' ') : '-';
-          return [m, folds, f4(e.cvMean), f4(STUDY_REFERENCE[m].cvMean)];
-        });
+      // every model whose stage cross-validated it
+      const rows = MODELS.filter((m) => Array.isArray(i.metrics[m.name]?.cvScores)).map((m) => {
+        const e = i.metrics[m.name]!;
+        const folds = (e.cvScores as number[]).map((s) => s.toFixed(4)).join(' ');
+        return [m.name, folds, f4(e.cvMean), f4(modelSpec(m.name).study.cvMean)];
+      });
       return rows.length ? table(['model', '5-fold accuracies', 'CV mean', 'study CV mean'], rows) : missing('Tree results', 'trees');
     },
   },
   {
     id: 'curves',
     title: 'Training curves',
-    render: (i) => fig(i, 'mlp-history', 'MLP: loss and accuracy per epoch', 'mlp') + fig(i, 'cnn-history', 'CNN: loss and accuracy per epoch', 'cnn'),
+    render: (i) => MODELS.filter((m) => m.history).map((m) => fig(i, `${m.name}-history`, `${m.title}: loss and accuracy per epoch`, m.stage)).join(''),
   },
   {
     id: 'results',
@@ -71,7 +62,7 @@ export const SECTIONS: Section[] = [
     render: ({ evaluation: e }) => {
       if (!e) return missing('The comparison', 'evaluate');
       const rows = e.table.map((r) => [
-        r.model, f4(r.cvMean), f4(r.validAccuracy), f4(r.testAccuracy), r.fitSeconds === null ? '-' : r.fitSeconds.toFixed(1), f4(STUDY_REFERENCE[r.model].validAccuracy),
+        r.model, f4(r.cvMean), f4(r.validAccuracy), f4(r.testAccuracy), r.fitSeconds === null ? '-' : r.fitSeconds.toFixed(1), f4(modelSpec(r.model).study.validAccuracy),
       ]);
       const notes = e.missing.map((m) => `<p class="missing">${escapeHtml(m.message)}</p>`).join('');
       return table(['model', 'CV mean', 'valid accuracy', 'test accuracy', 'fit (s)', 'study valid accuracy'], rows, e.table.findIndex((r) => r.model === e.best)) +
@@ -93,8 +84,10 @@ export const SECTIONS: Section[] = [
     id: 'confusion',
     title: 'Confusion matrices',
     render: (i) => {
-      const shown = MODEL_NAMES.filter((m) => i.figures.has(`confusion-${m}`));
-      return shown.length ? shown.map((m) => figure(i.figures.get(`confusion-${m}`)!, `${m}: rows true class, columns predicted`)).join('') : missing('Confusion matrices', 'evaluate');
+      const shown = MODELS.filter((m) => i.figures.has(`confusion-${m.name}`));
+      return shown.length
+        ? shown.map((m) => figure(i.figures.get(`confusion-${m.name}`)!, `${m.title}: rows true class, columns predicted`)).join('')
+        : missing('Confusion matrices', 'evaluate');
     },
   },
   {

@@ -12,9 +12,8 @@ import { artifactPaths } from '../io/paths.js';
 import { readPixelCache, UNKNOWN_LABEL, type ImageSet } from '../io/pixelCache.js';
 import { readSplit } from '../io/split.js';
 import { accuracy, argmaxRows, classReport, confusionMatrix, type ClassScores } from '../learn/metrics.js';
-import {
-  MODEL_NAMES, missingModelMessage, predictInBatches, trainedModels, type ModelName,
-} from '../models/predictor.js';
+import { predictInBatches } from '../models/predictor.js';
+import { MODEL_NAMES, MODELS, missingModelMessage, trainedModels, type ModelName } from '../models/registry.js';
 import { loadPooledPredictor } from '../models/pooledPredictor.js';
 import { renderConfusionMatrix } from '../plots/confusionMatrix.js';
 import { renderImageGrid } from '../plots/imageGrid.js';
@@ -116,7 +115,7 @@ export const evaluate: Stage = {
     const missing = MODEL_NAMES.filter((m) => !trained.includes(m)).map((model) => ({ model, message: missingModelMessage(c.artifactsDir, model) }));
     for (const m of missing) ctx.log(`missing: ${m.message}`);
     if (trained.length === 0) {
-      throw new PipelineError(`No trained model to evaluate in ${paths.models}. Run \`npm start -- --stage trees\` (or mlp, cnn) first, or use --stage all.`);
+      throw new PipelineError(`No trained model to evaluate in ${paths.models}. Run the stage that trains one (${[...new Set(MODELS.map((m) => m.stage))].join(', ')}) first, or use --stage all.`);
     }
     const [cache, split, metrics] = await Promise.all([readPixelCache(paths), readSplit(paths.split), readMetrics(paths.metrics)]);
     const valid = subset(cache.train, split.valid);

@@ -6,7 +6,8 @@
 import { move } from 'piscina';
 import type { BackendName } from '../config.js';
 import { PipelineError } from '../errors.js';
-import { loadPredictor, type ModelName, type Predictor } from '../models/predictor.js';
+import type { Predictor } from '../models/predictor.js';
+import { loadPredictor, type ModelName } from '../models/registry.js';
 
 export interface PredictTask {
   artifactsDir: string;

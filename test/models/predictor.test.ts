@@ -10,7 +10,7 @@ import { PipelineError } from '../../src/errors.js';
 import { argmaxRows } from '../../src/learn/metrics.js';
 import { saveLayersModel } from '../../src/models/layersFiles.js';
 import { loadPooledPredictor } from '../../src/models/pooledPredictor.js';
-import { checkModelName, loadPredictor, modelFile, trainedModels } from '../../src/models/predictor.js';
+import { checkModelName, loadPredictor, modelFile, trainedModels } from '../../src/models/registry.js';
 import { tf } from '../../src/models/tf.js';
 import { compileTreeJson } from '../../src/models/treeJson.js';
 

@@ -10,8 +10,9 @@ import { PIXELS_PER_IMAGE } from '../../src/dataset.js';
 import { readMetrics, updateMetrics } from '../../src/io/metrics.js';
 import { artifactPaths } from '../../src/io/paths.js';
 import { saveLayersModel } from '../../src/models/layersFiles.js';
-import { modelFile } from '../../src/models/predictor.js';
+import { modelFile } from '../../src/models/registry.js';
 import { evaluate, readEvaluation } from '../../src/stages/evaluate.js';
+import { createStageContext } from '../../src/stage.js';
 
 /** ml-cart ships no type declarations: the little of it this test uses. */
 interface MlCartTree {
@@ -27,7 +28,7 @@ describe('evaluate stage', () => {
   let dir: string;
   let config: PipelineConfig;
   const lines: string[] = [];
-  const ctx = { log: (l: string) => lines.push(l), signal: new AbortController().signal };
+  const ctx = createStageContext({ log: (l: string) => lines.push(l), signal: new AbortController().signal });
   let treeValidPredictions: number[];
 
   before(async () => {
@@ -55,7 +56,7 @@ describe('evaluate stage', () => {
     try {
       await writeNetworkArtifacts(empty);
       await assert.rejects(evaluate.run({ ...config, artifactsDir: empty }, ctx), {
-        message: `No trained model to evaluate in ${join(empty, 'models')}. Run \`npm start -- --stage trees\` (or mlp, cnn) first, or use --stage all.`,
+        message: `No trained model to evaluate in ${join(empty, 'models')}. Run the stage that trains one (trees, mlp, cnn) first, or use --stage all.`,
       });
     } finally {
       await rm(empty, { recursive: true, force: true });

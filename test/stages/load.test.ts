@@ -21,6 +21,7 @@ import { artifactPaths } from '../../src/io/paths.js';
 import { readCacheManifest, readPixelCache, UNKNOWN_LABEL } from '../../src/io/pixelCache.js';
 import { createDecodePool, decodeImages } from '../../src/stages/load/decodeImages.js';
 import { load } from '../../src/stages/load/index.js';
+import { createStageContext } from '../../src/stage.js';
 
 let root: string;
 before(async () => {
@@ -30,7 +31,7 @@ after(() => rm(root, { recursive: true, force: true }));
 
 async function runLoad(dataDir: string, artifactsDir: string): Promise<string[]> {
   const lines: string[] = [];
-  await load.run({ ...DEFAULTS, dataDir, artifactsDir, workers: 1 }, { log: (l) => lines.push(l), signal: new AbortController().signal });
+  await load.run({ ...DEFAULTS, dataDir, artifactsDir, workers: 1 }, createStageContext({ log: (l) => lines.push(l), signal: new AbortController().signal }));
   return lines;
 }
 

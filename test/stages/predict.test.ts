@@ -15,9 +15,10 @@ import { updateMetrics } from '../../src/io/metrics.js';
 import { artifactPaths } from '../../src/io/paths.js';
 import { argmaxRows } from '../../src/learn/metrics.js';
 import { saveLayersModel } from '../../src/models/layersFiles.js';
-import { loadPredictor } from '../../src/models/predictor.js';
+import { loadPredictor } from '../../src/models/registry.js';
 import { decodeGreyPng } from '../../src/io/pngDecode.js';
 import { predict } from '../../src/stages/predict/index.js';
+import { createStageContext } from '../../src/stage.js';
 
 const MAIN = fileURLToPath(new URL('../../src/main.js', import.meta.url));
 
@@ -44,7 +45,7 @@ function cli(args: string[], stdin = ''): Promise<Run> {
 describe('predict stage', () => {
   let dir: string;
   let config: PipelineConfig;
-  const ctx = { log: () => undefined, signal: new AbortController().signal };
+  const ctx = createStageContext({ log: () => undefined, signal: new AbortController().signal });
 
   before(async () => {
     dir = await mkdtemp(join(tmpdir(), 'predict-'));

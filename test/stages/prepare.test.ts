@@ -12,6 +12,7 @@ import { parseIdxImages, readIdxBytes } from '../../src/io/idx.js';
 import { decodeGreyPng } from '../../src/io/pngDecode.js';
 import { findIdx } from '../../src/stages/prepare/findIdx.js';
 import { prepare } from '../../src/stages/prepare/index.js';
+import { createStageContext } from '../../src/stage.js';
 
 let root: string;
 before(async () => {
@@ -26,7 +27,7 @@ function setup(overrides: Partial<PipelineConfig> = {}) {
   const dataDir = join(root, `run${n}`, 'Fashion_MNIST');
   const config: PipelineConfig = { ...DEFAULTS, dataDir, idxDir: dataIdxDir, workers: 1, ...overrides };
   const lines: string[] = [];
-  const run = (signal = new AbortController().signal) => prepare.run(config, { log: (l) => lines.push(l), signal });
+  const run = (signal = new AbortController().signal) => prepare.run(config, createStageContext({ log: (l) => lines.push(l), signal }));
   return { dataDir, config, lines, run, tempDir: join(root, `run${n}`, '.Fashion_MNIST.prepare-tmp') };
 }
 

@@ -8,8 +8,9 @@ import { after, before, describe, it } from 'node:test';
 import { chromium } from 'playwright-core';
 import { writeReportArtifacts } from '../../fixtures/index.js';
 import { DEFAULTS } from '../../src/config.js';
-import { MODEL_NAMES } from '../../src/models/predictor.js';
+import { MODEL_NAMES } from '../../src/models/registry.js';
 import { report } from '../../src/stages/report.js';
+import { createStageContext } from '../../src/stage.js';
 
 const CHROMIUM = '/usr/bin/chromium';
 const CHROMIUM_ARGS = [
@@ -23,7 +24,7 @@ describe('report stage', () => {
   before(async () => {
     dir = await mkdtemp(join(tmpdir(), 'report-'));
     await writeReportArtifacts(dir);
-    await report.run({ ...DEFAULTS, artifactsDir: dir }, { log: (l) => lines.push(l), signal: new AbortController().signal });
+    await report.run({ ...DEFAULTS, artifactsDir: dir }, createStageContext({ log: (l) => lines.push(l), signal: new AbortController().signal }));
   });
   after(() => rm(dir, { recursive: true, force: true }));
 
@@ -40,7 +41,7 @@ describe('report stage', () => {
   it('names the parts whose stage has not run', async () => {
     const empty = await mkdtemp(join(tmpdir(), 'report-empty-'));
     try {
-      await report.run({ ...DEFAULTS, artifactsDir: empty }, { log: () => undefined, signal: new AbortController().signal });
+      await report.run({ ...DEFAULTS, artifactsDir: empty }, createStageContext({ log: () => undefined, signal: new AbortController().signal }));
       const html = await readFile(join(empty, 'report.html'), 'utf8');
       const notes = html.match(/<p class="missing">.*?<\/p>/g) ?? [];
       const stages = notes.map((n) => /--stage ([a-z]+)/.exec(n)?.[1]);

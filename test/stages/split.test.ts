@@ -9,10 +9,11 @@ import { artifactPaths } from '../../src/io/paths.js';
 import { readSplit } from '../../src/io/split.js';
 import { checkInputs, type StageContext } from '../../src/stage.js';
 import { split } from '../../src/stages/split.js';
+import { createStageContext } from '../../src/stage.js';
 
 /** A context that records what the stage prints. */
 function recordingContext(lines: string[]): StageContext {
-  return { log: (line) => lines.push(line), signal: new AbortController().signal };
+  return createStageContext({ log: (line) => lines.push(line), signal: new AbortController().signal });
 }
 
 describe('split stage', () => {

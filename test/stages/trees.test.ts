@@ -13,7 +13,9 @@ import { writeSplit } from '../../src/io/split.js';
 import { accuracy } from '../../src/learn/metrics.js';
 import { stratifiedKFold } from '../../src/learn/stratifiedKFold.js';
 import { checkInputs } from '../../src/stage.js';
-import { trees, treeModelPath } from '../../src/stages/trees/index.js';
+import { modelFile } from '../../src/models/registry.js';
+import { trees } from '../../src/stages/trees/index.js';
+import { createStageContext } from '../../src/stage.js';
 
 interface MlClassifier {
   predict(rows: number[][]): number[];
@@ -48,7 +50,7 @@ describe('trees stage', () => {
     config = { ...DEFAULTS, artifactsDir: dir, workers: 2 };
     ({ valid } = await writeArtifacts(dir, train, test));
     await updateMetrics(artifactPaths(dir).metrics, 'mlp', { validAccuracy: 0.5 });
-    await trees.run(config, { log: (l) => lines.push(l), signal: new AbortController().signal });
+    await trees.run(config, createStageContext({ log: (l) => lines.push(l), signal: new AbortController().signal }));
   });
   after(() => rm(dir, { recursive: true, force: true }));
 
@@ -72,7 +74,7 @@ describe('trees stage', () => {
       for (const key of ['validAccuracy', 'testAccuracy', 'fitSeconds', 'cvSeconds', 'fitTreeSeconds', 'cvTreeSeconds', 'nodes']) {
         assert.equal(typeof m[key], 'number', `${model}.${key}`);
       }
-      assert.equal(m.modelPath, treeModelPath(dir, model as 'decision-tree'));
+      assert.equal(m.modelPath, modelFile(dir, model as 'decision-tree'));
     }
     assert.ok((metrics['random-forest']!.validAccuracy as number) > (metrics['decision-tree']!.validAccuracy as number));
   });
@@ -81,7 +83,7 @@ describe('trees stage', () => {
     const metrics = await readMetrics(artifactPaths(dir).metrics);
     const validLabels = valid.map((r) => train.labels[r]!);
     for (const [model, loader] of [['decision-tree', DecisionTreeClassifier], ['random-forest', RandomForestClassifier]] as const) {
-      const loaded = loader.load(JSON.parse(await readFile(treeModelPath(dir, model), 'utf8')));
+      const loaded = loader.load(JSON.parse(await readFile(modelFile(dir, model), 'utf8')));
       assert.equal(accuracy(validLabels, loaded.predict(rowsOf(train.pixels, valid))), metrics[model]!.validAccuracy);
       assert.equal(accuracy(test.labels, loaded.predict(rowsOf(test.pixels, Array.from({ length: 100 }, (_, i) => i)))), metrics[model]!.testAccuracy);
     }
@@ -94,7 +96,7 @@ describe('trees stage', () => {
       await writeArtifacts(other, train, test);
       const controller = new AbortController();
       controller.abort(new Error('interrupted'));
-      await trees.run({ ...config, artifactsDir: other }, { log: () => undefined, signal: controller.signal });
+      await trees.run({ ...config, artifactsDir: other }, createStageContext({ log: () => undefined, signal: controller.signal }));
       assert.deepEqual(await readdir(other), ['cache', 'split.json'].sort());
     } finally {
       await rm(other, { recursive: true, force: true });

@@ -8,9 +8,10 @@ import { DEFAULTS } from '../../src/config.js';
 import { formatPixelText } from '../../src/plots/pixelText.js';
 import { checkInputs, type StageContext } from '../../src/stage.js';
 import { labelTitle, sampleRows, visualize, visualizeOutputs } from '../../src/stages/visualize.js';
+import { createStageContext } from '../../src/stage.js';
 
 function recordingContext(lines: string[]): StageContext {
-  return { log: (line) => lines.push(line), signal: new AbortController().signal };
+  return createStageContext({ log: (line) => lines.push(line), signal: new AbortController().signal });
 }
 
 describe('visualize stage', () => {

@@ -7,7 +7,7 @@ import type { PipelineConfig } from '../../config.js';
 import { PipelineError } from '../../errors.js';
 import { artifactPaths, dataPaths } from '../../io/paths.js';
 import { loadPooledPredictor } from '../../models/pooledPredictor.js';
-import { checkModelName, type ModelName } from '../../models/predictor.js';
+import { checkModelName, type ModelName } from '../../models/registry.js';
 import type { Stage, StageContext } from '../../stage.js';
 import { readEvaluation } from '../evaluate.js';
 import { predictNewImages } from './newImages.js';
@@ -37,15 +37,15 @@ async function runPredict(config: PipelineConfig, ctx: StageContext): Promise<vo
         input: config.input,
         workers: config.workers,
         batchSize: config.batchSize,
-        stdin: process.stdin,
-        stdout: process.stdout,
-        onFailure: (message) => process.stderr.write(`error: ${message}\n`),
+        stdin: ctx.stdin,
+        stdout: ctx.stdout,
+        onFailure: (message) => ctx.warn(`error: ${message}`),
         signal: ctx.signal,
       });
       const seconds = (performance.now() - started) / 1000;
-      process.stderr.write(
+      ctx.warn(
         `${name}: ${total - failed} of ${total} images predicted in ${seconds.toFixed(1)} s (${Math.round(total / seconds)} images/s)` +
-          `${outputClosed ? '; standard output was closed, so the rest of the input was not read' : ''}\n`,
+          `${outputClosed ? '; standard output was closed, so the rest of the input was not read' : ''}`,
       );
       if (total === 0) {
         const where = config.input === '-' ? 'standard input had no paths' : `no files match "${config.input}"`;

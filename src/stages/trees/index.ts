@@ -4,7 +4,6 @@
  * scored on the validation (and, when labels are known, test) images. Every tree is fitted in
  * the worker pool; the models are saved in mljs JSON (ml-cart / ml-random-forest) format.
  */
-import { join } from 'node:path';
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import { NUM_CLASSES, PIXELS_PER_IMAGE } from '../../dataset.js';
 import { writeFileAtomic } from '../../io/atomicWrite.js';
@@ -18,17 +17,15 @@ import { accuracy } from '../../learn/metrics.js';
 import { mlForestJsonChunks, toMlCartJson } from '../../learn/mlJson.js';
 import { stratifiedKFold } from '../../learn/stratifiedKFold.js';
 import { predictTree, type Tree } from '../../learn/tree.js';
+import { modelFile, modelsOfStage } from '../../models/registry.js';
 import { createProgress } from '../../progress.js';
 import type { Stage } from '../../stage.js';
 import { createTreePool, fitAll, sharedInt32, sharedUint8, type FitOutcome } from './fitAll.js';
 import { formatResult, metricsEntry, type FitTiming, type ModelResult } from './results.js';
-import { CV_FOLDS, planFits, treeCount, type TreeModelName } from './plan.js';
+import { CV_FOLDS, planFits, treeCount, treeModelName, type TreeModelName } from './plan.js';
 
-const MODEL_NAMES: TreeModelName[] = ['decision-tree', 'random-forest'];
-
-/** The model file of a tree model under `models/`. */
-export const treeModelPath = (artifactsDir: string, model: TreeModelName): string =>
-  join(artifactPaths(artifactsDir).models, `${model}.json`);
+/** The registry's models of this stage, each with its learner in plan.ts. */
+const MODEL_NAMES = modelsOfStage('trees').map(treeModelName);
 
 /** Rows `rows` of row-major images, copied into one contiguous buffer. */
 function rowsOf(pixels: Uint8Array, rows: ArrayLike<number>): Uint8Array {
@@ -60,7 +57,7 @@ export const trees: Stage = {
     const a = artifactPaths(c.artifactsDir);
     return [{ path: a.cacheManifest, producer: 'load' }, { path: a.split, producer: 'split' }];
   },
-  outputs: (c) => [...MODEL_NAMES.map((m) => treeModelPath(c.artifactsDir, m)), artifactPaths(c.artifactsDir).metrics],
+  outputs: (c) => [...MODEL_NAMES.map((m) => modelFile(c.artifactsDir, m)), artifactPaths(c.artifactsDir).metrics],
   async run(c, ctx) {
     const paths = artifactPaths(c.artifactsDir);
     const [cache, split] = await Promise.all([readPixelCache(paths), readSplit(paths.split)]);
@@ -96,7 +93,7 @@ export const trees: Stage = {
       });
       // a forest's text is made and written a tree at a time (~60 MB; over a second to make)
       const json = model === 'decision-tree' ? toMlCartJson(outcome.trees[0]!) : mlForestJsonChunks(outcome.trees, PIXELS_PER_IMAGE, c.seed);
-      await writeFileAtomic(treeModelPath(c.artifactsDir, model), json);
+      await writeFileAtomic(modelFile(c.artifactsDir, model), json);
     };
 
     const progress = createProgress(`trees (${CV_FOLDS}-fold CV + fit, ${c.workers} workers)`, treeCount(plan));
@@ -118,7 +115,7 @@ export const trees: Stage = {
     for (const model of MODEL_NAMES) {
       const result = finals.get(model)!;
       for (const line of formatResult(result, valid.labels.length, cache.test.count)) ctx.log(line);
-      await updateMetrics(paths.metrics, model, metricsEntry(result, treeModelPath(c.artifactsDir, model)));
+      await updateMetrics(paths.metrics, model, metricsEntry(result, modelFile(c.artifactsDir, model)));
     }
   },
 };

@@ -7,7 +7,17 @@ export const CV_FOLDS = 5;
 /** scikit-learn's RandomForestClassifier default n_estimators. */
 export const FOREST_TREES = 100;
 
-export type TreeModelName = 'decision-tree' | 'random-forest';
+/** The models this stage has a learner for (`specFor`). */
+const TREE_MODELS = ['decision-tree', 'random-forest'] as const;
+export type TreeModelName = (typeof TREE_MODELS)[number];
+
+/** `name` as a model this stage can fit; an error for a registry entry of stage "trees" with no learner here. */
+export function treeModelName(name: string): TreeModelName {
+  if (!(TREE_MODELS as readonly string[]).includes(name)) {
+    throw new Error(`The model registry names "${name}" as trained by the trees stage, but the stage has no learner for it (stages/trees/plan.ts).`);
+  }
+  return name as TreeModelName;
+}
 
 /** One fit of the stage: a model on the whole training set (`fold` undefined) or on a CV fold's training part. */
 export interface PlannedFit {

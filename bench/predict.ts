@@ -14,10 +14,10 @@ import { Readable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { DEFAULTS } from '../src/config.js';
+import { readEvaluation } from '../src/io/evaluation.js';
 import { dataPaths } from '../src/io/paths.js';
 import { loadPooledPredictor } from '../src/models/pooledPredictor.js';
 import { checkModelName } from '../src/models/registry.js';
-import { readEvaluation } from '../src/stages/evaluate.js';
 import { predictTestSet } from '../src/stages/predict/testSet.js';
 
 const MAIN = fileURLToPath(new URL('../src/main.js', import.meta.url));

@@ -1,4 +1,5 @@
 import { join } from 'node:path';
+import { SAMPLE_ID } from '../dataset.js';
 
 /** Files of the study's data layout (`data/Fashion_MNIST` by default). */
 export function dataPaths(dataDir: string) {
@@ -42,3 +43,28 @@ export function artifactPaths(artifactsDir: string) {
   };
 }
 export type ArtifactPaths = ReturnType<typeof artifactPaths>;
+
+/** Where one network's files go under the artifacts folder. */
+export function networkPaths(paths: ArtifactPaths, name: string) {
+  const checkpoint = join(paths.checkpoints, name);
+  return {
+    /** the best val_loss so far (Layers format) */
+    checkpoint,
+    /** weights, optimizer and progress after the last finished epoch, for --resume */
+    trainState: join(checkpoint, 'train-state.bin'),
+    /** the final best model (Layers format) */
+    model: join(paths.models, name),
+    history: join(paths.history, `${name}.json`),
+    figure: join(paths.figures, `${name}-history.png`),
+  };
+}
+
+/** The visualize stage's output files, under the figures folder. */
+export function visualizeOutputs(artifactsDir: string) {
+  const figures = artifactPaths(artifactsDir).figures;
+  return {
+    samples: join(figures, 'samples.png'),
+    sampleImage: join(figures, `sample-${SAMPLE_ID}.png`),
+    sampleText: join(figures, `sample-${SAMPLE_ID}.txt`),
+  };
+}

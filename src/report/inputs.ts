@@ -4,16 +4,13 @@
  */
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { classCountTable, studyChecks } from '../dataset.js';
+import { readEvaluation, type Evaluation } from '../io/evaluation.js';
 import { readMetrics, type Metrics } from '../io/metrics.js';
-import { artifactPaths } from '../io/paths.js';
+import { artifactPaths, networkPaths, visualizeOutputs } from '../io/paths.js';
 import { readCacheManifest, readPixelCache } from '../io/pixelCache.js';
 import { readSplit } from '../io/split.js';
 import { MODELS } from '../models/registry.js';
-import { readEvaluation, type Evaluation } from '../stages/evaluate.js';
-import { studyChecks } from '../stages/load/index.js';
-import { classCountTable } from '../stages/split.js';
-import { visualizeOutputs } from '../stages/visualize.js';
-import { networkPaths } from '../stages/network/paths.js';
 import { dataUri } from './html.js';
 
 export interface ReportInputs {

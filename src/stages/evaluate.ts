@@ -7,13 +7,14 @@ import { join } from 'node:path';
 import { CLASS_NAMES, NUM_CLASSES, PIXELS_PER_IMAGE } from '../dataset.js';
 import { PipelineError } from '../errors.js';
 import { writeFileAtomic } from '../io/atomicWrite.js';
+import type { Evaluation, Misclassified, ModelEvaluation, TableRow } from '../io/evaluation.js';
 import { readMetrics, updateMetrics } from '../io/metrics.js';
 import { artifactPaths } from '../io/paths.js';
 import { readPixelCache, UNKNOWN_LABEL, type ImageSet } from '../io/pixelCache.js';
 import { readSplit } from '../io/split.js';
-import { accuracy, argmaxRows, classReport, confusionMatrix, type ClassScores } from '../learn/metrics.js';
+import { accuracy, argmaxRows, classReport, confusionMatrix } from '../learn/metrics.js';
 import { predictInBatches } from '../models/predictor.js';
-import { MODEL_NAMES, MODELS, missingModelMessage, trainedModels, type ModelName } from '../models/registry.js';
+import { MODEL_NAMES, MODELS, missingModelMessage, trainedModels } from '../models/registry.js';
 import { loadPooledPredictor } from '../models/pooledPredictor.js';
 import { renderConfusionMatrix } from '../plots/confusionMatrix.js';
 import { renderImageGrid } from '../plots/imageGrid.js';
@@ -22,51 +23,6 @@ import type { Stage } from '../stage.js';
 
 /** How many misclassified images are kept per model (and shown for the best one). */
 export const MISCLASSIFIED_SHOWN = 15;
-
-/** One row of the results table. */
-export interface TableRow {
-  model: ModelName;
-  /** mean 5-fold cross-validation accuracy, where the training stage did cross-validation */
-  cvMean: number | null;
-  validAccuracy: number;
-  /** null when test_labels.csv is absent */
-  testAccuracy: number | null;
-  /** training time as its stage recorded it */
-  fitSeconds: number | null;
-}
-
-/** A wrongly predicted image: its row in the scored set, id, true and predicted class. */
-export interface Misclassified {
-  row: number;
-  id: number;
-  label: number;
-  predicted: number;
-  probability: number;
-}
-
-export interface ModelEvaluation {
-  confusion: number[][];
-  perClass: (ClassScores & { label: number; name: string })[];
-  macro: { precision: number; recall: number; f1: number };
-  misclassified: Misclassified[];
-}
-
-/** metrics.json's "evaluation" entry. */
-export interface Evaluation {
-  bestBy: 'validAccuracy';
-  best: ModelName;
-  /** the images the confusion matrices and per-class scores count: test when its labels are known */
-  scoredOn: 'test' | 'valid';
-  table: TableRow[];
-  missing: { model: ModelName; message: string }[];
-  models: Partial<Record<ModelName, ModelEvaluation>>;
-}
-
-/** The "evaluation" entry of metrics.json, or undefined before `evaluate` has run. */
-export async function readEvaluation(artifactsDir: string): Promise<Evaluation | undefined> {
-  const entry = (await readMetrics(artifactPaths(artifactsDir).metrics)).evaluation;
-  return entry && typeof entry.best === 'string' ? (entry as unknown as Evaluation) : undefined;
-}
 
 /** The validation rows of the train set as their own ImageSet (pixels copied in split order). */
 function subset(set: ImageSet, rows: number[]): ImageSet {

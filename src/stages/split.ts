@@ -1,4 +1,4 @@
-import { CLASS_NAMES, IMAGE_SIZE_PX } from '../dataset.js';
+import { classCountTable, IMAGE_SIZE_PX } from '../dataset.js';
 import { artifactPaths } from '../io/paths.js';
 import { readPixelCache } from '../io/pixelCache.js';
 import { writeSplit } from '../io/split.js';
@@ -7,24 +7,6 @@ import type { Stage } from '../stage.js';
 
 /** The study holds out 20% of the training images for validation. */
 export const VALID_FRACTION = 0.2;
-
-/** Per-class counts of `rows`, by label. */
-function classCounts(rows: number[], labels: Uint8Array): number[] {
-  const counts = new Array<number>(CLASS_NAMES.length).fill(0);
-  for (const r of rows) counts[labels[r]] += 1;
-  return counts;
-}
-
-/** Lines of a table: label, name, count in train, count in valid. */
-export function classCountTable(train: number[], valid: number[], labels: Uint8Array): string[] {
-  const t = classCounts(train, labels);
-  const v = classCounts(valid, labels);
-  const width = Math.max(...CLASS_NAMES.map((n) => n.length));
-  return [
-    `class ${'name'.padEnd(width)}  train  valid`,
-    ...CLASS_NAMES.map((name, k) => `${String(k).padStart(5)} ${name.padEnd(width)}  ${String(t[k]).padStart(5)}  ${String(v[k]).padStart(5)}`),
-  ];
-}
 
 /** Stratified 80/20 train/valid split of the training images (row indexes into the pixel cache). */
 export const split: Stage = {

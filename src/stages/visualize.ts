@@ -1,8 +1,7 @@
-import { join } from 'node:path';
-import { CLASS_NAMES, PIXELS_PER_IMAGE } from '../dataset.js';
+import { CLASS_NAMES, PIXELS_PER_IMAGE, SAMPLE_ID } from '../dataset.js';
 import { DataError } from '../errors.js';
 import { writeFileAtomic } from '../io/atomicWrite.js';
-import { artifactPaths } from '../io/paths.js';
+import { artifactPaths, visualizeOutputs } from '../io/paths.js';
 import { readPixelCache, type ImageSet } from '../io/pixelCache.js';
 import { renderImageGrid, type GridImage } from '../plots/imageGrid.js';
 import { formatPixelText } from '../plots/pixelText.js';
@@ -12,19 +11,6 @@ import type { Stage } from '../stage.js';
 /** The study looks at 15 random training images, 3 rows of 5. */
 export const SAMPLE_COUNT = 15;
 const SAMPLE_COLUMNS = 5;
-/** The image the study enlarges and prints: a Shirt (label 6). */
-export const SAMPLE_ID = 8703;
-
-/** Output files, under the figures folder. */
-export function visualizeOutputs(artifactsDir: string) {
-  const figures = artifactPaths(artifactsDir).figures;
-  return {
-    samples: join(figures, 'samples.png'),
-    sampleImage: join(figures, `sample-${SAMPLE_ID}.png`),
-    sampleText: join(figures, `sample-${SAMPLE_ID}.txt`),
-  };
-}
-
 /** The study's title for an image: `label : name`, e.g. `6 : Shirt`. */
 export function labelTitle(label: number): string {
   const name = CLASS_NAMES[label];

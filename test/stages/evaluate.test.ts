@@ -7,11 +7,12 @@ import { after, before, describe, it } from 'node:test';
 import { networkImageSet60, tinyMlp, writeNetworkArtifacts } from '../../fixtures/index.js';
 import { DEFAULTS, type PipelineConfig } from '../../src/config.js';
 import { PIXELS_PER_IMAGE } from '../../src/dataset.js';
+import { readEvaluation } from '../../src/io/evaluation.js';
 import { readMetrics, updateMetrics } from '../../src/io/metrics.js';
 import { artifactPaths } from '../../src/io/paths.js';
 import { saveLayersModel } from '../../src/models/layersFiles.js';
 import { modelFile } from '../../src/models/registry.js';
-import { evaluate, readEvaluation } from '../../src/stages/evaluate.js';
+import { evaluate } from '../../src/stages/evaluate.js';
 import { createStageContext } from '../../src/stage.js';
 
 /** ml-cart ships no type declarations: the little of it this test uses. */

@@ -5,9 +5,10 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { decodePng, syntheticImage, writeSyntheticCache } from '../../fixtures/index.js';
 import { DEFAULTS } from '../../src/config.js';
+import { visualizeOutputs } from '../../src/io/paths.js';
 import { formatPixelText } from '../../src/plots/pixelText.js';
 import { checkInputs, type StageContext } from '../../src/stage.js';
-import { labelTitle, sampleRows, visualize, visualizeOutputs } from '../../src/stages/visualize.js';
+import { labelTitle, sampleRows, visualize } from '../../src/stages/visualize.js';
 import { createStageContext } from '../../src/stage.js';
 
 function recordingContext(lines: string[]): StageContext {

@@ -2,7 +2,7 @@ import { rm } from 'node:fs/promises';
 import type { PipelineConfig } from '../../config.js';
 import { writeFileAtomic, writeJsonAtomic } from '../../io/atomicWrite.js';
 import { updateMetrics } from '../../io/metrics.js';
-import { artifactPaths } from '../../io/paths.js';
+import { artifactPaths, networkPaths } from '../../io/paths.js';
 import { readPixelCache, UNKNOWN_LABEL, type PixelCache } from '../../io/pixelCache.js';
 import { readSplit, type SplitFile } from '../../io/split.js';
 import { initBackend } from '../../models/backend.js';
@@ -18,7 +18,6 @@ import { createRng, shuffleInPlace } from '../../random.js';
 import type { Stage, StageContext } from '../../stage.js';
 import { batchCount, holdOut, imageDataset } from './datasets.js';
 import { createEpochProgress, epochLine } from './epochReport.js';
-import { networkPaths } from './paths.js';
 
 /** What differs between the mlp and cnn stages. */
 export interface NetworkSpec {

@@ -5,11 +5,11 @@
  */
 import type { PipelineConfig } from '../../config.js';
 import { PipelineError } from '../../errors.js';
+import { readEvaluation } from '../../io/evaluation.js';
 import { artifactPaths, dataPaths } from '../../io/paths.js';
 import { loadPooledPredictor } from '../../models/pooledPredictor.js';
 import { checkModelName, type ModelName } from '../../models/registry.js';
 import type { Stage, StageContext } from '../../stage.js';
-import { readEvaluation } from '../evaluate.js';
 import { predictNewImages } from './newImages.js';
 import { predictTestSet } from './testSet.js';
 

@@ -42,11 +42,13 @@ export interface StageInput {
   producer: string;
 }
 
-/** One step of the study: declared inputs and outputs, and `run`. */
+/**
+ * One step of the study: its declared inputs (each with the stage that writes it, so a missing one
+ * says what to run), and `run`. What a stage writes is listed in the README's stage table.
+ */
 export interface Stage {
   name: string;
   inputs(config: PipelineConfig): StageInput[];
-  outputs(config: PipelineConfig): string[];
   run(config: PipelineConfig, ctx: StageContext): Promise<void>;
 }
 

@@ -64,7 +64,6 @@ export const evaluate: Stage = {
     const a = artifactPaths(c.artifactsDir);
     return [{ path: a.cacheManifest, producer: 'load' }, { path: a.split, producer: 'split' }];
   },
-  outputs: (c) => [artifactPaths(c.artifactsDir).metrics, artifactPaths(c.artifactsDir).figures],
   async run(c, ctx) {
     const paths = artifactPaths(c.artifactsDir);
     const trained = await trainedModels(c.artifactsDir);

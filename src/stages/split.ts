@@ -12,7 +12,6 @@ export const VALID_FRACTION = 0.2;
 export const split: Stage = {
   name: 'split',
   inputs: (c) => [{ path: artifactPaths(c.artifactsDir).cacheManifest, producer: 'load' }],
-  outputs: (c) => [artifactPaths(c.artifactsDir).split],
   async run(c, ctx) {
     const paths = artifactPaths(c.artifactsDir);
     const { train: images } = await readPixelCache(paths);

@@ -47,7 +47,6 @@ function rowOfId(train: ImageSet, id: number): number {
 export const visualize: Stage = {
   name: 'visualize',
   inputs: (c) => [{ path: artifactPaths(c.artifactsDir).cacheManifest, producer: 'load' }],
-  outputs: (c) => Object.values(visualizeOutputs(c.artifactsDir)),
   async run(c, ctx) {
     const out = visualizeOutputs(c.artifactsDir);
     const { train } = await readPixelCache(artifactPaths(c.artifactsDir));

@@ -55,9 +55,5 @@ export const load: Stage = {
     const p = dataPaths(config.dataDir);
     return [p.trainCsv, p.testSampleCsv, p.trainImages, p.testImages].map((path) => ({ path, producer: 'prepare' }));
   },
-  outputs: (config) => {
-    const a = artifactPaths(config.artifactsDir);
-    return [a.trainPixels, a.trainLabels, a.trainIds, a.testPixels, a.testLabels, a.testIds, a.cacheManifest];
-  },
   run: runLoad,
 };

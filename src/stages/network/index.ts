@@ -40,10 +40,6 @@ export function networkStage(spec: NetworkSpec): Stage {
         { path: p.split, producer: 'split' },
       ];
     },
-    outputs: (c) => {
-      const n = networkPaths(artifactPaths(c.artifactsDir), spec.name);
-      return [n.model, n.history, n.figure, artifactPaths(c.artifactsDir).metrics];
-    },
     run: (config, ctx) => runNetwork(spec, config, ctx),
   };
 }

@@ -71,6 +71,5 @@ export const predict: Stage = {
     const d = dataPaths(c.dataDir);
     return [d.testSampleCsv, d.testImages].map((path) => ({ path, producer: 'prepare' }));
   },
-  outputs: (c) => (c.input !== undefined ? [] : [artifactPaths(c.artifactsDir).predictions]),
   run: runPredict,
 };

@@ -52,9 +52,5 @@ async function runPrepare(config: PipelineConfig, ctx: StageContext): Promise<vo
 export const prepare: Stage = {
   name: 'prepare',
   inputs: () => [],
-  outputs: (config) => {
-    const p = dataPaths(config.dataDir);
-    return [p.trainImages, p.testImages, p.trainCsv, p.testSampleCsv, p.testLabelsCsv];
-  },
   run: runPrepare,
 };

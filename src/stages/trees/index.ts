@@ -57,7 +57,6 @@ export const trees: Stage = {
     const a = artifactPaths(c.artifactsDir);
     return [{ path: a.cacheManifest, producer: 'load' }, { path: a.split, producer: 'split' }];
   },
-  outputs: (c) => [...MODEL_NAMES.map((m) => modelFile(c.artifactsDir, m)), artifactPaths(c.artifactsDir).metrics],
   async run(c, ctx) {
     const paths = artifactPaths(c.artifactsDir);
     const [cache, split] = await Promise.all([readPixelCache(paths), readSplit(paths.split)]);

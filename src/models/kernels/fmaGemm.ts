@@ -12,8 +12,8 @@
  *
  * C[M,N] = A[M,K] B[K,N]: B is packed into panels of 8 columns ([K][8] floats each) and A
  * into blocks of 4 rows ([K][4]), both by WebAssembly copies that read any row and column
- * strides, so a transposed operand costs nothing more. A WebAssembly loop (assembled here,
- * see wasm/assembler.ts) then takes the panels one by one and runs every block of A over each,
+ * strides, so a transposed operand costs nothing more. A WebAssembly loop (source:
+ * assembly/fmaGemm.ts) then takes the panels one by one and runs every block of A over each,
  * with 8 accumulators (4 rows x 2 vectors of 4 columns): the panel stays in L1, and the loop reads
  * both operands at constant offsets from one pointer each. Against the previous version
  * (A read in place, rows recomputed by a multiply at every k; the blocks of A outermost, all
@@ -25,13 +25,9 @@
  * multiply then an add, depending on the CPU: results agree with other backends to float
  * rounding, not bit for bit.
  */
-import { setFlagsFromString } from 'node:v8';
 import type { tf } from '../tf.js';
 import { disposeAll, type WasmKernelArgs } from './stock.js';
-import {
-  END, F32_LOAD, F32_STORE, F32X4_ADD, GET, I32, I32_ADD, I32_CONST, I32_MUL, I32_SUB, LOOP, SET, TEE, V128, V128_ZERO, VOID, BR_IF,
-  assemble, bindToBackend, loadAt, loadSplatAt, storeAt,
-} from '../../wasm/assembler.js';
+import { WasmModule } from '../../wasm/wasmModule.js';
 
 type Backend = WasmKernelArgs['backend'];
 
@@ -50,6 +46,7 @@ export type Blocks = (a: number, b: number, c: number, ldc: number, k: number, c
  */
 export type Epilogue = 'none' | 'bias' | 'relu' | 'biasRelu' | 'accumulate';
 
+/** Rows of A per block and columns of B per panel: the module's tile (ROWS and COLUMNS in assembly/fmaGemm.ts). */
 const ROWS = 4;
 const COLUMNS = 8;
 /**
@@ -58,47 +55,6 @@ const COLUMNS = 8;
  * than XNNPACK's (12-13 against 18 GFLOP/s); a chunk that stays in L2 does not.
  */
 const CHUNK_BYTES = 512 * 1024;
-const RELAXED_MADD = [0xfd, 0x85, 0x02];
-const F32X4_MAX = [0xfd, 0xe9, 0x01];
-
-const [AP, BP, CP, LDC, K, COUNT, BIAS] = [0, 1, 2, 3, 4, 5, 6];
-const [KK, BPP, B0, B1, AV, ACC] = [7, 8, 9, 10, 11, 12];
-const acc = (r: number, half: number) => ACC + 2 * r + half;
-
-function body(epilogue: Epilogue): number[] {
-  const withBias = epilogue === 'bias' || epilogue === 'biasRelu';
-  const withRelu = epilogue === 'relu' || epilogue === 'biasRelu';
-  const rowAt = (r: number) => (r ? [GET, CP, GET, LDC, I32_CONST, r, I32_MUL, I32_ADD] : [GET, CP]);
-  const finish = (r: number, h: number) => [
-    GET, acc(r, h),
-    ...(withBias ? [GET, BIAS, ...loadAt(16 * h), ...F32X4_ADD] : []),
-    ...(withRelu ? [...V128_ZERO, ...F32X4_MAX] : []),
-    ...(epilogue === 'accumulate' ? [...rowAt(r), ...loadAt(16 * h), ...F32X4_ADD] : []),
-  ];
-  return [
-    0x02, 2, I32, 3 + 2 * ROWS, V128, // locals: kk, bpp; b0, b1, av, 2 x ROWS accumulators
-    LOOP, VOID, // over blocks of rows
-    ...Array.from({ length: 2 * ROWS }, (_, i) => [...V128_ZERO, SET, ACC + i]).flat(),
-    GET, BP, SET, BPP,
-    GET, K, SET, KK,
-    LOOP, VOID, // over k: one row of the panel times ROWS values of A's column k
-    GET, BPP, ...loadAt(0), SET, B0,
-    GET, BPP, ...loadAt(16), SET, B1,
-    ...Array.from({ length: ROWS }, (_, r) => [
-      GET, AP, ...loadSplatAt(4 * r), SET, AV,
-      GET, AV, GET, B0, GET, acc(r, 0), ...RELAXED_MADD, SET, acc(r, 0),
-      GET, AV, GET, B1, GET, acc(r, 1), ...RELAXED_MADD, SET, acc(r, 1),
-    ]).flat(),
-    GET, BPP, I32_CONST, 32, I32_ADD, SET, BPP,
-    GET, AP, I32_CONST, 4 * ROWS, I32_ADD, SET, AP,
-    GET, KK, I32_CONST, 1, I32_SUB, TEE, KK, BR_IF, 0,
-    END,
-    ...Array.from({ length: ROWS }, (_, r) => [...rowAt(r), ...finish(r, 0), ...storeAt(0), ...rowAt(r), ...finish(r, 1), ...storeAt(16)]).flat(),
-    GET, CP, GET, LDC, I32_CONST, ROWS, I32_MUL, I32_ADD, SET, CP,
-    GET, COUNT, I32_CONST, 1, I32_SUB, TEE, COUNT, BR_IF, 0,
-    END,
-  ];
-}
 
 /**
  * pack(src, step, kStride, dst, k): for each of k steps of `kStride` from `src`, `width` values
@@ -109,67 +65,28 @@ function body(epilogue: Epilogue): number[] {
  */
 export type Pack = (src: number, step: number, kStride: number, dst: number, k: number) => void;
 
-/** Contiguous values (a plain B's columns; A's rows of a transposed A): `width / 4` vector copies per k. */
-function packContiguous(width: number): number[] {
-  const [SRC, , RS, DST, K] = [0, 1, 2, 3, 4];
-  return [
-    0x00, // no locals
-    LOOP, VOID,
-    ...Array.from({ length: width / 4 }, (_, v) => [GET, DST, GET, SRC, ...loadAt(16 * v), ...storeAt(16 * v)]).flat(),
-    GET, SRC, GET, RS, I32_ADD, SET, SRC,
-    GET, DST, I32_CONST, 4 * width, I32_ADD, SET, DST,
-    GET, K, I32_CONST, 1, I32_SUB, TEE, K, BR_IF, 0,
-    END,
-  ];
-}
-
-/** Strided values (a transposed B; A's blocks of rows): `width` scalar copies per k. */
-function packStrided(width: number): number[] {
-  const [SRC, CS, RS, DST, K, P] = [0, 1, 2, 3, 4, 5];
-  return [
-    0x01, 1, I32, // local p: the column being copied
-    LOOP, VOID,
-    GET, SRC, SET, P,
-    ...Array.from({ length: width }, (_, j) => [
-      GET, DST, ...(j ? [I32_CONST, 4 * j, I32_ADD] : []), GET, P, ...F32_LOAD, ...F32_STORE,
-      ...(j < width - 1 ? [GET, P, GET, CS, I32_ADD, SET, P] : []),
-    ]).flat(),
-    GET, SRC, GET, RS, I32_ADD, SET, SRC,
-    GET, DST, I32_CONST, 4 * width, I32_ADD, SET, DST,
-    GET, K, I32_CONST, 1, I32_SUB, TEE, K, BR_IF, 0,
-    END,
-  ];
-}
-
-const EPILOGUES: readonly Epilogue[] = ['none', 'bias', 'relu', 'biasRelu', 'accumulate'];
-const MODULE = assemble([
-  ...EPILOGUES.map((epilogue) => ({ name: epilogue, params: 7, body: body(epilogue) })),
-  { name: 'packContiguous', params: 5, body: packContiguous(COLUMNS) },
-  { name: 'packStrided', params: 5, body: packStrided(COLUMNS) },
-  { name: 'packRowsContiguous', params: 5, body: packContiguous(ROWS) },
-  { name: 'packRows', params: 5, body: packStrided(ROWS) },
-]);
+/**
+ * The module: one `Blocks` per epilogue; packContiguous / packStrided make panels of B from
+ * contiguous or strided columns, packRowsContiguous / packRows blocks of A from contiguous or
+ * strided rows.
+ */
 type Exports = Record<Epilogue, Blocks> & { packContiguous: Pack; packStrided: Pack; packRowsContiguous: Pack; packRows: Pack };
 
-let flagSet = false;
+const MODULE = new WasmModule(new URL('./assembly/fmaGemm.wasm', import.meta.url));
+
+/** The module's functions bound to `backend`'s memory; throws if the module cannot load or bind. */
+function fmaExports(backend: Backend): Exports {
+  return MODULE.bindToBackend<Exports>(backend);
+}
 
 /**
- * Turns on V8's relaxed SIMD for the process (worker threads included) so the module compiles;
- * idempotent. Flags are read when a module is compiled, and this one only adds instructions.
+ * Whether `fmaMatMul` handles an [m, n] product: it is big enough for one block of rows and
+ * one panel of columns. Binds the module to `backend` first, so a module that cannot run
+ * here throws (with the reason) instead of leaving callers on a slower path.
  */
-export function enableRelaxedSimd(): void {
-  if (!flagSet) setFlagsFromString('--experimental-wasm-relaxed-simd');
-  flagSet = true;
-}
-
-/** The module's functions bound to `backend`'s memory, or undefined where relaxed SIMD does not compile. */
-function fmaExports(backend: Backend): Exports | undefined {
-  return bindToBackend<Exports>(MODULE, backend);
-}
-
-/** Whether `fmaMatMul` runs here: relaxed SIMD compiles, and the product is big enough for blocks. */
 export function canFmaMatMul(backend: Backend, m: number, n: number): boolean {
-  return m >= ROWS && n >= COLUMNS && fmaExports(backend) !== undefined;
+  fmaExports(backend);
+  return m >= ROWS && n >= COLUMNS;
 }
 
 /** An operand in the heap, element (i, j) at byte `i * rowStride + j * columnStride`. */
@@ -232,7 +149,7 @@ export function fmaMultiply(
   backend: Backend, a: Operand, b: Operand, [m, k, n]: [number, number, number], cAt: number, ldc: number, packing: Packing,
   epilogue: Epilogue = 'none', biasAt = 0,
 ): void {
-  const exports = fmaExports(backend)!;
+  const exports = fmaExports(backend);
   const blocks = exports[epilogue];
   const fullPanels = Math.floor(n / COLUMNS);
   const panels = fullPanels + (n % COLUMNS ? 1 : 0);

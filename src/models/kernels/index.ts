@@ -11,7 +11,6 @@ import { BATCH_NORM_INPUT_GRAD, batchNormInputGrad, CHANNEL_MOMENTS, channelMome
 import { cast } from './cast.js';
 import { conv2dBackpropFilter } from './conv2dBackpropFilter.js';
 import { conv2dBackpropInput } from './conv2dBackpropInput.js';
-import { enableRelaxedSimd } from './fmaGemm.js';
 import { fusedBatchNorm } from './fusedBatchNorm.js';
 import { fusedMatMul } from './fusedMatMul.js';
 import { fusedBatchNormGradConfig } from './fusedBatchNormGrad.js';
@@ -79,7 +78,6 @@ export function registerMissingKernels(): void {
  */
 export function registerFastKernels(): void {
   requireWasmKernels();
-  enableRelaxedSimd(); // before the FMA GEMM's module first compiles (fmaGemm.ts)
   for (const [name, kernelFunc] of Object.entries(FAST_KERNELS)) registerWasmKernel(name, kernelFunc);
   for (const config of fastGradients()) registerGradient(config);
   enableFastBatchNormalization(true);

@@ -1,5 +1,5 @@
-import { bindToMemory, createMemory } from '../wasm/assembler.js';
-import { BATCH, HISTOGRAM_KERNELS, SCAN_BEST, SLOT_BYTES, SLOTS, VALUES, type HistogramKernels } from './histogramKernels.js';
+import { createMemory } from '../wasm/wasmModule.js';
+import { BATCH, bindHistogramKernels, SCAN_BEST, SLOT_BYTES, SLOTS, VALUES, type HistogramKernels } from './histogramKernels.js';
 import type { PixelMatrix } from './pixelMatrix.js';
 
 /**
@@ -91,8 +91,7 @@ function createTreeMemory(x: PixelMatrix): TreeMemory {
   const byRow = view(Uint8Array, 'byRow', values);
   byFeature.set(x.byFeature);
   byRow.set(x.byRow);
-  const kernels = bindToMemory<HistogramKernels>(HISTOGRAM_KERNELS, wasm);
-  if (!kernels) throw new Error('This JavaScript engine cannot run WebAssembly, which the tree learner needs: use Node.js 20 or later.');
+  const kernels = bindHistogramKernels(wasm);
   return {
     x: { byFeature, byRow, sampleCount: n, featureCount: x.featureCount },
     node: { order: view(Int32Array, 'order', n), labels: view(Uint8Array, 'labels', n), weights: view(Uint16Array, 'weights', n) },

@@ -1,13 +1,13 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { createRng } from '../../src/random.js';
-import { bindToMemory, createMemory } from '../../src/wasm/assembler.js';
-import { HISTOGRAM_KERNELS, MAX_CLASSES, SCAN_BEST, SLOTS, VALUES, type HistogramKernels } from '../../src/learn/histogramKernels.js';
+import { createMemory } from '../../src/wasm/wasmModule.js';
+import { bindHistogramKernels, MAX_CLASSES, SCAN_BEST, SLOTS, VALUES } from '../../src/learn/histogramKernels.js';
 
 /** A memory laid out for `n` samples of `features` features (row-major, sampleStep = features). */
 function setUp(n: number, features: number) {
   const wasm = createMemory(1 << 20);
-  const kernels = bindToMemory<HistogramKernels>(HISTOGRAM_KERNELS, wasm)!;
+  const kernels = bindHistogramKernels(wasm);
   const { buffer } = wasm;
   const hist = new Uint16Array(buffer, 0, 4 * SLOTS);
   const seen = new Uint8Array(buffer, hist.byteOffset + hist.byteLength, 4 * VALUES);
@@ -100,5 +100,32 @@ describe('histogram kernels (wasm)', () => {
       m.kernels.fill1(m.values.byteOffset, features, m.order.byteOffset, m.labels.byteOffset, m.weights.byteOffset, n, m.hist.byteOffset, m.seen.byteOffset);
       assert.equal(m.kernels.scan(m.hist.byteOffset, m.seen.byteOffset, m.counts.byteOffset, rightSq, totalWeight, expected + 1), -1);
     }
+  });
+});
+
+describe('gather and isConstant (wasm)', () => {
+  it('gather copies the rows at order into consecutive rows and renumbers order', () => {
+    const [n, features] = [50, 7];
+    const m = randomNode(n, features, 3, 9);
+    const picked = [3, 8, 9, 20, 41];
+    m.order.set(picked);
+    const gathered = new Uint8Array(m.values.buffer, m.values.byteOffset + n * features, picked.length * features);
+    m.kernels.gather(m.values.byteOffset, m.order.byteOffset, picked.length, features, gathered.byteOffset);
+    picked.forEach((s, i) => assert.deepEqual(Array.from(gathered.subarray(i * features, (i + 1) * features)), Array.from(m.values.subarray(s * features, (s + 1) * features))));
+    assert.deepEqual(Array.from(m.order.subarray(0, picked.length)), [0, 1, 2, 3, 4]);
+  });
+
+  it('isConstant answers 1 only when every sample at order has the same byte', () => {
+    const [n, features] = [40, 3];
+    const m = randomNode(n, features, 2, 4);
+    for (let s = 0; s < n; s++) m.values[s * features + 1] = 77;
+    m.values[(n - 1) * features + 2] = 5;
+    for (let s = 0; s < n - 1; s++) m.values[s * features + 2] = 6;
+    const at = (f: number) => m.values.byteOffset + f;
+    assert.equal(m.kernels.isConstant(at(1), features, m.order.byteOffset, n), 1);
+    // order[0] is sample n - 1, the one 5 among 6s: different from all the rest
+    assert.equal(m.kernels.isConstant(at(2), features, m.order.byteOffset, n), 0);
+    assert.equal(m.kernels.isConstant(at(2), features, m.order.byteOffset + 4, n - 1), 1);
+    assert.equal(m.kernels.isConstant(at(2), features, m.order.byteOffset, 1), 1);
   });
 });

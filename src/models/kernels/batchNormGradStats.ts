@@ -1,17 +1,15 @@
 /**
- * The per-element part of FusedBatchNorm's gradient in one WebAssembly SIMD pass (see
- * wasm/assembler.ts): dx = dy * scaleInvStd, and per channel sum(dy) and sum(dy * (x - mean)).
- * Composed from stock kernels this is 5 passes over the activation (Sum, Sub, Multiply, Sum,
- * Multiply). Registered for wasm only, under the project's own kernel name; the gradient
- * (fusedBatchNormGrad.ts) uses it when `canFuseBatchNormGrad` says so, tf ops otherwise. The
- * sums run in float32 over chunks of CHUNK_PIXELS pixels and add up across chunks in float64.
+ * The per-element part of FusedBatchNorm's gradient in one WebAssembly SIMD pass (source:
+ * assembly/batchNormGradStats.ts): dx = dy * scaleInvStd, and per channel sum(dy) and
+ * sum(dy * (x - mean)). Composed from stock kernels this is 5 passes over the activation (Sum,
+ * Sub, Multiply, Sum, Multiply). Registered for wasm only, under the project's own kernel name;
+ * the gradient (fusedBatchNormGrad.ts) uses it when `canFuseBatchNormGrad` says so, tf ops
+ * otherwise. The sums run in float32 over chunks of CHUNK_PIXELS pixels and add up across
+ * chunks in float64.
  */
 import { tf } from '../tf.js';
 import type { WasmKernelArgs } from './stock.js';
-import {
-  BLOCK, BR_IF, END, F32X4_ADD, F32X4_MUL, F32X4_SUB, GET, I32, I32_ADD, I32_CONST, I32_EQZ, I32_LT_U, I32_SUB, LOAD, LOOP,
-  SET, STORE, TEE, V128, VOID, assemble, bindToBackend,
-} from '../../wasm/assembler.js';
+import { WasmModule } from '../../wasm/wasmModule.js';
 
 /** The kernel's name: inputs dy, x, mean, scaleInvStd; outputs [dx, sumDy, sumDyCentered]. */
 export const BATCH_NORM_GRAD_STATS = 'FashionPipelineBatchNormGradStats';
@@ -22,50 +20,24 @@ type GradStats = (dy: number, x: number, dx: number, mean: number, s: number, ac
 /** Pixels per call: float32 sums over at most this many terms; few calls for small images. */
 const CHUNK_PIXELS = 1024;
 
-const [DY, X, DX, MEAN, S, ACC, PIXELS, CH, K, G] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9];
-const plusK = (local: number) => [GET, local, GET, K, I32_ADD];
-const secondAcc = [GET, ACC, GET, CH, I32_ADD, GET, K, I32_ADD]; // acc[channels + k]
-const advance = (local: number) => [GET, local, GET, CH, I32_ADD, SET, local];
-
-const BODY = [
-  0x02, 1, I32, 1, V128, // locals: k (byte offset within a pixel), g (dy)
-  BLOCK, VOID,
-  GET, PIXELS, I32_EQZ, BR_IF, 0,
-  LOOP, VOID,
-  I32_CONST, 0, SET, K,
-  LOOP, VOID,
-  ...plusK(DY), ...LOAD, SET, G,
-  ...plusK(DX), GET, G, ...plusK(S), ...LOAD, ...F32X4_MUL, ...STORE,
-  ...plusK(ACC), ...plusK(ACC), ...LOAD, GET, G, ...F32X4_ADD, ...STORE,
-  ...secondAcc, ...secondAcc, ...LOAD, GET, G, ...plusK(X), ...LOAD, ...plusK(MEAN), ...LOAD, ...F32X4_SUB, ...F32X4_MUL,
-  ...F32X4_ADD, ...STORE,
-  GET, K, I32_CONST, 16, I32_ADD, TEE, K, GET, CH, I32_LT_U, BR_IF, 0,
-  END,
-  ...advance(DY), ...advance(X), ...advance(DX),
-  GET, PIXELS, I32_CONST, 1, I32_SUB, TEE, PIXELS, BR_IF, 0,
-  END,
-  END,
-];
-
-const MODULE = assemble([{ name: 'gradStats', params: 8, body: BODY }]);
+const MODULE = new WasmModule(new URL('./assembly/batchNormGradStats.wasm', import.meta.url));
 
 /**
  * Whether the fused kernel can compute the gradient for activation `x` with per-channel
- * statistics (and scale / sqrt(variance + epsilon)): the wasm backend is active with the project's kernels, x is float32 with a
- * multiple of 4 channels, and this engine runs wasm SIMD.
+ * statistics (and scale / sqrt(variance + epsilon)): the wasm backend is active with the
+ * project's kernels, and x is float32 with a multiple of 4 channels.
  */
 export function canFuseBatchNormGrad(x: tf.Tensor, mean: tf.Tensor, scaleInvStd: tf.Tensor): boolean {
   if (tf.getBackend() !== 'wasm' || !tf.getKernel(BATCH_NORM_GRAD_STATS, 'wasm')) return false;
   const channels = x.shape.at(-1)!;
   return x.dtype === 'float32' && x.rank >= 2 && channels % 4 === 0 &&
-    [mean, scaleInvStd].every((t) => t.dtype === 'float32' && t.rank === 1 && t.shape[0] === channels) &&
-    bindToBackend(MODULE, tf.backend() as unknown as WasmKernelArgs['backend']) !== undefined;
+    [mean, scaleInvStd].every((t) => t.dtype === 'float32' && t.rank === 1 && t.shape[0] === channels);
 }
 
 /** Kernel function (wasm): [dx, sumDy, sumDyCentered] for per-channel mean and scaleInvStd. */
 export function batchNormGradStats({ inputs, backend }: WasmKernelArgs): tf.TensorInfo[] {
   const { dy, x, mean, scaleInvStd } = inputs as Record<'dy' | 'x' | 'mean' | 'scaleInvStd', tf.TensorInfo>;
-  const gradStats = bindToBackend<{ gradStats: GradStats }>(MODULE, backend)!.gradStats;
+  const { gradStats } = MODULE.bindToBackend<{ gradStats: GradStats }>(backend);
   const channels = x.shape.at(-1)!;
   const pixels = x.shape.slice(0, -1).reduce((n, d) => n * d, 1);
   const channelBytes = channels * Float32Array.BYTES_PER_ELEMENT;

@@ -19,14 +19,13 @@ const CHUNK_PIXELS = 1024;
 /** Whether the kernels are registered and can run for activation `x` on the active backend. */
 export function canUseBatchNormTrainingKernels(x: tf.Tensor): boolean {
   if (tf.getBackend() !== 'wasm' || !tf.getKernel(CHANNEL_MOMENTS, 'wasm') || !tf.getKernel(BATCH_NORM_INPUT_GRAD, 'wasm')) return false;
-  return x.dtype === 'float32' && x.rank >= 2 && x.shape.at(-1)! % 4 === 0 &&
-    batchNormTrainingSimd(tf.backend() as unknown as WasmKernelArgs['backend']) !== undefined;
+  return x.dtype === 'float32' && x.rank >= 2 && x.shape.at(-1)! % 4 === 0;
 }
 
 /** Kernel function (wasm): [mean, variance] of x per channel. */
 export function channelMoments({ inputs, backend }: WasmKernelArgs): tf.TensorInfo[] {
   const { x } = inputs as { x: tf.TensorInfo };
-  const { centeredSums } = batchNormTrainingSimd(backend)!;
+  const { centeredSums } = batchNormTrainingSimd(backend);
   const channels = x.shape.at(-1)!;
   const pixels = x.shape.slice(0, -1).reduce((n, d) => n * d, 1);
   const channelBytes = channels * Float32Array.BYTES_PER_ELEMENT;
@@ -60,7 +59,7 @@ export function channelMoments({ inputs, backend }: WasmKernelArgs): tf.TensorIn
 /** Kernel function (wasm): dx0 + (x - mean) * b + c with per-channel mean, b and c. */
 export function batchNormInputGrad({ inputs, backend }: WasmKernelArgs): tf.TensorInfo {
   const { dx0, x, mean, b, c } = inputs as Record<'dx0' | 'x' | 'mean' | 'b' | 'c', tf.TensorInfo>;
-  const { inputGrad } = batchNormTrainingSimd(backend)!;
+  const { inputGrad } = batchNormTrainingSimd(backend);
   const channels = x.shape.at(-1)!;
   const pixels = x.shape.slice(0, -1).reduce((n, d) => n * d, 1);
   const dx = backend.makeOutput(x.shape, 'float32');

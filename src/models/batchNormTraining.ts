@@ -18,6 +18,7 @@ import { BATCH_NORM_GRAD_STATS } from './kernels/batchNormGradStats.js';
 import { BATCH_NORM_INPUT_GRAD, CHANNEL_MOMENTS, canUseBatchNormTrainingKernels } from './kernels/batchNormTraining.js';
 import { once, registerLayerClass, stockLayerClass } from './layerClasses.js';
 import { tf } from './tf.js';
+import { tookPath } from './kernels/kernelPaths.js';
 
 /** The batch-normalized activation, and the batch statistics it used (the caller disposes them). */
 export interface BatchNormTraining {
@@ -82,7 +83,9 @@ const fastBatchNormalization = once((): BatchNormalizationClass => class FastBat
   override call(inputs: tf.Tensor | tf.Tensor[], kwargs: Record<string, unknown>): tf.Tensor | tf.Tensor[] {
     const x = Array.isArray(inputs) ? inputs[0]! : inputs;
     const lastAxis = this.axis === -1 || this.axis === x.rank - 1;
-    if (kwargs.training !== true || !lastAxis || !this.center || !this.scale || !canUseBatchNormTrainingKernels(x)) {
+    const fast = kwargs.training === true && lastAxis && this.center && this.scale && canUseBatchNormTrainingKernels(x);
+    if (kwargs.training === true) tookPath('BatchNormalization layer, training', fast ? 'two-read statistics, closed-form gradient' : 'stock layer');
+    if (!fast) {
       return super.call(inputs, kwargs);
     }
     return tf.tidy(() => {

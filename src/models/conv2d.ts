@@ -9,6 +9,7 @@
  */
 import { once, registerLayerClass, stockLayerClass } from './layerClasses.js';
 import { tf } from './tf.js';
+import { tookPath } from './kernels/kernelPaths.js';
 
 /** The members of tfjs-layers' Conv2D this module reads. */
 interface Conv2DLayer extends tf.layers.Layer {
@@ -36,7 +37,9 @@ const fastConv2d = once((): Conv2DClass => class FastConv2D extends stockConv2d(
     const x = Array.isArray(inputs) ? inputs[0]! : inputs;
     const activation = FUSED[this.activation.getClassName()];
     const plain = this.rank === 2 && this.dataFormat === 'channelsLast' && this.padding !== 'causal' && this.dilationRate.every((d) => d === 1);
-    if (!enabled || kwargs.training !== true || !activation || !plain || x.rank !== 4) return super.call(inputs, kwargs);
+    const fused = enabled && kwargs.training === true && activation !== undefined && plain && x.rank === 4;
+    if (kwargs.training === true) tookPath('Conv2D layer, training', fused ? 'fused convolution + bias + activation' : 'stock layer');
+    if (!fused) return super.call(inputs, kwargs);
     const attrs = { strides: this.strides, pad: this.padding, dataFormat: 'NHWC', dilations: [1, 1], activation };
     const bias = this.bias?.read();
     return tf.engine().runKernel(

@@ -10,6 +10,7 @@
 import { fillBernoulli } from '../random.js';
 import { once, registerLayerClass, stockLayerClass } from './layerClasses.js';
 import { tf } from './tf.js';
+import { tookPath } from './kernels/kernelPaths.js';
 
 interface DropoutLayer extends tf.layers.Layer {
   readonly rate: number;
@@ -27,9 +28,9 @@ const stockDropout = once(() => stockLayerClass<DropoutClass>(() => tf.layers.dr
 const fastDropout = once((): DropoutClass => class FastDropout extends stockDropout() {
   override call(inputs: tf.Tensor | tf.Tensor[], kwargs: Record<string, unknown>): tf.Tensor | tf.Tensor[] {
     const x = Array.isArray(inputs) ? inputs[0]! : inputs;
-    if (!enabled || kwargs.training !== true || !(this.rate > 0 && this.rate < 1) || this.noiseShape != null || x.dtype !== 'float32') {
-      return super.call(inputs, kwargs);
-    }
+    const fast = enabled && kwargs.training === true && this.rate > 0 && this.rate < 1 && this.noiseShape == null && x.dtype === 'float32';
+    if (kwargs.training === true) tookPath('Dropout layer, training', fast ? 'one-pass seeded mask' : 'stock layer');
+    if (!fast) return super.call(inputs, kwargs);
     // like tfjs, a layer without a seed draws a fresh mask from Math.random
     const seed = this.seed ?? Math.floor(Math.random() * 2 ** 32);
     return tf.tidy(() => tf.mul(x, dropoutMultiplier(x.shape, 1 - this.rate, seed)));

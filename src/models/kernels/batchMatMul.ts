@@ -8,6 +8,7 @@
  */
 import { tf } from '../tf.js';
 import { canFmaMatMul, fmaMatMul, type Strided } from './fmaGemm.js';
+import { tookPath } from './kernelPaths.js';
 import { disposeAll, runStock, type WasmKernelArgs } from './stock.js';
 
 /** Kernel function: the FMA GEMM where it applies, else explicit transposes and the stock product. */
@@ -15,7 +16,11 @@ export function batchMatMul({ inputs, backend, attrs }: WasmKernelArgs): tf.Tens
   const { a, b } = inputs as { a: tf.TensorInfo; b: tf.TensorInfo };
   const { transposeA, transposeB } = attrs as unknown as tf.BatchMatMulAttrs;
   const fma = fmaProduct(a, b, transposeA, transposeB, backend);
-  if (fma) return fma;
+  if (fma) {
+    tookPath('BatchMatMul', 'fma');
+    return fma;
+  }
+  tookPath('BatchMatMul', 'stock after transposes');
   const plainA = transposeA ? swapLastAxes(a, backend) : a;
   const plainB = transposeB ? swapLastAxes(b, backend) : b;
   const out = runStock('BatchMatMul', backend, { a: plainA, b: plainB }, { transposeA: false, transposeB: false });

@@ -16,6 +16,7 @@ import { tf } from '../tf.js';
 import { filterGradByPatches } from './filterGradByPatches.js';
 import { canFilterGradByTaps, filterGradByTaps } from './filterGradByTaps.js';
 import { disposeAll, runStock, type WasmKernelArgs } from './stock.js';
+import { tookPath } from './kernelPaths.js';
 
 /** Kernel function: dW[kh,kw,ci,co] = sum over n,oh,ow of xpad[n, oh*s+kh, ow*s+kw, ci] * dy[n,oh,ow,co]. */
 export function conv2dBackpropFilter({ inputs, backend, attrs }: WasmKernelArgs): tf.TensorInfo {
@@ -31,8 +32,16 @@ export function conv2dBackpropFilter({ inputs, backend, attrs }: WasmKernelArgs)
   // Measured on the study's shapes (batch 500): patches win while they are no wider than dy
   // (1 -> 64 channels: ~230 -> ~75 ms); at 64 -> 64 they are 4x dy and ~3x slower.
   const patchesFit = sh === 1 && sw === 1 && x.dtype === 'float32' && kh * kw * info.inChannels <= info.outChannels;
-  if (patchesFit) return filterGradByPatches(x, dy, info, backend);
-  if (x.dtype === 'float32' && canFilterGradByTaps(info, backend)) return filterGradByTaps(x, dy, info, backend);
+  if (patchesFit) {
+    tookPath('Conv2DBackpropFilter', 'patches');
+    return filterGradByPatches(x, dy, info, backend);
+  }
+  if (x.dtype === 'float32' && canFilterGradByTaps(info, backend)) {
+    tookPath('Conv2DBackpropFilter', 'taps');
+    return filterGradByTaps(x, dy, info, backend);
+  }
+  // the convolution form works for every shape, at XNNPACK's speed
+  tookPath('Conv2DBackpropFilter', 'stock convolution');
   const bytesPerImage = info.outHeight * info.outWidth * info.outChannels * Float32Array.BYTES_PER_ELEMENT;
   const chunks = Math.ceil(info.batchSize * bytesPerImage / CHUNK_DY_BYTES);
   if (chunks < MIN_CHUNKS || x.dtype !== 'float32') return byConvolution(x, dy, info, backend);

@@ -9,6 +9,7 @@
 import { tf } from '../tf.js';
 import { canInputGradByTaps, inputGradByTaps } from './inputGradByTaps.js';
 import { disposeAll, runStock, type WasmKernelArgs } from './stock.js';
+import { tookPath } from './kernelPaths.js';
 
 /** Kernel function: dx = conv2d(dy, transpose(reverse(W, [0, 1]), [0, 1, 3, 2])) for stride 1. */
 export function conv2dBackpropInput(args: WasmKernelArgs): tf.TensorInfo {
@@ -27,8 +28,15 @@ export function conv2dBackpropInput(args: WasmKernelArgs): tf.TensorInfo {
   ];
   const unsupported = dataFormat === 'NCHW' || info.strideHeight !== 1 || info.strideWidth !== 1 ||
     explicit.some(([before, after]) => before! < 0 || after! < 0);
-  if (unsupported) return runStock('Conv2DBackpropInput', backend, inputs, attrs);
-  if (dy.dtype === 'float32' && filter.dtype === 'float32' && canInputGradByTaps(info, backend)) return inputGradByTaps(dy, filter, info, backend);
+  if (unsupported) {
+    tookPath('Conv2DBackpropInput', 'stock');
+    return runStock('Conv2DBackpropInput', backend, inputs, attrs);
+  }
+  if (dy.dtype === 'float32' && filter.dtype === 'float32' && canInputGradByTaps(info, backend)) {
+    tookPath('Conv2DBackpropInput', 'taps');
+    return inputGradByTaps(dy, filter, info, backend);
+  }
+  tookPath('Conv2DBackpropInput', 'convolution');
   const flipped = runStock('Reverse', backend, { x: filter }, { dims: [0, 1] });
   const swapped = runStock('Transpose', backend, { x: flipped }, { perm: [0, 1, 3, 2] });
   const dx = runStock('Conv2D', backend, { x: dy, filter: swapped }, {

@@ -8,6 +8,7 @@
 import { tf } from '../tf.js';
 import { stockGradient, type WasmKernelArgs } from './stock.js';
 import { WasmModule } from '../../wasm/wasmModule.js';
+import { tookPath } from './kernelPaths.js';
 
 /** Kernel names: inputs dy and x of the same shape, output dx. */
 export const RELU_GRAD = 'FashionPipelineReluGrad';
@@ -54,7 +55,9 @@ function fusedGradient(forward: string, kernelName: string): tf.GradConfig {
     inputsToSave: ['x'],
     gradFunc: (dy, saved, attrs) => {
       const [x] = saved as [tf.Tensor];
-      if (!canFuse(kernelName, dy as tf.Tensor, x)) return stockGradient(forward)!.gradFunc(dy, saved, attrs);
+      const fused = canFuse(kernelName, dy as tf.Tensor, x);
+      tookPath(`${forward} gradient`, fused ? kernelName : 'stock gradient');
+      if (!fused) return stockGradient(forward)!.gradFunc(dy, saved, attrs);
       return { x: () => tf.engine().runKernel(kernelName, { dy: dy as tf.Tensor, x }, {}) as tf.Tensor };
     },
   };

@@ -8,6 +8,7 @@
  */
 import { tf } from '../tf.js';
 import { simdAffine } from './affineSimd.js';
+import { tookPath } from './kernelPaths.js';
 import { disposeAll, runStock, type WasmKernelArgs } from './stock.js';
 
 /** Kernel function: y = x * a + b with per-channel a and b. */
@@ -16,7 +17,10 @@ export function fusedBatchNorm({ inputs, backend, attrs }: WasmKernelArgs): tf.T
   const { varianceEpsilon } = attrs as unknown as tf.FusedBatchNormAttrs;
   const channels = x.shape.at(-1);
   const perChannel = [mean, variance, offset, scale].every((t) => t === undefined || (t.shape.length === 1 && t.shape[0] === channels));
-  if (!perChannel || x.dtype !== 'float32') return runStock('FusedBatchNorm', backend, inputs, attrs);
+  if (!perChannel || x.dtype !== 'float32') {
+    tookPath('FusedBatchNorm', 'stock');
+    return runStock('FusedBatchNorm', backend, inputs, attrs);
+  }
   const read = (t: tf.TensorInfo | undefined) => (t ? (backend.typedArrayFromHeap(t) as Float32Array) : undefined);
   const [m, v, o, s] = [mean, variance, offset, scale].map(read) as [Float32Array, Float32Array, Float32Array?, Float32Array?];
   const a = new Float32Array(channels!);
@@ -28,6 +32,7 @@ export function fusedBatchNorm({ inputs, backend, attrs }: WasmKernelArgs): tf.T
   const aInfo = backend.makeOutput([channels!], 'float32', undefined, a);
   const bInfo = backend.makeOutput([channels!], 'float32', undefined, b);
   const affine = channels! % 4 === 0 ? simdAffine(backend) : undefined;
+  tookPath('FusedBatchNorm', affine ? 'simd affine' : 'two broadcast passes');
   if (affine) {
     const out = backend.makeOutput(x.shape, 'float32');
     // Addresses read after makeOutput: allocating can grow (and move views of) the heap.

@@ -8,6 +8,7 @@
  */
 import { tf } from '../tf.js';
 import { BATCH_NORM_GRAD_STATS, canFuseBatchNormGrad } from './batchNormGradStats.js';
+import { tookPath } from './kernelPaths.js';
 
 /**
  * Builds the replacement; `fallback` is tfjs-core's gradient, used when mean is not a
@@ -20,14 +21,19 @@ export function fusedBatchNormGradConfig(fallback: tf.GradConfig): tf.GradConfig
     gradFunc: (dyOrList, saved, attrs) => {
       // Always 4 tensors: tfjs cannot record a batchNorm without a scale for gradients.
       const [x, mean, variance, scale] = saved as [tf.Tensor, tf.Tensor, tf.Tensor, tf.Tensor];
-      if (mean.rank !== 1) return fallback.gradFunc(dyOrList, saved, attrs);
+      if (mean.rank !== 1) {
+        tookPath('FusedBatchNorm gradient', 'stock gradient');
+        return fallback.gradFunc(dyOrList, saved, attrs);
+      }
       const dy = dyOrList as tf.Tensor;
       const { varianceEpsilon } = attrs as unknown as tf.FusedBatchNormAttrs;
       const axes = tf.broadcast_util.getReductionAxes(mean.shape, x.shape);
       const invStd = tf.rsqrt(tf.add(variance, varianceEpsilon));
       const scaleInvStd = tf.mul(scale, invStd);
       // The two reductions every statistic's gradient needs, and dx's product.
-      const [dx, sumDy, sumDyCentered] = canFuseBatchNormGrad(x, mean, scaleInvStd)
+      const fused = canFuseBatchNormGrad(x, mean, scaleInvStd);
+      tookPath('FusedBatchNorm gradient', fused ? BATCH_NORM_GRAD_STATS : 'closed form, separate reductions');
+      const [dx, sumDy, sumDyCentered] = fused
         ? (tf.engine().runKernel(BATCH_NORM_GRAD_STATS, { dy, x, mean, scaleInvStd }, {}) as tf.Tensor[])
         : [undefined, tf.sum(dy, axes), tf.tidy(() => tf.sum(tf.mul(dy, tf.sub(x, mean)), axes))];
       return {

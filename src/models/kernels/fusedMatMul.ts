@@ -6,6 +6,7 @@
  */
 import type { tf } from '../tf.js';
 import { fmaProduct } from './batchMatMul.js';
+import { tookPath } from './kernelPaths.js';
 import { runStock, type WasmKernelArgs } from './stock.js';
 
 /** Kernel function: the FMA product with its bias and relu where it applies, else the stock kernel. */
@@ -16,5 +17,6 @@ export function fusedMatMul({ inputs, backend, attrs }: WasmKernelArgs): tf.Tens
   const plainBias = !bias || (bias.dtype === 'float32' && bias.shape.length === 1 && bias.shape[0] === n);
   const supported = (activation === 'linear' || activation === 'relu') && !preluActivationWeights && plainBias;
   const product = supported ? fmaProduct(a, b, transposeA, transposeB, backend, bias, activation === 'relu') : undefined;
+  tookPath('_FusedMatMul', product ? 'fma' : 'stock');
   return product ?? runStock('_FusedMatMul', backend, inputs, attrs);
 }

@@ -24,6 +24,8 @@ import { tile } from './tile.js';
 import type { tf } from '../tf.js';
 import {
   captureStockKernels,
+  isProjectGradient,
+  isProjectKernel,
   registerGradient,
   registerWasmKernel,
   restoreGradient,
@@ -83,6 +85,14 @@ export function registerFastKernels(): void {
   enableFastBatchNormalization(true);
   enableFastDropout(true);
   enableFastConv2d(true);
+}
+
+/** The project's kernels and gradients registered on the wasm backend now (names; empty before registration). */
+export function registeredProjectKernels(): { kernels: string[]; gradients: string[] } {
+  return {
+    kernels: ['Conv2DBackpropFilter', ...Object.keys(FAST_KERNELS)].filter(isProjectKernel),
+    gradients: fastGradients().map((g) => g.kernelName).filter(isProjectGradient),
+  };
 }
 
 /** Puts the stock wasm kernels and tfjs-core's gradients back (benchmarks compare both). */

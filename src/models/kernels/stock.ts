@@ -94,6 +94,18 @@ export function restoreGradient(name: string): void {
   else if (tf.getGradient(name)) tf.unregisterGradient(name);
 }
 
+/** Whether the wasm kernel `name` registered now is the project's (not the stock one, not absent). */
+export function isProjectKernel(name: string): boolean {
+  const registered = tf.getKernel(name, BACKEND);
+  return registered !== undefined && registered.kernelFunc !== stock.get(name)?.kernelFunc;
+}
+
+/** Whether the gradient of `name` registered now is the project's. */
+export function isProjectGradient(name: string): boolean {
+  const registered = tf.getGradient(name);
+  return registered !== undefined && registered !== stockGradient(name);
+}
+
 function isRegistered(name: string): boolean {
   return tf.getKernelsForBackend(BACKEND).some((k) => k.kernelName === name);
 }

@@ -6,12 +6,14 @@
 import { tf } from '../tf.js';
 import { leadingAxesCount, meanOverLeadingAxes } from './leadingAxesMean.js';
 import { disposeAll, runStock, type WasmKernelArgs } from './stock.js';
+import { tookPath } from './kernelPaths.js';
 
 /** Kernel function: sum = mean over the leading axes x their element count. */
 export function sum({ inputs, backend, attrs }: WasmKernelArgs): tf.TensorInfo {
   const { x } = inputs as { x: tf.TensorInfo };
   const { axis, keepDims } = attrs as unknown as tf.SumAttrs;
   const k = x.dtype === 'float32' ? leadingAxesCount(x.shape, axis) : 0;
+  tookPath('Sum', k === 0 ? 'stock, other axes' : 'leading axes');
   if (k === 0) return runStock('Sum', backend, inputs, attrs);
   const mean = meanOverLeadingAxes(x, k, backend);
   const count = backend.makeOutput([], 'float32', undefined, Float32Array.of(x.shape.slice(0, k).reduce((a, b) => a * b, 1)));

@@ -7,6 +7,7 @@
  */
 import { tf } from '../tf.js';
 import { runStock, type WasmKernelArgs } from './stock.js';
+import { tookPath } from './kernelPaths.js';
 
 /**
  * How many leading axes `reps` repeats a block along: k when reps[i] = 1 for every i >= k and
@@ -22,7 +23,11 @@ export function repeatedLeadingAxes(shape: readonly number[], reps: readonly num
 export function tile({ inputs, backend, attrs }: WasmKernelArgs): tf.TensorInfo {
   const { x } = inputs as { x: tf.TensorInfo };
   const { reps } = attrs as unknown as tf.TileAttrs;
-  if (x.dtype === 'string' || repeatedLeadingAxes(x.shape, reps) === 0) return runStock('Tile', backend, inputs, attrs);
+  if (x.dtype === 'string' || repeatedLeadingAxes(x.shape, reps) === 0) {
+    tookPath('Tile', 'stock');
+    return runStock('Tile', backend, inputs, attrs);
+  }
+  tookPath('Tile', 'leading axes');
   const out = backend.makeOutput(x.shape.map((s, i) => s * reps[i]!), x.dtype);
   // Views taken after makeOutput: allocating can grow the wasm heap and detach older views.
   const dst = backend.typedArrayFromHeap(out);

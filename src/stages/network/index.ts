@@ -6,6 +6,7 @@ import { artifactPaths, networkPaths } from '../../io/paths.js';
 import { readPixelCache, UNKNOWN_LABEL, type PixelCache } from '../../io/pixelCache.js';
 import { readSplit, type SplitFile } from '../../io/split.js';
 import { initBackend } from '../../models/backend.js';
+import { registeredProjectKernels } from '../../models/kernels/index.js';
 import { evaluateDataset } from '../../models/evaluate.js';
 import { loadLayersModel, saveLayersModel } from '../../models/layersFiles.js';
 import { createDataParallelRunner, trainsDataParallel, type DataParallelRunner } from '../../models/parallel/dataParallelRunner.js';
@@ -51,6 +52,10 @@ async function runNetwork(spec: NetworkSpec, config: PipelineConfig, ctx: StageC
   const patience = config.patience ?? spec.defaults.patience;
   const backend = await initBackend(config.backend);
   ctx.log(`backend: ${backend}`);
+  if (backend === 'wasm') {
+    const { kernels, gradients } = registeredProjectKernels();
+    ctx.log(`project kernels: ${kernels.join(', ')}; gradients: ${gradients.join(', ')}`);
+  }
   const [cache, split] = await Promise.all([readPixelCache(paths), readSplit(paths.split)]);
   const model = spec.build(config.seed);
   model.summary(undefined, undefined, (line) => ctx.log(line));

@@ -24,9 +24,8 @@ export function filterGradByPatches(x: tf.TensorInfo, dy: tf.TensorInfo, info: C
   const patches = backend.makeOutput([pixels, columns], 'float32');
   // Views taken after makeOutput: allocating can grow the wasm heap and detach older views.
   writePatches(backend.typedArrayFromHeap(x) as Float32Array, backend.typedArrayFromHeap(patches) as Float32Array, info);
-  const accumulate = outChannels % 4 === 0 && columns <= SIMD_MAX_ROWS ? simdPatchesTimesDy(backend) : undefined;
-  if (accumulate) {
-    const grad = bySimd(patches, dy, pixels, columns, outChannels, accumulate, backend);
+  if (outChannels % 4 === 0 && columns <= SIMD_MAX_ROWS) {
+    const grad = bySimd(patches, dy, pixels, columns, outChannels, simdPatchesTimesDy(backend), backend);
     disposeAll(backend, patches);
     grad.shape = [filterHeight, filterWidth, inChannels, outChannels];
     return grad;

@@ -10,6 +10,7 @@
  */
 import { tf } from '../tf.js';
 import { simdScatterRow, type ScatterRow } from './maxPoolGradSimd.js';
+import { tookPath } from './kernelPaths.js';
 import { runStock, type WasmKernelArgs } from './stock.js';
 
 type PoolInfo = ReturnType<typeof tf.backend_util.computePool2DInfo>;
@@ -19,7 +20,10 @@ interface Views { x: Float32Array; y: Float32Array; dy: Float32Array; dx: Float3
 export function maxPoolGrad({ inputs, backend, attrs }: WasmKernelArgs): tf.TensorInfo {
   const { dy, input, output } = inputs as { dy: tf.TensorInfo; input: tf.TensorInfo; output: tf.TensorInfo };
   const { filterSize, strides, pad, dimRoundingMode } = attrs as unknown as tf.MaxPoolGradAttrs;
-  if (input.dtype !== 'float32') return runStock('MaxPoolGrad', backend, inputs, attrs);
+  if (input.dtype !== 'float32') {
+    tookPath('MaxPoolGrad', 'stock');
+    return runStock('MaxPoolGrad', backend, inputs, attrs);
+  }
   const info = tf.backend_util.computePool2DInfo(
     input.shape as [number, number, number, number], filterSize, strides, 1, pad, dimRoundingMode,
   );
@@ -34,10 +38,16 @@ export function maxPoolGrad({ inputs, backend, attrs }: WasmKernelArgs): tf.Tens
   const { filterHeight, filterWidth, strideHeight, strideWidth, padInfo } = info;
   const tiled2x2 = filterHeight === 2 && filterWidth === 2 && strideHeight === 2 && strideWidth === 2 &&
     padInfo.top === 0 && padInfo.left === 0;
-  const simdRow = tiled2x2 && info.inChannels % 4 === 0 ? simdScatterRow(backend) : undefined;
-  if (simdRow) scatter2x2Simd(info, views, simdRow);
-  else if (tiled2x2) scatter2x2(info, views);
-  else scatterAnyWindow(info, views);
+  if (tiled2x2 && info.inChannels % 4 === 0) {
+    tookPath('MaxPoolGrad', 'simd 2x2');
+    scatter2x2Simd(info, views, simdScatterRow(backend));
+  } else if (tiled2x2) {
+    tookPath('MaxPoolGrad', 'scalar 2x2');
+    scatter2x2(info, views);
+  } else {
+    tookPath('MaxPoolGrad', 'any window');
+    scatterAnyWindow(info, views);
+  }
   return out;
 }
 

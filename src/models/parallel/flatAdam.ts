@@ -1,5 +1,5 @@
 import { PipelineError } from '../../errors.js';
-import type { WasmMemory } from '../../wasm/assembler.js';
+import type { WasmMemory } from '../../wasm/wasmModule.js';
 import { tf } from '../tf.js';
 import { simdAdam } from './adamSimd.js';
 import type { FlatLayout } from './flatWeights.js';
@@ -57,11 +57,11 @@ export function adamUpdate(state: AdamState, weights: Float32Array, grad: Gradie
   const stepSize = -learningRate / correction1;
   const inverse2 = 1 / correction2;
   const arrays = [weights, m, v, a, b];
-  const simd = memory && arrays.every((x) => x.buffer === memory.buffer) ? simdAdam(memory) : undefined;
-  const groups = simd ? (end - start) >> 2 : 0;
-  if (simd) {
+  const inMemory = memory !== undefined && arrays.every((x) => x.buffer === memory.buffer);
+  const groups = inMemory ? (end - start) >> 2 : 0;
+  if (inMemory) {
     const [wAt, mAt, vAt, aAt, bAt] = arrays.map((x) => x.byteOffset + start * Float32Array.BYTES_PER_ELEMENT) as [number, number, number, number, number];
-    simd(wAt, mAt, vAt, aAt, bAt, groups, shareA, shareB, beta1, beta2, keep1, keep2, stepSize, inverse2, epsilon);
+    simdAdam(memory)(wAt, mAt, vAt, aAt, bAt, groups, shareA, shareB, beta1, beta2, keep1, keep2, stepSize, inverse2, epsilon);
   }
   // One pass reads the two gradients, the moments and the weight once each: averaging first in
   // a pass of its own made the update take ~45% longer (measured, 1.1M floats per thread).

@@ -1,4 +1,4 @@
-import { createSharedMemory, type WasmMemory } from '../../wasm/assembler.js';
+import { createSharedMemory, type WasmMemory } from '../../wasm/wasmModule.js';
 import { adamUpdate, type AdamSettings, type GradientPair } from './flatAdam.js';
 import type { FlatLayout } from './flatWeights.js';
 

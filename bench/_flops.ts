@@ -3,7 +3,7 @@
  * and Conv2D layers (2 FLOP each), read from the model's layer shapes. Bias, activation,
  * BatchNorm and pooling are left out: a few FLOP per output, under 1% of either study network.
  */
-import { tf } from '../src/models/tf.js';
+import { tf } from '../src/tfjs/tf.js';
 
 /** FLOP of one image's forward pass through `model`'s Dense and Conv2D layers. */
 export function forwardFlopsPerImage(model: tf.LayersModel): number {

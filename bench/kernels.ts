@@ -6,11 +6,11 @@
  * Kernel times are process CPU time (user + system), which stays meaningful on a loaded
  * machine where wall time does not; the step is reported both ways.
  */
-import { initBackend } from '../src/models/backend.js';
-import { buildCnn } from '../src/models/cnn.js';
-import { registerFastKernels, restoreStockKernels } from '../src/models/kernels/index.js';
-import { buildMlp } from '../src/models/mlp.js';
-import { tf } from '../src/models/tf.js';
+import { initBackend } from '../src/tfjs/backend.js';
+import { buildCnn } from '../src/networks/cnn.js';
+import { registerFastKernels, restoreStockKernels } from '../src/tfjs/kernels/index.js';
+import { buildMlp } from '../src/networks/mlp.js';
+import { tf } from '../src/tfjs/tf.js';
 import { median } from './_measure.js';
 
 const MODELS = { mlp: () => buildMlp({ seed: 87 }), cnn: () => buildCnn({ seed: 87 }) };

@@ -66,3 +66,13 @@ export function classCountTable(train: number[], valid: number[], labels: Uint8A
     ...CLASS_NAMES.map((name, k) => `${String(k).padStart(5)} ${name.padEnd(width)}  ${String(t[k]).padStart(5)}  ${String(v[k]).padStart(5)}`),
   ];
 }
+
+/**
+ * Images stacked row after row: `pixels` holds `count` images of `pixels.length / count` values.
+ * A type alias (not an interface) so that it is a tf.data TensorContainer.
+ */
+export type ImageBatch = {
+  count: number;
+  pixels: Float32Array;
+  labels: Uint8Array;
+};

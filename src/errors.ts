@@ -34,3 +34,6 @@ export class MissingInputError extends PipelineError {
 export class DataError extends PipelineError {
   override name = 'DataError';
 }
+
+/** `cause` of a worker's errors that mean bad input: an error's class does not survive the worker boundary. */
+export const DATA_ERROR_CAUSE = 'DataError';

@@ -1,4 +1,4 @@
-import { simdAffine, type Affine } from '../../src/models/kernels/affineSimd.js';
+import { simdAffine, type Affine } from '../../src/tfjs/kernels/affineSimd.js';
 import type { PortCase } from '../portAb.js';
 import { arena, fillRandom, importOld } from './_fixtures.js';
 

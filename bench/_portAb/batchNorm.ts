@@ -8,11 +8,11 @@
  * bound) and its third [250,7,7,128] (4 x 12,250 pixels: more of it stays in cache).
  */
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
-import { batchNormGradStats } from '../../src/models/kernels/batchNormGradStats.js';
-import { batchNormInputGrad, channelMoments } from '../../src/models/kernels/batchNormTraining.js';
-import { reluGrad, squareGrad } from '../../src/models/kernels/elementwiseGrads.js';
-import type { WasmKernelArgs, WasmKernelFunc } from '../../src/models/kernels/stock.js';
-import type { tf } from '../../src/models/tf.js';
+import { batchNormGradStats } from '../../src/tfjs/kernels/batchNormGradStats.js';
+import { batchNormInputGrad, channelMoments } from '../../src/tfjs/kernels/batchNormTraining.js';
+import { reluGrad, squareGrad } from '../../src/tfjs/kernels/elementwiseGrads.js';
+import type { WasmKernelArgs, WasmKernelFunc } from '../../src/tfjs/kernels/stock.js';
+import type { tf } from '../../src/tfjs/tf.js';
 import type { PortCase } from '../portAb.js';
 import { arena, fillRandom, importOld } from './_fixtures.js';
 

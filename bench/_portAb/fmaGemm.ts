@@ -1,4 +1,4 @@
-import { fmaMultiply, type Epilogue, type Operand, type Packing } from '../../src/models/kernels/fmaGemm.js';
+import { fmaMultiply, type Epilogue, type Operand, type Packing } from '../../src/tfjs/kernels/fmaGemm.js';
 import type { PortCase } from '../portAb.js';
 import { arena, fillRandom, importOld } from './_fixtures.js';
 

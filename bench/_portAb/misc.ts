@@ -1,6 +1,6 @@
-import { simdScatterRow, type ScatterRow } from '../../src/models/kernels/maxPoolGradSimd.js';
-import { simdPatchesTimesDy, type Accumulate } from '../../src/models/kernels/patchesTimesDySimd.js';
-import { simdAdam, type SimdAdam } from '../../src/models/parallel/adamSimd.js';
+import { simdScatterRow, type ScatterRow } from '../../src/tfjs/kernels/maxPoolGradSimd.js';
+import { simdPatchesTimesDy, type Accumulate } from '../../src/tfjs/kernels/patchesTimesDySimd.js';
+import { simdAdam, type SimdAdam } from '../../src/parallel/adamSimd.js';
 import { createSharedMemory, type WasmMemory } from '../../src/wasm/wasmModule.js';
 import type { PortCase } from '../portAb.js';
 import { arena, fillRandom, importOld } from './_fixtures.js';

@@ -54,3 +54,12 @@ export function encodeGreyPng(pixels: Uint8Array, width: number, height: number)
   IEND.copy(out, at);
   return out;
 }
+
+/** A run of consecutive images to write as `{dir}/{id}.png`, ids equal to row numbers. */
+export interface EncodeTask {
+  /** every image of the set, count x 784; on a SharedArrayBuffer so tasks do not copy it */
+  pixels: Uint8Array;
+  first: number;
+  count: number;
+  dir: string;
+}

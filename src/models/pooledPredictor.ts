@@ -1,7 +1,7 @@
 import { Piscina } from 'piscina';
 import type { BackendName } from '../config.js';
 import { PipelineError } from '../errors.js';
-import { PIPELINE_ERROR_CAUSE, type PredictTask } from '../workers/predict.worker.js';
+import { PIPELINE_ERROR_CAUSE, type PredictTask } from './predictTask.js';
 import type { Predictor } from './predictor.js';
 import { checkTrained, type ModelName } from './registry.js';
 

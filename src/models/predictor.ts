@@ -9,10 +9,10 @@ import type { BackendName } from '../config.js';
 import { NUM_CLASSES, PIXELS_PER_IMAGE } from '../dataset.js';
 import { DataError } from '../errors.js';
 import { toUnitRange } from '../operators/normalizePixels.js';
-import { initBackend } from './backend.js';
-import { inferenceForward } from './evaluate.js';
-import { loadLayersModel } from './layersFiles.js';
-import { tf } from './tf.js';
+import { initBackend } from '../tfjs/backend.js';
+import { inferenceForward } from '../networks/evaluate.js';
+import { loadLayersModel } from '../networks/layersFiles.js';
+import { tf } from '../tfjs/tf.js';
 import { compileTreeJson } from './treeJson.js';
 
 /** A loaded model that turns uint8 images into class probabilities. */

@@ -1,4 +1,5 @@
 import { bufferCount, map, pipe, type OperatorFunction } from 'rxjs';
+import type { ImageBatch } from '../dataset.js';
 import { ConfigError, DataError } from '../errors.js';
 
 /** One image ready for a network: [0, 1] pixels (row-major) and its class. */
@@ -7,15 +8,6 @@ export interface LabeledImage {
   label: number;
 }
 
-/**
- * Images stacked row after row: `pixels` holds `count` images of `pixels.length / count` values.
- * A type alias (not an interface) so that it is a tf.data TensorContainer.
- */
-export type ImageBatch = {
-  count: number;
-  pixels: Float32Array;
-  labels: Uint8Array;
-};
 
 /** Stacks images into one batch; throws DataError when their sizes differ. */
 export function toBatch(images: readonly LabeledImage[]): ImageBatch {

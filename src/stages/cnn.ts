@@ -1,5 +1,5 @@
 import { TRAINING_DEFAULTS } from '../config.js';
-import { buildCnn } from '../models/cnn.js';
+import { buildCnn } from '../networks/cnn.js';
 import { networkStage } from './network/index.js';
 
 /** The study's convolutional network, trained, checkpointed and evaluated. */

@@ -1,5 +1,5 @@
 import { TRAINING_DEFAULTS } from '../config.js';
-import { buildMlp } from '../models/mlp.js';
+import { buildMlp } from '../networks/mlp.js';
 import { networkStage } from './network/index.js';
 
 /** The study's multi-layer perceptron, trained, checkpointed and evaluated. */

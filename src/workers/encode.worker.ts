@@ -1,16 +1,8 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { IMAGE_SIZE_PX, PIXELS_PER_IMAGE } from '../dataset.js';
-import { encodeGreyPng } from '../io/pngEncode.js';
+import { encodeGreyPng, type EncodeTask } from '../io/pngEncode.js';
 
-/** A run of consecutive images to write as `{dir}/{id}.png`, ids equal to row numbers. */
-export interface EncodeTask {
-  /** every image of the set, count x 784; on a SharedArrayBuffer so tasks do not copy it */
-  pixels: Uint8Array;
-  first: number;
-  count: number;
-  dir: string;
-}
 
 /**
  * Encodes and writes one run of PNGs; returns how many it wrote. Synchronous writes: a worker

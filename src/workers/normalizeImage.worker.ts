@@ -9,7 +9,7 @@ import { move } from 'piscina';
 import sharp from 'sharp';
 import { IMAGE_SIZE_PX } from '../dataset.js';
 import { decodeGreyPng } from '../io/pngDecode.js';
-import { frameLikeFashionMnist, toGrey } from './frameLikeFashionMnist.js';
+import { frameLikeFashionMnist, toGrey } from '../images/frameLikeFashionMnist.js';
 
 /**
  * Largest image decoded, in pixels (10,000 x 10,000): a camera photo fits; a small file that

@@ -8,10 +8,10 @@ import { RandomForestClassifier } from 'ml-random-forest';
 import { PIXELS_PER_IMAGE } from '../../src/dataset.js';
 import { PipelineError } from '../../src/errors.js';
 import { argmaxRows } from '../../src/learn/metrics.js';
-import { saveLayersModel } from '../../src/models/layersFiles.js';
+import { saveLayersModel } from '../../src/networks/layersFiles.js';
 import { loadPooledPredictor } from '../../src/models/pooledPredictor.js';
 import { checkModelName, loadPredictor, modelFile, trainedModels } from '../../src/models/registry.js';
-import { tf } from '../../src/models/tf.js';
+import { tf } from '../../src/tfjs/tf.js';
 import { compileTreeJson } from '../../src/models/treeJson.js';
 
 /** ml-cart ships no type declarations: the little of it these tests use. */

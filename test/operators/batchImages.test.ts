@@ -2,7 +2,8 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { from, lastValueFrom, Subject, toArray } from 'rxjs';
 import { TestScheduler } from 'rxjs/testing';
-import { batchImages, toBatch, type ImageBatch, type LabeledImage } from '../../src/operators/batchImages.js';
+import { batchImages, toBatch, type LabeledImage } from '../../src/operators/batchImages.js';
+import type { ImageBatch } from '../../src/dataset.js';
 
 const image = (value: number, label: number): LabeledImage => ({ pixels: Float32Array.of(value, value), label });
 

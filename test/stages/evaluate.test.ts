@@ -10,7 +10,7 @@ import { PIXELS_PER_IMAGE } from '../../src/dataset.js';
 import { readEvaluation } from '../../src/io/evaluation.js';
 import { readMetrics, updateMetrics } from '../../src/io/metrics.js';
 import { artifactPaths } from '../../src/io/paths.js';
-import { saveLayersModel } from '../../src/models/layersFiles.js';
+import { saveLayersModel } from '../../src/networks/layersFiles.js';
 import { modelFile } from '../../src/models/registry.js';
 import { evaluate } from '../../src/stages/evaluate.js';
 import { createStageContext } from '../../src/stage.js';

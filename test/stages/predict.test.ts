@@ -14,7 +14,7 @@ import { PIXELS_PER_IMAGE } from '../../src/dataset.js';
 import { updateMetrics } from '../../src/io/metrics.js';
 import { artifactPaths } from '../../src/io/paths.js';
 import { argmaxRows } from '../../src/learn/metrics.js';
-import { saveLayersModel } from '../../src/models/layersFiles.js';
+import { saveLayersModel } from '../../src/networks/layersFiles.js';
 import { loadPredictor } from '../../src/models/registry.js';
 import { decodeGreyPng } from '../../src/io/pngDecode.js';
 import { predict } from '../../src/stages/predict/index.js';

@@ -6,7 +6,8 @@ import { after, before, describe, it } from 'node:test';
 import { Piscina } from 'piscina';
 import { dataIdxDir, dataLayoutDir, dataRgbaPng } from '../../fixtures/data.js';
 import { parseIdxImages, readIdxBytes } from '../../src/io/idx.js';
-import { DATA_ERROR_CAUSE, decodePaths } from '../../src/workers/decode.worker.js';
+import { decodePaths } from '../../src/workers/decode.worker.js';
+import { DATA_ERROR_CAUSE } from '../../src/errors.js';
 
 const trainPng = (id: number) => join(dataLayoutDir, 'images', 'train', `${id}.png`);
 const idxPixels = async (from: number, to: number) =>

@@ -12,7 +12,7 @@ import {
   predictPullover28Webp,
   predictTrouser84Jpg,
 } from '../../fixtures/index.js';
-import { frameLikeFashionMnist, hasLightBorder, resampleArea, toGrey } from '../../src/workers/frameLikeFashionMnist.js';
+import { frameLikeFashionMnist, hasLightBorder, resampleArea, toGrey } from '../../src/images/frameLikeFashionMnist.js';
 import { MAX_INPUT_PIXELS, normalizeImageFile } from '../../src/workers/normalizeImage.worker.js';
 
 const greyOf = async (path: string) => new Uint8Array(await sharp(path).greyscale().raw().toBuffer());

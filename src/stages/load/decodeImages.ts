@@ -2,12 +2,11 @@ import { setMaxListeners } from 'node:events';
 import { Piscina } from 'piscina';
 import { from, lastValueFrom, tap } from 'rxjs';
 import { PIXELS_PER_IMAGE } from '../../dataset.js';
-import { DataError } from '../../errors.js';
+import { DATA_ERROR_CAUSE, DataError } from '../../errors.js';
 import { chunkItems } from '../../operators/chunkItems.js';
 import { decodeInPool } from '../../operators/decodeInPool.js';
 import { reportProgress } from '../../operators/reportProgress.js';
 import type { Progress } from '../../progress.js';
-import { DATA_ERROR_CAUSE } from '../../workers/decode.worker.js';
 
 /** Paths per pool task: large enough that messaging is noise, small enough to balance 2+ workers. */
 export const PATHS_PER_TASK = 500;

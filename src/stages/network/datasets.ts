@@ -1,8 +1,9 @@
 import { from, map } from 'rxjs';
 import { PIXELS_PER_IMAGE } from '../../dataset.js';
 import type { ImageSet } from '../../io/pixelCache.js';
-import { tf } from '../../models/tf.js';
-import { batchImages, type ImageBatch } from '../../operators/batchImages.js';
+import { tf } from '../../tfjs/tf.js';
+import { batchImages } from '../../operators/batchImages.js';
+import type { ImageBatch } from '../../dataset.js';
 import { normalizePixels } from '../../operators/normalizePixels.js';
 
 /** Keras `validation_split`: the fraction of the training rows held out, taken from the end. */

@@ -1,5 +1,5 @@
 import { createProgress, type Progress } from '../../progress.js';
-import type { EpochLogs } from '../../models/train.js';
+import type { EpochLogs } from '../../networks/train.js';
 
 /** One line per epoch, Keras-like: `epoch 3/500 12.3 s loss 0.4123 accuracy 0.8512 ...`. */
 export function epochLine(epoch: number, epochs: number, logs: EpochLogs, improved: boolean): string {

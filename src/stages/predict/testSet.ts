@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { parse } from 'csv-parse/sync';
 import { Piscina } from 'piscina';
 import { concatMap, from, lastValueFrom, mergeMap } from 'rxjs';
-import { DataError } from '../../errors.js';
+import { DATA_ERROR_CAUSE, DataError } from '../../errors.js';
 import { parseIdClassCsv } from '../../io/csv.js';
 import { artifactPaths, dataPaths } from '../../io/paths.js';
 import type { Predictor } from '../../models/predictor.js';
@@ -19,7 +19,6 @@ import { inOrder } from '../../operators/inOrder.js';
 import { reportProgress } from '../../operators/reportProgress.js';
 import { toCsvRows } from '../../operators/toCsvRows.js';
 import { createProgress } from '../../progress.js';
-import { DATA_ERROR_CAUSE } from '../../workers/decode.worker.js';
 import { atomicCsvFile } from './csvSink.js';
 
 /** test_sample.csv as it is: its header and records (every column kept), and where `class` is. */

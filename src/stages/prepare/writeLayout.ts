@@ -6,7 +6,7 @@ import { formatIdClassCsv } from '../../io/csv.js';
 import type { IdxImages, IdxLabels } from '../../io/idx.js';
 import { dataPaths } from '../../io/paths.js';
 import type { Progress } from '../../progress.js';
-import type { EncodeTask } from '../../workers/encode.worker.js';
+import type { EncodeTask } from '../../io/pngEncode.js';
 
 /** Images written per pool task: enough to make messaging negligible, small enough to balance. */
 const IMAGES_PER_TASK = 1000;

@@ -6,7 +6,7 @@ import type { PixelMatrix } from '../../learn/pixelMatrix.js';
 import type { SubtreeRoot, TreeOptions } from '../../learn/fitTree.js';
 import type { Tree } from '../../learn/tree.js';
 import { graft } from '../../learn/graft.js';
-import { readFitResult, type FitTreeResult, type FitTreeTask, type TopTaskResult } from '../../workers/fitTree.worker.js';
+import { readFitResult, type FitTreeResult, type FitTreeTask, type TopTaskResult } from '../../learn/fitTask.js';
 
 export type TreePool = Piscina<FitTreeTask, Uint8Array | TopTaskResult>;
 

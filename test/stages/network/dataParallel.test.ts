@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { writeNetworkArtifacts } from '../../../fixtures/index.js';
-import type { History } from '../../../src/models/train.js';
+import type { History } from '../../../src/networks/train.js';
 import { mlp } from '../../../src/stages/mlp.js';
 import { runStageLines } from './runStage.js';
 

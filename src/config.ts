@@ -16,7 +16,7 @@ export const TRAINING_DEFAULTS = {
   mlp: { epochs: 15, patience: 5 },
   // The CNN's patience covers its whole default run: with Keras's BatchNorm momentum (0.99)
   // the moving statistics need ~10 epochs to converge, and until then inference-mode val_loss
-  // rises while training goes well (PLATFORM.md), so an early stop would keep epoch 1's weights.
+  // rises while training goes well (docs/ARCHITECTURE.md), so an early stop would keep epoch 1's weights.
   cnn: { epochs: 25, patience: 25 },
 } as const;
 const { mlp: MLP, cnn: CNN } = TRAINING_DEFAULTS;

@@ -1,7 +1,7 @@
 /**
  * Prediction from trees saved in mljs's JSON format (ml-cart `DTClassifier`, ml-random-forest
  * `RFClassifier`), compiled once into flat arrays. mljs's own `predictProbability` returns
- * wrong values (PLATFORM.md), so probabilities come from the leaves' class distributions: a
+ * wrong values (docs/ARCHITECTURE.md), so probabilities come from the leaves' class distributions: a
  * tree gives its leaf's distribution, a forest the mean over its trees (soft voting, as
  * scikit-learn's `predict_proba`), summed in float64 and with ties broken as the forest's vote.
  */

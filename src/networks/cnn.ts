@@ -12,7 +12,7 @@ export const CNN_DENSE_UNITS = [1024, 512, 256] as const;
 export const CNN_KERNEL_PX = 2;
 export const CNN_BLOCK_DROPOUT = 0.3;
 export const CNN_HEAD_DROPOUT = 0.5;
-/** Keras BatchNormalization defaults, kept as the study used them (see PLATFORM.md). */
+/** Keras BatchNormalization defaults, kept as the study used them (see docs/ARCHITECTURE.md, "What the code relies on"). */
 export const BATCH_NORM_MOMENTUM = 0.99;
 export const BATCH_NORM_EPSILON = 1e-3;
 

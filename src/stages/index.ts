@@ -1,6 +1,6 @@
 import type { StageEntry } from '../stage.js';
 
-/** Every stage, in the order `--stage all` runs them (DESIGN.md's stage graph, flattened). */
+/** Every stage, in the order `--stage all` runs them (docs/ARCHITECTURE.md shows what flows between them). */
 export const STAGES: readonly StageEntry[] = [
   {
     name: 'prepare',

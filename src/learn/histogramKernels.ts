@@ -18,31 +18,18 @@ export const SLOT_BYTES = { hist: HIST_BYTES, seen: SEEN_BYTES } as const;
 export const MAX_TOTAL_WEIGHT = 0xffff;
 
 /**
- * `fill4(v0, v1, v2, v3, sampleStep, order, labels, weights, count, hist, seen)` and
- * `fill1(v0, ...)`, all byte addresses but `sampleStep` and `count`: for the `count` samples at
- * `order` (int32 sample indexes, with uint8 labels and uint16 weights alongside), feature j's
- * value of sample s is the byte at `vj + s * sampleStep`; its weight goes to uint16
- * `hist[j * SLOTS + (value << 4 | label)]` and byte `seen[j * VALUES + value]` is set to 0xff.
- *
- * 16-bit counts keep the four histograms in 32 KB, inside the L1 data cache with the marks. The
- * learner therefore takes at most MAX_TOTAL_WEIGHT (weighted) samples per tree.
+ * The module's exports, byte addresses but for counts and strides; each is documented at its
+ * source in assembly/histogram.ts. 16-bit counts keep four histograms in 32 KB, inside the L1
+ * data cache with their marks, so the learner takes at most MAX_TOTAL_WEIGHT (weighted) samples
+ * per tree.
  */
 export interface HistogramKernels {
   fill4(v0: number, v1: number, v2: number, v3: number, sampleStep: number, order: number, labels: number, weights: number, count: number, hist: number, seen: number): void;
   fill1(v0: number, sampleStep: number, order: number, labels: number, weights: number, count: number, hist: number, seen: number): void;
-  /**
-   * One feature's histogram (at `hist`, `seen`) scanned and cleared. `counts`
-   * holds float64 class counts: left (zeroed here) at [0, 16), the node's totals at [16, 32).
-   * Returns the threshold of the best proxy over `best`, or -1, and leaves that proxy at
-   * float64 `counts[SCAN_BEST]`.
-   */
+  /** returns the best threshold or -1; leaves the best proxy at float64 `counts[SCAN_BEST]` */
   scan(hist: number, seen: number, counts: number, rightSqStart: number, totalWeight: number, best: number): number;
-  /**
-   * Copies the `width`-byte rows of the `count` samples at `order` from `rows` to consecutive
-   * rows at `gathered`, and renumbers `order` 0, 1, .. (the samples' rows there).
-   */
   gather(rows: number, order: number, count: number, width: number, gathered: number): void;
-  /** 1 when the byte at `column + s * sampleStep` is the same for every one of the `count` samples s at `order`, else 0. */
+  /** 1 or 0 */
   isConstant(column: number, sampleStep: number, order: number, count: number): number;
 }
 

@@ -1,7 +1,6 @@
 import { PipelineError } from '../errors.js';
-import type { WasmMemory } from '../wasm/wasmModule.js';
+import { WasmModule, type WasmMemory } from '../wasm/wasmModule.js';
 import { tf } from '../tfjs/tf.js';
-import { simdAdam } from './adamSimd.js';
 import type { FlatLayout } from './flatWeights.js';
 
 /**
@@ -39,10 +38,30 @@ export interface GradientPair {
 }
 
 /**
+ * adam(w, m, v, a, b, groups, shareA, shareB, beta1, beta2, keep1, keep2, stepSize, inverse2,
+ * epsilon): `groups` x 4 floats from the byte addresses w, m, v (updated in place) and a, b (the
+ * two gradients), with `adamUpdate`'s formula and constants. Four floats at a time in float32,
+ * as tfjs computes Adam; the JavaScript loop below works in float64 one value at a time, with a
+ * conversion at each load and store, several times slower.
+ */
+type SimdAdam = (
+  w: number, m: number, v: number, a: number, b: number, groups: number,
+  shareA: number, shareB: number, beta1: number, beta2: number, keep1: number, keep2: number,
+  stepSize: number, inverse2: number, epsilon: number,
+) => void;
+
+const ADAM = new WasmModule(new URL('./assembly/adam.wasm', import.meta.url));
+
+/** The SIMD update bound to `memory`, a shared memory (createSharedMemory). */
+export function simdAdam(memory: WasmMemory): SimdAdam {
+  return ADAM.bind<{ adam: SimdAdam }>(memory).adam;
+}
+
+/**
  * Update number `iterations + 1` of `weights[start, end)` from `grad`, in place, as tfjs does
  * it. It does not count the update: once every range is done, the caller increments `iterations`.
  * When every array is a view of `memory`, whole groups of 4 floats run in the SIMD loop of
- * adamSimd.ts (float32 throughout) and only the rest in the loop here.
+ * assembly/adam.ts (float32 throughout) and only the rest in the loop here.
  */
 export function adamUpdate(state: AdamState, weights: Float32Array, grad: GradientPair, start: number, end: number, memory?: WasmMemory): void {
   const { learningRate, beta1, beta2, epsilon, m, v } = state;

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { FlatLayout } from '../../src/parallel/flatWeights.js';
-import { simdAdam } from '../../src/parallel/adamSimd.js';
+import { simdAdam } from '../../src/parallel/flatAdam.js';
 import { allocateSharedArrays, splitRanges, updateRange, type SharedTrainingArrays } from '../../src/parallel/sharedUpdate.js';
 import { createRng } from '../../src/random.js';
 

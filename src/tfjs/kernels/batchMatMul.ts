@@ -50,7 +50,7 @@ export function fmaProduct(
   const [ar, ac] = a.shape.slice(-2) as [number, number];
   const [br, bc] = b.shape.slice(-2) as [number, number];
   const [m, k, n] = [transposeA ? ac : ar, transposeA ? ar : ac, transposeB ? br : bc];
-  if (!canFmaMatMul(backend, m, n)) return undefined;
+  if (!canFmaMatMul(m, n)) return undefined;
   // element (i, j) of the operand as multiplied, in the stored row-major buffer
   const strided = (info: tf.TensorInfo, transposed: boolean, columns: number): Strided =>
     transposed ? { info, rowStride: 4, columnStride: columns * 4 } : { info, rowStride: columns * 4, columnStride: 4 };

@@ -5,16 +5,25 @@
  * - CHANNEL_MOMENTS: x -> [mean, variance] per channel (biased variance, as tf.moments), from
  *   two passes: the sums, then the squares centred on the mean (no cancellation).
  * - BATCH_NORM_INPUT_GRAD: dx0, x, mean, b, c -> dx0 + (x - mean) * b + c per channel.
+ * Both are WebAssembly SIMD loops (assembly/batchNormTraining.ts) over the backend's memory.
  * Sums run in float32 over chunks of CHUNK_PIXELS pixels and add up across chunks in float64.
  */
 import { tf } from '../tf.js';
-import { batchNormTrainingSimd } from './batchNormTrainingSimd.js';
 import type { WasmKernelArgs } from './stock.js';
+import { WasmModule } from '../../wasm/wasmModule.js';
 
 export const CHANNEL_MOMENTS = 'FashionPipelineChannelMoments';
 export const BATCH_NORM_INPUT_GRAD = 'FashionPipelineBatchNormInputGrad';
 
 const CHUNK_PIXELS = 1024;
+
+/** centeredSums(x, m, acc, pixels, channelBytes): byte addresses; acc holds 2 x channels floats. */
+type CenteredSums = (x: number, m: number, acc: number, pixels: number, channelBytes: number) => void;
+/** inputGrad(dx0, x, dx, m, b, c, pixels, channelBytes): byte addresses. */
+type InputGrad = (dx0: number, x: number, dx: number, m: number, b: number, c: number, pixels: number, channelBytes: number) => void;
+
+const MODULE = new WasmModule(new URL('./assembly/batchNormTraining.wasm', import.meta.url));
+const loops = (backend: WasmKernelArgs['backend']) => MODULE.bindToBackend<{ centeredSums: CenteredSums; inputGrad: InputGrad }>(backend);
 
 /** Whether the kernels are registered and can run for activation `x` on the active backend. */
 export function canUseBatchNormTrainingKernels(x: tf.Tensor): boolean {
@@ -25,7 +34,7 @@ export function canUseBatchNormTrainingKernels(x: tf.Tensor): boolean {
 /** Kernel function (wasm): [mean, variance] of x per channel. */
 export function channelMoments({ inputs, backend }: WasmKernelArgs): tf.TensorInfo[] {
   const { x } = inputs as { x: tf.TensorInfo };
-  const { centeredSums } = batchNormTrainingSimd(backend);
+  const { centeredSums } = loops(backend);
   const channels = x.shape.at(-1)!;
   const pixels = x.shape.slice(0, -1).reduce((n, d) => n * d, 1);
   const channelBytes = channels * Float32Array.BYTES_PER_ELEMENT;
@@ -59,7 +68,7 @@ export function channelMoments({ inputs, backend }: WasmKernelArgs): tf.TensorIn
 /** Kernel function (wasm): dx0 + (x - mean) * b + c with per-channel mean, b and c. */
 export function batchNormInputGrad({ inputs, backend }: WasmKernelArgs): tf.TensorInfo {
   const { dx0, x, mean, b, c } = inputs as Record<'dx0' | 'x' | 'mean' | 'b' | 'c', tf.TensorInfo>;
-  const { inputGrad } = batchNormTrainingSimd(backend);
+  const { inputGrad } = loops(backend);
   const channels = x.shape.at(-1)!;
   const pixels = x.shape.slice(0, -1).reduce((n, d) => n * d, 1);
   const dx = backend.makeOutput(x.shape, 'float32');

@@ -36,7 +36,7 @@ export function conv2dBackpropFilter({ inputs, backend, attrs }: WasmKernelArgs)
     tookPath('Conv2DBackpropFilter', 'patches');
     return filterGradByPatches(x, dy, info, backend);
   }
-  if (x.dtype === 'float32' && canFilterGradByTaps(info, backend)) {
+  if (x.dtype === 'float32' && canFilterGradByTaps(info)) {
     tookPath('Conv2DBackpropFilter', 'taps');
     return filterGradByTaps(x, dy, info, backend);
   }

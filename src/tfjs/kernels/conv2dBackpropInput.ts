@@ -32,7 +32,7 @@ export function conv2dBackpropInput(args: WasmKernelArgs): tf.TensorInfo {
     tookPath('Conv2DBackpropInput', 'stock');
     return runStock('Conv2DBackpropInput', backend, inputs, attrs);
   }
-  if (dy.dtype === 'float32' && filter.dtype === 'float32' && canInputGradByTaps(info, backend)) {
+  if (dy.dtype === 'float32' && filter.dtype === 'float32' && canInputGradByTaps(info)) {
     tookPath('Conv2DBackpropInput', 'taps');
     return inputGradByTaps(dy, filter, info, backend);
   }

@@ -8,13 +8,22 @@
  * takes ~3x less than the transposed convolution of conv2dBackpropFilter.ts; with 64 input
  * channels the patches are 4x dy and the convolution form stays faster (measured). Narrow
  * patches (up to SIMD_MAX_ROWS values) skip the transpose and the product: a WebAssembly SIMD
- * loop accumulates patches^T dy directly (patchesTimesDySimd.ts).
+ * loop accumulates patches^T dy directly (assembly/patchesTimesDy.ts): one read of dy, no
+ * transposes and no packing.
  */
 import type { tf } from '../tf.js';
-import { simdPatchesTimesDy, type Accumulate } from './patchesTimesDySimd.js';
 import { disposeAll, runStock, withShape, type WasmKernelArgs } from './stock.js';
+import { WasmModule } from '../../wasm/wasmModule.js';
 
 type ConvInfo = tf.backend_util.Conv2DInfo;
+
+/**
+ * accumulate(patches, dy, sums, pixels, rows, channelBytes): byte addresses; adds into sums
+ * ([rows, Co] float32); channelBytes = Co * 4, a multiple of 16.
+ */
+type Accumulate = (patches: number, dy: number, sums: number, pixels: number, rows: number, channelBytes: number) => void;
+
+const PATCHES_TIMES_DY = new WasmModule(new URL('./assembly/patchesTimesDy.wasm', import.meta.url));
 
 /** dW as [KH, KW, Ci, Co] for a stride-1, dilation-1 convolution described by `info`. */
 export function filterGradByPatches(x: tf.TensorInfo, dy: tf.TensorInfo, info: ConvInfo, backend: WasmKernelArgs['backend']): tf.TensorInfo {
@@ -25,7 +34,7 @@ export function filterGradByPatches(x: tf.TensorInfo, dy: tf.TensorInfo, info: C
   // Views taken after makeOutput: allocating can grow the wasm heap and detach older views.
   writePatches(backend.typedArrayFromHeap(x) as Float32Array, backend.typedArrayFromHeap(patches) as Float32Array, info);
   if (outChannels % 4 === 0 && columns <= SIMD_MAX_ROWS) {
-    const grad = bySimd(patches, dy, pixels, columns, outChannels, simdPatchesTimesDy(backend), backend);
+    const grad = bySimd(patches, dy, pixels, columns, outChannels, PATCHES_TIMES_DY.bindToBackend<{ accumulate: Accumulate }>(backend).accumulate, backend);
     disposeAll(backend, patches);
     grad.shape = [filterHeight, filterWidth, inChannels, outChannels];
     return grad;

@@ -32,8 +32,8 @@ export function isPaddedBelowRight(info: ConvInfo): boolean {
 }
 
 /** Whether `filterGradByTaps` applies: `isPaddedBelowRight`, and the FMA GEMM runs [Ci, Co] products. */
-export function canFilterGradByTaps(info: ConvInfo, backend: Backend): boolean {
-  return isPaddedBelowRight(info) && canFmaMatMul(backend, info.inChannels, info.outChannels);
+export function canFilterGradByTaps(info: ConvInfo): boolean {
+  return isPaddedBelowRight(info) && canFmaMatMul(info.inChannels, info.outChannels);
 }
 
 /** dW as [KH, KW, Ci, Co] for float32 x and dy (see the file comment). Needs `canFilterGradByTaps`. */

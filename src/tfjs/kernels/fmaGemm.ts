@@ -79,13 +79,8 @@ function fmaExports(backend: Backend): Exports {
   return MODULE.bindToBackend<Exports>(backend);
 }
 
-/**
- * Whether `fmaMatMul` handles an [m, n] product: it is big enough for one block of rows and
- * one panel of columns. Binds the module to `backend` first, so a module that cannot run
- * here throws (with the reason) instead of leaving callers on a slower path.
- */
-export function canFmaMatMul(backend: Backend, m: number, n: number): boolean {
-  fmaExports(backend);
+/** Whether `fmaMatMul` handles an [m, n] product: it is big enough for one block of rows and one panel of columns. */
+export function canFmaMatMul(m: number, n: number): boolean {
   return m >= ROWS && n >= COLUMNS;
 }
 

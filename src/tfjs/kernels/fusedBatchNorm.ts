@@ -3,13 +3,18 @@
  * a = scale / sqrt(variance + epsilon) and b = offset - mean * a are per-channel vectors
  * computed once. The stock kernel indexes the statistics per element (~140 ms for a
  * [500,28,28,64] activation); two broadcast XNNPACK passes take ~50 ms, and one WebAssembly
- * SIMD pass (affineSimd.ts, for a multiple of 4 channels) less again. Other statistics shapes
+ * SIMD pass (assembly/affine.ts, for a multiple of 4 channels) less again. Other statistics shapes
  * keep the stock kernel.
  */
 import { tf } from '../tf.js';
-import { simdAffine } from './affineSimd.js';
 import { tookPath } from './kernelPaths.js';
 import { disposeAll, runStock, type WasmKernelArgs } from './stock.js';
+import { WasmModule } from '../../wasm/wasmModule.js';
+
+/** affine(x, y, a, b, pixels, channelBytes): byte addresses; channelBytes a multiple of 16. */
+type Affine = (x: number, y: number, a: number, b: number, pixels: number, channelBytes: number) => void;
+
+const AFFINE = new WasmModule(new URL('./assembly/affine.wasm', import.meta.url));
 
 /** Kernel function: y = x * a + b with per-channel a and b. */
 export function fusedBatchNorm({ inputs, backend, attrs }: WasmKernelArgs): tf.TensorInfo {
@@ -31,7 +36,7 @@ export function fusedBatchNorm({ inputs, backend, attrs }: WasmKernelArgs): tf.T
   }
   const aInfo = backend.makeOutput([channels!], 'float32', undefined, a);
   const bInfo = backend.makeOutput([channels!], 'float32', undefined, b);
-  const affine = channels! % 4 === 0 ? simdAffine(backend) : undefined;
+  const affine = channels! % 4 === 0 ? AFFINE.bindToBackend<{ affine: Affine }>(backend).affine : undefined;
   tookPath('FusedBatchNorm', affine ? 'simd affine' : 'two broadcast passes');
   if (affine) {
     const out = backend.makeOutput(x.shape, 'float32');

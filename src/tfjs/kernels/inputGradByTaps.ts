@@ -20,8 +20,8 @@ type ConvInfo = tf.backend_util.Conv2DInfo;
 const BLOCK_ROWS = 4;
 
 /** Whether `inputGradByTaps` applies: `isPaddedBelowRight`, and input channels in whole panels of 8. */
-export function canInputGradByTaps(info: ConvInfo, backend: Backend): boolean {
-  return isPaddedBelowRight(info) && info.inChannels % 8 === 0 && canFmaMatMul(backend, BLOCK_ROWS, info.inChannels);
+export function canInputGradByTaps(info: ConvInfo): boolean {
+  return isPaddedBelowRight(info) && info.inChannels % 8 === 0 && canFmaMatMul(BLOCK_ROWS, info.inChannels);
 }
 
 /** dx [N, H, W, Ci] for float32 dy and filter [KH, KW, Ci, Co]. Needs `canInputGradByTaps`. */

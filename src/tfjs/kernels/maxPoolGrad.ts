@@ -6,15 +6,26 @@
  * of dy when it equals the maximum, which leaves 0 for later ties without a branch. The
  * stock kernel costs ~0.6 s of a CNN step at batch 500; this is 3-5x less. The study's 2x2
  * windows with a multiple of 4 channels go through a WebAssembly SIMD loop instead
- * (maxPoolGradSimd.ts), same rule, several times faster again.
+ * (assembly/maxPoolGrad.ts: 4 channels per instruction, in place on the backend's memory), same
+ * rule, several times faster again.
  */
 import { tf } from '../tf.js';
-import { simdScatterRow, type ScatterRow } from './maxPoolGradSimd.js';
 import { tookPath } from './kernelPaths.js';
 import { runStock, type WasmKernelArgs } from './stock.js';
+import { WasmModule } from '../../wasm/wasmModule.js';
 
 type PoolInfo = ReturnType<typeof tf.backend_util.computePool2DInfo>;
 interface Views { x: Float32Array; y: Float32Array; dy: Float32Array; dx: Float32Array }
+
+/** scatter2x2Row(x0, x1, y, dy, dx0, dx1, windows, channelBytes): byte addresses in the heap. */
+type ScatterRow = (x0: number, x1: number, y: number, dy: number, dx0: number, dx1: number, windows: number, channelBytes: number) => void;
+
+const SCATTER = new WasmModule(new URL('./assembly/maxPoolGrad.wasm', import.meta.url));
+
+/** The SIMD row scatter bound to `backend`'s memory. */
+export function simdScatterRow(backend: WasmKernelArgs['backend']): ScatterRow {
+  return SCATTER.bindToBackend<{ scatter2x2Row: ScatterRow }>(backend).scatter2x2Row;
+}
 
 /** Kernel function: dx = dy given to each window's first maximum, summed where windows overlap. */
 export function maxPoolGrad({ inputs, backend, attrs }: WasmKernelArgs): tf.TensorInfo {

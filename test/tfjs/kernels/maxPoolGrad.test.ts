@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { initBackend } from '../../../src/tfjs/backend.js';
-import { simdScatterRow } from '../../../src/tfjs/kernels/maxPoolGradSimd.js';
+import { simdScatterRow } from '../../../src/tfjs/kernels/maxPoolGrad.js';
 import type { WasmKernelArgs } from '../../../src/tfjs/kernels/stock.js';
 import { tf } from '../../../src/tfjs/tf.js';
 import { compareWithCpu, randomInputs } from './compareWithCpu.js';

@@ -120,22 +120,7 @@ export function packContiguous(src: usize, step: usize, kStride: usize, dst: usi
 /** A panel of transposed B (its 8 columns `step` apart): 8 scalar copies per k. */
 export function packStrided(src: usize, step: usize, kStride: usize, dst: usize, k: i32): void {
   do {
-    let p = src;
-    store<f32>(dst, load<f32>(p));
-    p += step;
-    store<f32>(dst + 4, load<f32>(p));
-    p += step;
-    store<f32>(dst + 8, load<f32>(p));
-    p += step;
-    store<f32>(dst + 12, load<f32>(p));
-    p += step;
-    store<f32>(dst + 16, load<f32>(p));
-    p += step;
-    store<f32>(dst + 20, load<f32>(p));
-    p += step;
-    store<f32>(dst + 24, load<f32>(p));
-    p += step;
-    store<f32>(dst + 28, load<f32>(p));
+    copyFour(copyFour(src, step, dst) + step, step, dst + 16);
     src += kStride;
     dst += COLUMNS * 4;
   } while (--k);
@@ -153,15 +138,21 @@ export function packRowsContiguous(src: usize, step: usize, kStride: usize, dst:
 /** A block of plain A (its 4 rows `step` apart): 4 scalar copies per k. */
 export function packRows(src: usize, step: usize, kStride: usize, dst: usize, k: i32): void {
   do {
-    let p = src;
-    store<f32>(dst, load<f32>(p));
-    p += step;
-    store<f32>(dst + 4, load<f32>(p));
-    p += step;
-    store<f32>(dst + 8, load<f32>(p));
-    p += step;
-    store<f32>(dst + 12, load<f32>(p));
+    copyFour(src, step, dst);
     src += kStride;
     dst += ROWS * 4;
   } while (--k);
+}
+
+/** 4 floats `step` bytes apart from `p` into 4 consecutive floats at `dst`; returns the last one's address. */
+@inline
+function copyFour(p: usize, step: usize, dst: usize): usize {
+  store<f32>(dst, load<f32>(p));
+  p += step;
+  store<f32>(dst + 4, load<f32>(p));
+  p += step;
+  store<f32>(dst + 8, load<f32>(p));
+  p += step;
+  store<f32>(dst + 12, load<f32>(p));
+  return p;
 }

@@ -69,7 +69,7 @@ export async function benchNetwork(name: string, build: (seed: number) => tf.Lay
   const heldOut = holdout.slice(0, Math.ceil((holdout.length * batches) / fullBatches));
   const model = build(87);
   const optimizer = tf.train.adam(0.001, 0.9, 0.999, 1e-7);
-  const runner = trainsDataParallel(backend, workers) ? createDataParallelRunner({ model, optimizer, workers }) : undefined;
+  const runner = trainsDataParallel(backend, workers) ? createDataParallelRunner({ model, optimizer, workers, threadClocks: true }) : undefined;
   const threads = runner ? `data-parallel on ${workers} ${backend} workers` : 'in this thread';
   console.log(`${name} on ${backend}, ${threads}: batch ${batchSize}, ${batches}/${fullBatches} batches per epoch, ${1 + TIMED_EPOCHS} epochs (first is warm-up)`);
   const rng = createRng(87);

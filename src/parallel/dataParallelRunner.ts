@@ -18,6 +18,11 @@ export interface DataParallelOptions {
   optimizer: tf.Optimizer;
   /** threads (each with its own wasm backend), and shards per batch */
   workers: number;
+  /**
+   * Each task also reads its thread's CPU and run-queue time (threadClock.ts: two reads of a
+   * /proc file per task) for `takeProfile`; benchmarks turn it on, training leaves it off.
+   */
+  threadClocks?: boolean;
 }
 
 /**
@@ -55,10 +60,11 @@ export interface DataParallelRunner extends StepRunner {
  * from them at the first step, so the runner may be created before a resume restores them.
  */
 export function createDataParallelRunner(opts: DataParallelOptions): DataParallelRunner {
-  const { model, optimizer, workers } = opts;
+  const { model, optimizer, workers, threadClocks = false } = opts;
   const layout = flatLayout(model);
   const data: TrainShardData = {
     modelTopology: JSON.stringify(model.toJSON(null, false)),
+    threadClocks,
     ...allocateSharedArrays(layout, workers),
   };
   const pool = new Piscina<TrainShardTask, TrainShardResult>({

@@ -21,6 +21,8 @@ import type { ImageBatch } from '../dataset.js';
 export interface TrainShardData extends SharedTrainingArrays {
   /** the model's architecture, `JSON.stringify(model.toJSON(null, false))` */
   modelTopology: string;
+  /** whether tasks report their thread's CPU and wait time (benchmarks only) */
+  threadClocks: boolean;
 }
 
 /**
@@ -71,7 +73,7 @@ export default async function trainShard(task: TrainShardTask): Promise<TrainSha
     started += ms;
     return ms;
   };
-  const clock = readThreadClock();
+  const clock = data.threadClocks ? readThreadClock() : undefined;
   if (task.kind === 'update') {
     updateRange(data, r.layout, task.range);
     const updateMs = lap();

@@ -61,7 +61,7 @@ export async function run(args: string[]): Promise<void> {
     numClasses: NUM_CLASSES,
   };
   const folds = stratifiedKFold(data.labels, CV_FOLDS, DEFAULTS.seed).map((f) => ({ train: sharedInt32(f.train) }));
-  const plan = planFits(sharedInt32(split.train.map((_, i) => i)), folds, PIXELS_PER_IMAGE, DEFAULTS.seed);
+  const plan = planFits(['decision-tree', 'random-forest'], sharedInt32(split.train.map((_, i) => i)), folds, PIXELS_PER_IMAGE, DEFAULTS.seed);
   const validPixels = new Uint8Array(split.valid.length * PIXELS_PER_IMAGE);
   split.valid.forEach((r, i) => validPixels.set(cache.train.pixels.subarray(r * PIXELS_PER_IMAGE, (r + 1) * PIXELS_PER_IMAGE), i * PIXELS_PER_IMAGE));
   const validLabels = split.valid.map((r) => cache.train.labels[r]!);

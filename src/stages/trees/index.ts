@@ -20,9 +20,9 @@ import { predictTree, type Tree } from '../../learn/tree.js';
 import { modelFile, modelsOfStage } from '../../models/registry.js';
 import { createProgress } from '../../progress.js';
 import type { Stage } from '../../stage.js';
-import { createTreePool, fitAll, sharedInt32, sharedUint8, type FitOutcome } from './fitAll.js';
+import { createTreePool, fitAll, sharedInt32, sharedUint8, type FitOutcome, type FitSpec } from './fitAll.js';
 import { formatResult, metricsEntry, type FitTiming, type ModelResult } from './results.js';
-import { CV_FOLDS, planFits, treeCount, treeModelName, type TreeModelName } from './plan.js';
+import { CV_FOLDS, planFits, treeCount, treeModelName, type PlannedFit, type TreeModelName } from './plan.js';
 
 /** The registry's models of this stage, each with its learner in plan.ts. */
 const MODEL_NAMES = modelsOfStage('trees').map(treeModelName);
@@ -37,12 +37,12 @@ function rowsOf(pixels: Uint8Array, rows: ArrayLike<number>): Uint8Array {
 /**
  * The model's classes for row-major `pixels`. A forest is scored a tree at a time, giving the
  * event loop a turn between trees: the pool's next tasks (a decision tree's parts) are only
- * sent from here, and scoring a forest takes up to a second (with the forest's model file
- * written in one go as well, both workers sat idle ~2.5 s after the final forest; --cpu-prof).
+ * sent from here, and scoring a forest takes a while (with the forest's model file written in
+ * one go as well, both workers sat idle after the final forest; bench/RESULTS.md).
  */
-async function predict(model: TreeModelName, trees: Tree[], pixels: Uint8Array): Promise<Uint8Array> {
+async function predict(kind: FitSpec['kind'], trees: Tree[], pixels: Uint8Array): Promise<Uint8Array> {
   const count = pixels.length / PIXELS_PER_IMAGE;
-  if (model === 'decision-tree') return predictTree(trees[0]!, pixels, PIXELS_PER_IMAGE, count);
+  if (kind === 'tree') return predictTree(trees[0]!, pixels, PIXELS_PER_IMAGE, count);
   const votes = new ForestVotes(trees[0]!.numClasses, count);
   for (const tree of trees) {
     votes.add(tree, pixels, PIXELS_PER_IMAGE);
@@ -68,30 +68,30 @@ export const trees: Stage = {
     };
     const folds = stratifiedKFold(data.labels, CV_FOLDS, c.seed);
     const all = sharedInt32(trainRows.map((_, i) => i));
-    const plan = planFits(all, folds.map((f) => ({ train: sharedInt32(f.train) })), PIXELS_PER_IMAGE, c.seed);
+    const plan = planFits(MODEL_NAMES, all, folds.map((f) => ({ train: sharedInt32(f.train) })), PIXELS_PER_IMAGE, c.seed);
     const valid = { pixels: rowsOf(cache.train.pixels, split.valid), labels: Uint8Array.from(split.valid, (r) => cache.train.labels[r]!) };
     const testKnown = cache.test.count > 0 && !cache.test.labels.includes(UNKNOWN_LABEL);
     const cv = new Map<TreeModelName, ModelResult['cv']>(MODEL_NAMES.map((m) => [m, []]));
     const finals = new Map<TreeModelName, ModelResult>();
     const timing = (o: FitOutcome): FitTiming => ({ start: o.start, end: o.end, treeSeconds: o.treeSeconds });
 
-    const scoreFold = async (model: TreeModelName, fold: number, outcome: FitOutcome) => {
+    const scoreFold = async ({ model, spec }: PlannedFit, fold: number, outcome: FitOutcome) => {
       const rows = folds[fold]!.test;
       const pixels = rowsOf(cache.train.pixels, Array.from(rows, (i) => trainRows[i]!));
       const labels = Uint8Array.from(rows, (i) => data.labels[i]!);
-      cv.get(model)![fold] = { ...timing(outcome), accuracy: accuracy(labels, await predict(model, outcome.trees, pixels)) };
+      cv.get(model)![fold] = { ...timing(outcome), accuracy: accuracy(labels, await predict(spec.kind, outcome.trees, pixels)) };
     };
-    const scoreFinal = async (model: TreeModelName, outcome: FitOutcome) => {
+    const scoreFinal = async ({ model, spec }: PlannedFit, outcome: FitOutcome) => {
       finals.set(model, {
         model,
         cv: cv.get(model)!, // the same array the folds fill: complete once every fit is done
         fit: timing(outcome),
         nodes: outcome.trees.reduce((n, t) => n + t.feature.length, 0),
-        validAccuracy: accuracy(valid.labels, await predict(model, outcome.trees, valid.pixels)),
-        testAccuracy: testKnown ? accuracy(cache.test.labels, await predict(model, outcome.trees, cache.test.pixels)) : null,
+        validAccuracy: accuracy(valid.labels, await predict(spec.kind, outcome.trees, valid.pixels)),
+        testAccuracy: testKnown ? accuracy(cache.test.labels, await predict(spec.kind, outcome.trees, cache.test.pixels)) : null,
       });
-      // a forest's text is made and written a tree at a time (~60 MB; over a second to make)
-      const json = model === 'decision-tree' ? toMlCartJson(outcome.trees[0]!) : mlForestJsonChunks(outcome.trees, PIXELS_PER_IMAGE, c.seed);
+      // a forest's text is made and written a tree at a time (~60 MB, slow to make in one go)
+      const json = spec.kind === 'tree' ? toMlCartJson(outcome.trees[0]!) : mlForestJsonChunks(outcome.trees, PIXELS_PER_IMAGE, c.seed);
       await writeFileAtomic(modelFile(c.artifactsDir, model), json);
     };
 
@@ -99,9 +99,8 @@ export const trees: Stage = {
     const pool = createTreePool(c.workers);
     try {
       await fitAll(pool, data, plan.map((p) => p.spec), ctx.signal, async (i, outcome) => {
-        const { model, fold } = plan[i]!;
-        if (fold === undefined) await scoreFinal(model, outcome);
-        else await scoreFold(model, fold, outcome);
+        const planned = plan[i]!;
+        await (planned.fold === undefined ? scoreFinal(planned, outcome) : scoreFold(planned, planned.fold, outcome));
       }, () => progress.tick());
     } catch (err) {
       if (ctx.signal.aborted) return; // main reports the interruption; nothing half-done was written

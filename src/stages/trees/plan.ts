@@ -7,13 +7,22 @@ export const CV_FOLDS = 5;
 /** scikit-learn's RandomForestClassifier default n_estimators. */
 export const FOREST_TREES = 100;
 
-/** The models this stage has a learner for (`specFor`). */
-const TREE_MODELS = ['decision-tree', 'random-forest'] as const;
-export type TreeModelName = (typeof TREE_MODELS)[number];
+/** What one fit of a model is: its trees' options, on `rows`. */
+type Learner = (rows: Int32Array, featureCount: number, seed: number) => FitSpec;
+
+/**
+ * The learner of each model this stage fits, by its name in the model registry
+ * (models/registry.ts): a tree model is its registry entry plus one line here.
+ */
+const LEARNERS = {
+  'decision-tree': (rows, featureCount, seed) => ({ kind: 'tree', rows, options: { maxFeatures: featureCount, seed } }),
+  'random-forest': (rows, featureCount, seed) => ({ kind: 'forest', rows, options: { trees: FOREST_TREES, maxFeatures: sqrtFeatures(featureCount), seed } }),
+} satisfies Record<string, Learner>;
+export type TreeModelName = keyof typeof LEARNERS;
 
 /** `name` as a model this stage can fit; an error for a registry entry of stage "trees" with no learner here. */
 export function treeModelName(name: string): TreeModelName {
-  if (!(TREE_MODELS as readonly string[]).includes(name)) {
+  if (!Object.hasOwn(LEARNERS, name)) {
     throw new Error(`The model registry names "${name}" as trained by the trees stage, but the stage has no learner for it (stages/trees/plan.ts).`);
   }
   return name as TreeModelName;
@@ -26,29 +35,24 @@ export interface PlannedFit {
   spec: FitSpec;
 }
 
-function specFor(model: TreeModelName, rows: Int32Array, featureCount: number, seed: number): FitSpec {
-  return model === 'decision-tree'
-    ? { kind: 'tree', rows, options: { maxFeatures: featureCount, seed } }
-    : { kind: 'forest', rows, options: { trees: FOREST_TREES, maxFeatures: sqrtFeatures(featureCount), seed } };
-}
-
 /**
- * Every fit, in the order they are queued on the pool: the final forest first (its 100 trees
- * then have both workers, so its fit time is its own), the final tree, the trees' folds (long
- * tasks early), and the forests' folds last (short tasks fill both workers to the end).
+ * Every fit of `models`, in the order they are queued on the pool: the final forests first
+ * (their trees then have both workers, so a forest's fit time is its own), the final decision
+ * trees, the decision trees' folds (long tasks early), and the forests' folds last (short tasks
+ * fill both workers to the end).
  *
  * @param all every training row (the final fits)
  * @param folds CV folds, each with its training rows (shared buffers)
  */
-export function planFits(all: Int32Array, folds: { train: Int32Array }[], featureCount: number, seed: number): PlannedFit[] {
-  const fold = (model: TreeModelName) =>
-    folds.map((f, k) => ({ model, fold: k, spec: specFor(model, f.train, featureCount, deriveSeed(seed, k + 1)) }));
-  return [
-    { model: 'random-forest', fold: undefined, spec: specFor('random-forest', all, featureCount, seed) },
-    { model: 'decision-tree', fold: undefined, spec: specFor('decision-tree', all, featureCount, seed) },
-    ...fold('decision-tree'),
-    ...fold('random-forest'),
-  ];
+export function planFits(
+  models: readonly TreeModelName[], all: Int32Array, folds: { train: Int32Array }[], featureCount: number, seed: number,
+): PlannedFit[] {
+  const finals: PlannedFit[] = models.map((model) => ({ model, fold: undefined, spec: LEARNERS[model](all, featureCount, seed) }));
+  const foldsOf = ({ model }: PlannedFit): PlannedFit[] =>
+    folds.map((f, k) => ({ model, fold: k, spec: LEARNERS[model](f.train, featureCount, deriveSeed(seed, k + 1)) }));
+  const forests = finals.filter((p) => p.spec.kind === 'forest');
+  const trees = finals.filter((p) => p.spec.kind === 'tree');
+  return [...forests, ...trees, ...trees.flatMap(foldsOf), ...forests.flatMap(foldsOf)];
 }
 
 /** How many pool tasks (trees) the plan holds. */

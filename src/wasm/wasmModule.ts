@@ -80,7 +80,7 @@ export interface MemoryOwner {
 }
 
 /** The memory of a tfjs wasm backend; an error if this build of the backend does not expose it. */
-export function backendMemory(backend: MemoryOwner): WasmMemory {
+function backendMemory(backend: MemoryOwner): WasmMemory {
   const memory = (backend.wasm as { asm?: { memory?: unknown } } | undefined)?.asm?.memory;
   if (!(memory instanceof wasmJs.Memory)) {
     throw new WasmModuleError(

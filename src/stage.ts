@@ -4,9 +4,9 @@ import type { PipelineConfig } from './config.js';
 import { MissingInputError } from './errors.js';
 
 /**
- * What a stage gets besides config: its streams, where to print, and a signal that fires on
- * Ctrl-C. Stages never touch `process.std*` themselves, so tests and other callers can run them
- * on their own streams.
+ * What a stage gets besides config: its data streams, where to print, and a signal that fires on
+ * Ctrl-C. Stages read and write data and result lines only through these, so tests and other
+ * callers can run them on their own streams (progress bars draw on the process's stderr).
  */
 export interface StageContext {
   /** one line of results for the user (stdout, or stderr while stdout carries data) */

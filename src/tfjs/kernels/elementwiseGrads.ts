@@ -50,13 +50,14 @@ function canFuse(kernelName: string, dy: tf.Tensor, x: tf.Tensor): boolean {
 
 /** Gradient config for `forward` (Relu or Square) using `kernelName` where it can, else tfjs-core's. */
 function fusedGradient(forward: string, kernelName: string): tf.GradConfig {
+  const pathsOf = `${forward} gradient`;
   return {
     kernelName: forward,
     inputsToSave: ['x'],
     gradFunc: (dy, saved, attrs) => {
       const [x] = saved as [tf.Tensor];
       const fused = canFuse(kernelName, dy as tf.Tensor, x);
-      tookPath(`${forward} gradient`, fused ? kernelName : 'stock gradient');
+      tookPath(pathsOf, fused ? kernelName : 'stock gradient');
       if (!fused) return stockGradient(forward)!.gradFunc(dy, saved, attrs);
       return { x: () => tf.engine().runKernel(kernelName, { dy: dy as tf.Tensor, x }, {}) as tf.Tensor };
     },

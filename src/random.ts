@@ -13,7 +13,8 @@ export interface Rng {
 
 export function createRng(seed: number, state?: number): Rng {
   // The state is kept as an int32 (`| 0`): as a uint32 (`>>> 0`) half its values are not small
-  // integers to V8 and every step would allocate a heap number (3x slower). Same bits either way.
+  // integers to V8 and every step would allocate a heap number (much slower). Same bits either
+  // way.
   let s = (state ?? seed) | 0;
   const next = () => {
     s = (s + INCREMENT) | 0;
@@ -33,8 +34,8 @@ function mulberry32(s: number): number {
 
 /**
  * Fills `out` with `value` where `createRng(seed).next()` would draw a number below `p`, and 0
- * elsewhere, element by element: a Bernoulli(p) mask in one tight loop (dropout's; about twice
- * as fast as a `next()` call per element, measured on 6.3M elements).
+ * elsewhere, element by element: a Bernoulli(p) mask in one tight loop (dropout's; faster than
+ * a `next()` call per element, bench/RESULTS.md).
  */
 export function fillBernoulli(out: Float32Array, p: number, value: number, seed: number): void {
   const below = p * 2 ** 32; // next() < p exactly when the uint32 is below p * 2^32

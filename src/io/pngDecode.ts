@@ -29,11 +29,11 @@ function sniff(bytes: Uint8Array): string {
  * Throws DataError naming `file` and what to do for anything else: not a PNG, truncated,
  * another size, more than one channel, another bit depth, interlaced, corrupt data.
  *
- * Our own decoder on node:zlib's inflateSync, because it measured faster than pngjs on these
- * tiny files: ~17 vs ~41 CPU-us per image, decoding only (pngjs expands to RGBA and allocates
- * per image; this writes straight into the caller's buffer). Most of the 17 us is inflateSync
- * itself (~12-14 us per call). CRCs are not checked: truncation and corrupt deflate data are
- * still caught by the length checks and by inflate itself.
+ * Our own decoder on node:zlib's inflateSync, because it is faster than pngjs on these tiny
+ * files (pngjs expands to RGBA and allocates per image; this writes straight into the caller's
+ * buffer; bench/RESULTS.md). Most of its time is inflateSync itself. CRCs are not checked:
+ * truncation and corrupt deflate data are still caught by the length checks and by inflate
+ * itself.
  */
 export function decodeGreyPng(bytes: Uint8Array, file: string, out: Uint8Array, offset: number): void {
   for (let i = 0; i < SIGNATURE.length; i += 1) {

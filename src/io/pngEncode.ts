@@ -24,10 +24,10 @@ const heads = new Map<string, Buffer>();
  * Encodes row-major 8-bit grey pixels as a PNG (colour type 0, filter "None" on every row),
  * built in one buffer: the head is cached per size, only IDAT is computed.
  *
- * Written on node:zlib rather than pngjs because it measured ~2.5x faster on 28x28 images
- * (65-100 vs 215-285 CPU-us per image on a loaded machine; pngjs works through RGBA). Most of
- * the time left is deflateSync itself: ~50 us per call at every level and strategy but 0. Filter "None" keeps the
- * encoder trivial; adaptive filters save a few bytes per file, and every file takes a whole
+ * Written on node:zlib rather than pngjs because it is much faster on 28x28 images (pngjs
+ * works through RGBA; bench/RESULTS.md). Most of the time left is deflateSync itself, which
+ * costs about the same at every level and strategy but 0. Filter "None" keeps the encoder
+ * trivial; adaptive filters save a few bytes per file, and every file takes a whole
  * filesystem block anyway. Needs Node >= 20.15 for zlib.crc32.
  */
 export function encodeGreyPng(pixels: Uint8Array, width: number, height: number): Buffer {

@@ -212,7 +212,7 @@ function countClasses(node: NodeOrder, start: number, end: number, totals: Float
  * constants included; every draw counts towards `maxFeatures`; past it, drawing goes on only
  * while all drawn features were constant, and it stops when only constants are left. Deep
  * nodes hold many constant pixels, so a forest searches fewer features there than it would
- * counting only non-constant draws (one forest tree: 8% fewer instructions, callgrind).
+ * counting only non-constant draws (bench/RESULTS.md).
  *
  * `p.features` holds, in order: the known constants `[0, known)` (those drawn here moved to
  * the front), the constants found here, the undrawn features, then the drawn non-constant ones.
@@ -223,8 +223,8 @@ function countClasses(node: NodeOrder, start: number, end: number, totals: Float
  * are not searched: the tree is the same, bit for bit. The drawing goes on, since the
  * constants found here are passed to the children, unless both children are pure (a node of
  * two classes, split between them): they are leaves, which draw nothing. Deep nodes, with few
- * classes and samples, often get there with their first feature (10 forest trees: 2.4 times
- * fewer features searched in nodes of at most 4 samples).
+ * classes and samples, often get there with their first feature, so they search far fewer
+ * features (bench/RESULTS.md).
  */
 function searchNode(
   search: SplitSearch,

@@ -65,8 +65,8 @@ export function predictForest(trees: readonly Tree[], pixels: Uint8Array, width:
 /**
  * predictForest one tree at a time, so a caller can let other work run between trees. Each
  * row's sums and best class are carried from tree to tree: one tree's nodes stay in cache for
- * every row, where walking the 100 trees row by row missed it at every level (the trees stage's
- * scoring of ~70,000 rows: 6.9 s of the main thread against 2.8 s, --cpu-prof).
+ * every row, where walking the 100 trees row by row missed it at every level, so the trees
+ * stage's scoring is much faster this way (bench/RESULTS.md).
  */
 export class ForestVotes {
   private readonly sums: Float64Array;

@@ -65,7 +65,7 @@ function writeNode(tree: Tree, node: number, parts: string[]): void {
 /**
  * The leaf's class fractions, comma-separated (ml-cart stores probabilities, not counts). Most
  * leaves of fully grown trees hold one class: their text is made once per class (formatting
- * the 4 million fractions of a forest was over a second of the trees stage's main thread).
+ * the 4 million fractions of a forest one by one held up the trees stage's main thread).
  */
 function leafDistribution(tree: Tree, node: number): string {
   const k = tree.numClasses;

@@ -51,8 +51,8 @@ export interface TreeMemory {
 const memories = new WeakMap<PixelMatrix, TreeMemory>();
 
 /**
- * The tree memory of `x` in this thread, made (copying the matrix: ~30 ms for 48,000 images)
- * the first time `x` is used: keep the same PixelMatrix object to fit many trees on it.
+ * The tree memory of `x` in this thread, made (copying the matrix) the first time `x` is
+ * used: keep the same PixelMatrix object to fit many trees on it.
  */
 export function treeMemoryFor(x: PixelMatrix): TreeMemory {
   let memory = memories.get(x);

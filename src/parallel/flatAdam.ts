@@ -5,7 +5,7 @@ import type { FlatLayout } from './flatWeights.js';
 
 /**
  * Adam over flat Float32Arrays. A tfjs Adam step is a dozen separate kernel passes over every
- * weight (60 ms for the MLP's 2.2M on wasm, measured); this is one fused loop, which threads
+ * weight, a real cost for the MLP's 2.2M on wasm; this is one fused loop, which threads
  * can also run on separate ranges at once. The update is tfjs's `AdamOptimizer.applyGradients`
  * (same moments, bias corrections and epsilon), so the state moves back and forth between the
  * two (`readAdamState`, `writeAdamState`) and a run can switch at any epoch.
@@ -72,7 +72,7 @@ export function adamUpdate(state: AdamState, weights: Float32Array, grad: Gradie
   const keep1 = 1 - beta1;
   const keep2 = 1 - beta2;
   // tfjs: w + -lr * (m / c1) / (sqrt(v / c2) + eps); one division per weight instead of three
-  // halves the loop's time (the rounding differs by float64 ulps, far below float32's)
+  // makes the loop much faster (the rounding differs by float64 ulps, far below float32's)
   const stepSize = -learningRate / correction1;
   const inverse2 = 1 / correction2;
   const arrays = [weights, m, v, a, b];
@@ -83,7 +83,7 @@ export function adamUpdate(state: AdamState, weights: Float32Array, grad: Gradie
     simdAdam(memory)(wAt, mAt, vAt, aAt, bAt, groups, shareA, shareB, beta1, beta2, keep1, keep2, stepSize, inverse2, epsilon);
   }
   // One pass reads the two gradients, the moments and the weight once each: averaging first in
-  // a pass of its own made the update take ~45% longer (measured, 1.1M floats per thread).
+  // a pass of its own made the update markedly slower (bench/RESULTS.md).
   for (let i = start + groups * 4; i < end; i++) {
     const g = a[i]! * shareA + b[i]! * shareB;
     const mi = m[i]! * beta1 + g * keep1;

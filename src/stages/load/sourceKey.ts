@@ -15,10 +15,10 @@ async function contents(path: string): Promise<Uint8Array | string> {
 }
 
 /**
- * A cheap fingerprint of load's sources (~10 ms, no image is read): the three CSVs' bytes, and
+ * A cheap fingerprint of load's sources (no image is read): the three CSVs' bytes, and
  * for each image folder its inode, mtime and size. Adding, removing or renaming images changes
- * the folder's mtime; replacing the folder changes its inode. Listing the folder would add
- * ~130 ms for 60,000 names and tell nothing more on filesystems with fine-grained mtimes.
+ * the folder's mtime; replacing the folder changes its inode. Listing the folder would cost
+ * more than all of that and tell nothing more on filesystems with fine-grained mtimes.
  *
  * Limits: rewriting an image's contents in place under the same name changes none of these, and
  * a filesystem with coarse mtimes (FAT: 2 s) can miss a change made within the same tick. After

@@ -20,8 +20,7 @@ export function createTreePool(workers: number): TreePool {
     minThreads: workers,
     maxThreads: workers,
     // a worker holds its next task while it fits one and starts it at once, where with one
-    // task each it waited for the main thread to send it (each worker idle 8.8 s of the
-    // stage, then 4.4 s; --cpu-prof)
+    // task each it sat idle waiting for the main thread to send it (bench/RESULTS.md)
     concurrentTasksPerWorker: TASKS_PER_WORKER,
   });
 }
@@ -51,10 +50,8 @@ const treesOf = (spec: FitSpec) => (spec.kind === 'tree' ? 1 : spec.options.tree
  * subtrees are left, and each of those grows its own top into the next level's count, and so
  * on; the last level's subtrees are fitted whole (it is the same tree: see growTop). Each top
  * runs on one worker, so one big top leaves the other worker idle: the root alone first, then
- * its two children's tops side by side, cut that idle time (one thread: 632 ms for a top of 8
- * parts, 269 ms for the root alone; the fit on 48,000 images, in one process alternating with
- * the single top of 8 parts, 8 times each: median 4.69 s against 5.32 s). More parts balance
- * the workers better.
+ * its two children's tops side by side, cut that idle time, and the whole fit is faster than
+ * with a single top of 8 parts (bench/RESULTS.md). More parts balance the workers better.
  */
 const DECISION_TREE_PARTS = [2, 4];
 /** Nodes of at most this many samples are not split by the top task: not worth a task each. */

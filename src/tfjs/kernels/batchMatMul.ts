@@ -1,10 +1,10 @@
 /**
  * BatchMatMul for wasm. A single product (no batch) of float32 matrices runs on the project's
  * FMA GEMM (fmaGemm.ts), which packs either operand, transposed or not, as it goes. Otherwise
- * the stock kernel runs, never asked to transpose: it does a 500x1000x800 product at ~30
- * GFLOP/s plain but ~2.3 GFLOP/s with transposeA or transposeB, and every matmul in a Dense
- * layer's backward pass is transposed; an explicit Transpose (a copy) then the plain product is
- * ~7x faster.
+ * the stock kernel runs, never asked to transpose: XNNPACK's product is far slower with
+ * transposeA or transposeB than plain, and every matmul in a Dense layer's backward pass is
+ * transposed; an explicit Transpose (a copy) then the plain product is much faster
+ * (bench/RESULTS.md).
  */
 import { tf } from '../tf.js';
 import { canFmaMatMul, fmaMatMul, type Strided } from './fmaGemm.js';
@@ -55,7 +55,7 @@ export function fmaProduct(
   const strided = (info: tf.TensorInfo, transposed: boolean, columns: number): Strided =>
     transposed ? { info, rowStride: 4, columnStride: columns * 4 } : { info, rowStride: columns * 4, columnStride: 4 };
   const batchShape = (a.shape.length >= b.shape.length ? a : b).shape.slice(0, -2);
-  // A transposed is packed straight from its buffer: the MLP's three biggest dW products took
-  // 5-13% less time than with a Transpose copy first (one process, alternating, 8 rounds)
+  // A transposed is packed straight from its buffer: the MLP's three biggest dW products were
+  // faster than with a Transpose copy first (bench/RESULTS.md)
   return fmaMatMul(backend, strided(a, transposeA, ac), strided(b, transposeB, bc), [m, k, n], [...batchShape, m, n], bias, relu);
 }

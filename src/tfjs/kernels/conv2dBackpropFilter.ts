@@ -29,8 +29,8 @@ export function conv2dBackpropFilter({ inputs, backend, attrs }: WasmKernelArgs)
     x.shape as [number, number, number, number], filterShape, strides, 1, pad, dimRoundingMode,
   );
   const { filterHeight: kh, filterWidth: kw, strideHeight: sh, strideWidth: sw } = info;
-  // Measured on the study's shapes (batch 500): patches win while they are no wider than dy
-  // (1 -> 64 channels: ~230 -> ~75 ms); at 64 -> 64 they are 4x dy and ~3x slower.
+  // On the study's shapes patches win while they are no wider than dy (1 -> 64 channels); at
+  // 64 -> 64 they are 4x dy and much slower (bench/RESULTS.md).
   const patchesFit = sh === 1 && sw === 1 && x.dtype === 'float32' && kh * kw * info.inChannels <= info.outChannels;
   if (patchesFit) {
     tookPath('Conv2DBackpropFilter', 'patches');
@@ -51,8 +51,8 @@ export function conv2dBackpropFilter({ inputs, backend, attrs }: WasmKernelArgs)
 }
 
 /**
- * dy bytes per chunk. Measured (same process, under load): 64 -> 64 channels at batch 500
- * 383-458 -> 243-368 ms, at batch 250 208-215 -> 177-198 ms; 64 -> 128 channels ~5-20% less.
+ * dy bytes per chunk: chunks of this size made the convolution form faster than one call over
+ * the whole batch on the study's 64 -> 64 and 64 -> 128 convolutions (bench/RESULTS.md).
  */
 const CHUNK_DY_BYTES = 1 << 20;
 /** Fewer chunks than this cost more in calls than they save (the last conv: 2.3 MB of dy). */

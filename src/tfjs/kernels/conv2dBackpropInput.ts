@@ -1,6 +1,6 @@
 /**
- * Conv2DBackpropInput for wasm as a forward convolution. The stock kernel is a plain loop
- * (2.0 s of a 10.6 s CNN step); XNNPACK's convolution is far faster. For stride 1 the input
+ * Conv2DBackpropInput for wasm as a forward convolution. The stock kernel is a plain loop, a
+ * large share of a CNN step; XNNPACK's convolution is far faster. For stride 1 the input
  * gradient is the correlation of dy with the filter flipped in space and with its channel
  * axes swapped, padded by (filter size - 1 - forward padding) on each side. Other strides
  * keep the stock kernel. The study's three wider convolutions (padded below and right, 64 or

@@ -5,8 +5,8 @@
  * patches ([pixels, KH*KW*Ci], written here), the one form in which the stock BatchMatMul is
  * fast (XNNPACK). XNNPACK repacks its right operand on every call, so this pays off when the
  * patches are small next to dy: the study's first convolution (1 input channel, 64 filters)
- * takes ~3x less than the transposed convolution of conv2dBackpropFilter.ts; with 64 input
- * channels the patches are 4x dy and the convolution form stays faster (measured). Narrow
+ * takes much less than the transposed convolution of conv2dBackpropFilter.ts; with 64 input
+ * channels the patches are 4x dy and the convolution form stays faster (bench/RESULTS.md). Narrow
  * patches (up to SIMD_MAX_ROWS values) skip the transpose and the product: a WebAssembly SIMD
  * loop accumulates patches^T dy directly (assembly/patchesTimesDy.ts): one read of dy, no
  * transposes and no packing.

@@ -7,10 +7,8 @@
  * w + kw >= W) reads a zero, so its dy row is zeroed in a copy. x is read in place, transposed
  * by the GEMM's packing: no patches are written (they are 4x x here). The products run over
  * CHUNK_PIXELS pixels at a time, so both packed operands stay in cache, and add up in float64.
- * Against XNNPACK's transposed convolution (conv2dBackpropFilter.ts), one process, alternating,
- * 9 rounds, median CPU ms at batch 250: 14x14x64 -> 64 filters 90.0 against 154.1, 7x7x64 ->
- * 128 51.5 against 72.1, 3x3x128 -> 128 17.9 against 23.8 (256 to 2,048 pixels per product
- * measured within a few percent of each other).
+ * It is faster than XNNPACK's transposed convolution (conv2dBackpropFilter.ts) on each of the
+ * three convolutions; the chunk size matters little within the range tried (bench/RESULTS.md).
  */
 import type { tf } from '../tf.js';
 import { allocatePacking, canFmaMatMul, fmaMultiply } from './fmaGemm.js';

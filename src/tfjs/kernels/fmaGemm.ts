@@ -3,23 +3,22 @@
  * wasm backend. wasm SIMD has no FMA, so XNNPACK's kernels pay a multiply and an add per 4
  * terms; V8 ships FMA as relaxed SIMD's f32x4.relaxed_madd behind
  * `--experimental-wasm-relaxed-simd` (Node 20), one instruction where the CPU has FMA. A 4x8
- * block loop like this one, with its operands in L1 (480x64x8), ran at ~30 GFLOP/s on one
- * core here, the most measured; on the MLP's products, one run in one process, alternating,
- * gave 24.7-27.4 against XNNPACK's 19.4 GFLOP/s (500x784x1000) and 28.1 against 21.7-21.9
- * (500x1000x800). (As a forward convolution, tap by tap or over a zero-padded copy of the
- * input, it measured no faster than XNNPACK's, so forward convolutions stay there; the study's
- * convolution gradients run on it tap by tap: filterGradByTaps.ts, inputGradByTaps.ts.)
+ * block loop like this one gave the highest throughput measured here, and on the MLP's
+ * products it beats XNNPACK's (bench/RESULTS.md). (As a forward convolution, tap by tap or
+ * over a zero-padded copy of the input, it was no faster than XNNPACK's, so forward
+ * convolutions stay there; the study's convolution gradients run on it tap by tap:
+ * filterGradByTaps.ts, inputGradByTaps.ts.)
  *
  * C[M,N] = A[M,K] B[K,N]: B is packed into panels of 8 columns ([K][8] floats each) and A
  * into blocks of 4 rows ([K][4]), both by WebAssembly copies that read any row and column
  * strides, so a transposed operand costs nothing more. A WebAssembly loop (source:
  * assembly/fmaGemm.ts) then takes the panels one by one and runs every block of A over each,
  * with 8 accumulators (4 rows x 2 vectors of 4 columns): the panel stays in L1, and the loop reads
- * both operands at constant offsets from one pointer each. Against the previous version
- * (A read in place, rows recomputed by a multiply at every k; the blocks of A outermost, all
- * of B streamed from L2 or beyond for each), in one process, alternating, one core: MLP
- * training step at batch 250 159-164 against 164-177 ms, inference 42-48 against 49-51 ms per
- * 250 images. Blocks of 5 or 6 rows trained about as fast but ran inference slower.
+ * both operands at constant offsets from one pointer each. This is slightly faster in MLP
+ * training, and clearly faster in inference, than the previous version (A read in place, rows
+ * recomputed by a multiply at every k; the blocks of A outermost, all of B streamed from L2 or
+ * beyond for each; bench/RESULTS.md). Blocks of 5 or 6 rows trained about as fast but ran
+ * inference slower.
  * Rows and columns that do not fill a block are covered by one more block that overlaps the
  * previous one (same values written twice). relaxed_madd may round like an FMA or like a
  * multiply then an add, depending on the CPU: results agree with other backends to float
@@ -52,16 +51,16 @@ const COLUMNS = 8;
 /**
  * Bytes of packed A multiplied at a time. Packing all of a tall A first (112,500 x 256 for a
  * convolution-shaped product) and streaming it past every panel made such products slower
- * than XNNPACK's (12-13 against 18 GFLOP/s); a chunk that stays in L2 does not.
+ * than XNNPACK's (bench/RESULTS.md); a chunk that stays in L2 does not.
  */
 const CHUNK_BYTES = 512 * 1024;
 
 /**
  * pack(src, step, kStride, dst, k): for each of k steps of `kStride` from `src`, `width` values
  * `step` apart, into [k][width] at `dst` (byte addresses and strides): a panel of B (8 columns)
- * or a block of A (4 rows). Packing B in JavaScript took ~4 ns a value, 3.3 ms for a
- * 784 x 1000 weight matrix: about a tenth of an MLP training step and a third of an inference
- * batch, since the weights are packed again for every product.
+ * or a block of A (4 rows), in WebAssembly: packing in JavaScript was a sizeable share of an
+ * MLP training step and more of an inference batch, since the weights are packed again for
+ * every product (bench/RESULTS.md).
  */
 export type Pack = (src: number, step: number, kStride: number, dst: number, k: number) => void;
 

@@ -1,9 +1,9 @@
 /**
  * FusedBatchNorm (forward) for wasm with per-channel statistics as x * a + b, where
  * a = scale / sqrt(variance + epsilon) and b = offset - mean * a are per-channel vectors
- * computed once. The stock kernel indexes the statistics per element (~140 ms for a
- * [500,28,28,64] activation); two broadcast XNNPACK passes take ~50 ms, and one WebAssembly
- * SIMD pass (assembly/affine.ts, for a multiple of 4 channels) less again. Other statistics shapes
+ * computed once. The stock kernel indexes the statistics per element and is slow; two
+ * broadcast XNNPACK passes take far less, and one WebAssembly SIMD pass (assembly/affine.ts,
+ * for a multiple of 4 channels) less again (bench/RESULTS.md). Other statistics shapes
  * keep the stock kernel.
  */
 import { tf } from '../tf.js';

@@ -3,10 +3,9 @@
  * and right), as FMA products per filter tap: with x and dy seen as [pixels, channels]
  * matrices, dx[q + shift] += dy[q] W[kh, kw]^T for shift = kh * W + kw rows, where a dy row
  * whose tap falls in the padding counts zero (it read no pixel of x). Tap (0, 0) writes every
- * row of dx, the others add to it in the GEMM's store ('accumulate'). Against the convolution
- * form (conv2dBackpropInput.ts, XNNPACK), one process, alternating, 9 rounds, median CPU ms at
- * batch 250: 14x14x64 -> 64 filters 81.6 against 90.8, 7x7x64 -> 128 41.8 against 48.2,
- * 3x3x128 -> 128 13.8 against 23.7.
+ * row of dx, the others add to it in the GEMM's store ('accumulate'). It is faster than the
+ * convolution form (conv2dBackpropInput.ts, XNNPACK) on each of the three convolutions
+ * (bench/RESULTS.md).
  */
 import type { tf } from '../tf.js';
 import { allocatePacking, canFmaMatMul, fmaMultiply } from './fmaGemm.js';

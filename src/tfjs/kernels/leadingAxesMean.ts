@@ -2,7 +2,7 @@
  * Mean over the leading axes of a tensor (e.g. batch, height and width of an NHWC activation),
  * the reduction BatchNormalization and its gradient do again and again. The stock Sum and Mean
  * first transpose the reduced axes innermost (a slow generic 4-D transpose of the whole
- * activation); XNNPACK's average pooling reduces leading axes in place, ~25x faster.
+ * activation); XNNPACK's average pooling reduces leading axes in place, far faster.
  */
 import { tf } from '../tf.js';
 import { disposeAll, runStock, withShape, type WasmKernelArgs } from './stock.js';

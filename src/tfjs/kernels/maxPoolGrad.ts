@@ -4,7 +4,7 @@
  * matters for ReLU outputs where whole windows are 0. The maximum is the kernel's `output`
  * input (the forward MaxPool result), so no search is needed: a position takes what is left
  * of dy when it equals the maximum, which leaves 0 for later ties without a branch. The
- * stock kernel costs ~0.6 s of a CNN step at batch 500; this is 3-5x less. The study's 2x2
+ * stock kernel is a large share of a CNN step; this is several times faster. The study's 2x2
  * windows with a multiple of 4 channels go through a WebAssembly SIMD loop instead
  * (assembly/maxPoolGrad.ts: 4 channels per instruction, in place on the backend's memory), same
  * rule, several times faster again.

@@ -3,9 +3,8 @@
  * BatchNormalization layer that uses it. tfjs-layers composes the training pass from
  * tf.moments and tf.batchNorm, so autodiff makes about a dozen full-size passes over the
  * activation (Mean, Sub, Square, their gradients, Tile, the Adds joining three paths into dx):
- * ~330 ms of a 2 s CNN step for the first block's [500,28,28,64] activation on wasm. Here the
- * forward pass is two reads for the statistics and one affine pass, and the gradient is the
- * closed form
+ * a large part of a CNN step on wasm (bench/RESULTS.md). Here the forward pass is two reads
+ * for the statistics and one affine pass, and the gradient is the closed form
  *   dx = a * dy + b * (x - mean) + c,  a = gamma * r,  b = -gamma * r^3 * sum(dy * (x - mean)) / n,
  *   c = -a * sum(dy) / n,  r = 1 / sqrt(variance + epsilon),
  *   dgamma = r * sum(dy * (x - mean)),  dbeta = sum(dy),

@@ -2,10 +2,10 @@
  * A Conv2D layer whose training pass is one FusedConv2D kernel (convolution, bias and relu in
  * one XNNPACK pass on wasm), with the gradient below. In training tfjs-layers calls
  * tf.fused.conv2d, which fuses only without a tape: with one it runs Conv2D, a broadcast Add
- * and Relu, two more full passes over the output (~55 ms of a 2 s CNN step for the first
- * block's [500,28,28,64] on wasm). The kernel is recorded on the tape under its own name, so
- * its gradient is the registered one, whose per-input closures run only for the inputs that
- * need one: the first layer's image input gets none.
+ * and Relu, two more full passes over the output (a noticeable part of a CNN step on wasm;
+ * bench/RESULTS.md). The kernel is recorded on the tape under its own name, so its gradient is
+ * the registered one, whose per-input closures run only for the inputs that need one: the
+ * first layer's image input gets none.
  */
 import { once, registerLayerClass, stockLayerClass } from './layerClasses.js';
 import { tf } from '../tf.js';

@@ -2,10 +2,10 @@
  * A Dropout layer whose training mask comes from the project's seeded generator (random.ts,
  * mulberry32) written straight into one multiplier tensor, then one Multiply. tfjs-core draws
  * the mask through randomUniform (seedrandom's alea, one closure call per element, then a
- * tensor), Add, Floor and RealDiv: ~250 ms of a 2 s CNN step at batch 500 on wasm, ~150 ms of
- * it in randomUniform for the first block's [500,14,14,64] alone. Same distribution (each
- * element kept with probability 1 - rate and scaled by 1 / (1 - rate)); a seed gives the same
- * mask every time, not the mask tfjs would draw. The gradient is tfjs-core's for Multiply.
+ * tensor), Add, Floor and RealDiv: a sizeable part of a CNN step on wasm, most of it in
+ * randomUniform (bench/RESULTS.md). Same distribution (each element kept with probability
+ * 1 - rate and scaled by 1 / (1 - rate)); a seed gives the same mask every time, not the mask
+ * tfjs would draw. The gradient is tfjs-core's for Multiply.
  */
 import { fillBernoulli } from '../../random.js';
 import { once, registerLayerClass, stockLayerClass } from './layerClasses.js';

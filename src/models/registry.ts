@@ -23,8 +23,8 @@ export interface ModelSpec {
   load(name: string, path: string, backend?: BackendName): Promise<Predictor>;
   /** whether its stage draws `figures/<name>-history.png` (loss and accuracy per epoch) */
   history: boolean;
-  /** the study's published accuracies, shown beside ours */
-  study: { cvMean?: number; validAccuracy: number };
+  /** the study's published accuracies, shown beside ours; none for a model the study did not train */
+  study?: { cvMean?: number; validAccuracy: number };
 }
 
 /** In the order the results table lists them. */

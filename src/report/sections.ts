@@ -46,7 +46,7 @@ export const SECTIONS: Section[] = [
       const rows = MODELS.filter((m) => Array.isArray(i.metrics[m.name]?.cvScores)).map((m) => {
         const e = i.metrics[m.name]!;
         const folds = (e.cvScores as number[]).map((s) => s.toFixed(4)).join(' ');
-        return [m.name, folds, f4(e.cvMean), f4(modelSpec(m.name).study.cvMean)];
+        return [m.name, folds, f4(e.cvMean), f4(modelSpec(m.name).study?.cvMean)];
       });
       return rows.length ? table(['model', '5-fold accuracies', 'CV mean', 'study CV mean'], rows) : missing('Tree results', 'trees');
     },
@@ -62,7 +62,7 @@ export const SECTIONS: Section[] = [
     render: ({ evaluation: e }) => {
       if (!e) return missing('The comparison', 'evaluate');
       const rows = e.table.map((r) => [
-        r.model, f4(r.cvMean), f4(r.validAccuracy), f4(r.testAccuracy), r.fitSeconds === null ? '-' : r.fitSeconds.toFixed(1), f4(modelSpec(r.model).study.validAccuracy),
+        r.model, f4(r.cvMean), f4(r.validAccuracy), f4(r.testAccuracy), r.fitSeconds === null ? '-' : r.fitSeconds.toFixed(1), f4(modelSpec(r.model).study?.validAccuracy),
       ]);
       const notes = e.missing.map((m) => `<p class="missing">${escapeHtml(m.message)}</p>`).join('');
       return table(['model', 'CV mean', 'valid accuracy', 'test accuracy', 'fit (s)', 'study valid accuracy'], rows, e.table.findIndex((r) => r.model === e.best)) +

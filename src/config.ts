@@ -1,6 +1,6 @@
 import { availableParallelism } from 'node:os';
 import { parseArgs } from 'node:util';
-import { ConfigError } from './errors.js';
+import { ConfigError, PipelineError } from './errors.js';
 import type { BackendName } from './tfjs/backend.js';
 
 export type { BackendName };
@@ -108,16 +108,56 @@ export const FLAGS: Record<string, FlagSpec> = {
   input: { key: 'input', type: 'string', help: 'predict: "-" reads image paths from stdin, or a glob such as "dir/**/*.png"' },
 };
 
-/** Parses and validates argv (without node and script); throws ConfigError naming the flag. */
+/**
+ * `--epochs -1` as `--epochs=-1`: parseArgs calls a value that starts with a dash ambiguous and
+ * prints three lines about it, while the flag's own check says in one line what is wrong. A
+ * following known flag (`--model --resume`) stays a flag, so its missing value is reported.
+ */
+function attachDashValues(argv: string[]): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < argv.length; i += 1) {
+    const arg = argv[i]!;
+    const next = argv[i + 1];
+    const spec = arg.startsWith('--') ? FLAGS[arg.slice(2)] : undefined;
+    if (spec?.type === 'string' && next !== undefined && next.startsWith('-') && next !== '-' && !isFlag(next)) {
+      out.push(`${arg}=${next}`);
+      i += 1;
+    } else {
+      out.push(arg);
+    }
+  }
+  return out;
+}
+
+function isFlag(arg: string): boolean {
+  return arg === '-h' || arg === '--help' || (arg.startsWith('--') && arg.slice(2).split('=')[0]! in FLAGS);
+}
+
+/** parseArgs' errors as one line that names the flag or argument and what to do. */
+function commandLineError(err: NodeJS.ErrnoException): PipelineError {
+  const named = /'([^']+)'/.exec(err.message)?.[1]?.split(' ')[0] ?? '';
+  switch (err.code) {
+    case 'ERR_PARSE_ARGS_UNKNOWN_OPTION':
+      return new PipelineError(`Unknown flag ${named}. Run \`npm start -- --help\` for the flags.`);
+    case 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE':
+      return new PipelineError(`${named} needs a value, as in ${named}=VALUE (see --help).`);
+    case 'ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL':
+      return new PipelineError(`Unexpected argument "${named}": every value follows its flag, as in --stage trees (see --help).`);
+    default:
+      return new PipelineError(`Cannot read the command line: ${err.message.split('\n')[0]} (see --help).`);
+  }
+}
+
+/** Parses and validates argv (without node and script); throws a PipelineError naming the flag. */
 export function loadConfig(argv: string[]): PipelineConfig & { help: boolean } {
   const options = Object.fromEntries(
     Object.entries(FLAGS).map(([flag, spec]) => [flag, { type: spec.type }]),
   ) as Record<string, { type: 'string' | 'boolean' }>;
   let values: Record<string, string | boolean | undefined>;
   try {
-    ({ values } = parseArgs({ args: argv, options: { ...options, help: { type: 'boolean', short: 'h' } }, strict: true, allowPositionals: false }));
+    ({ values } = parseArgs({ args: attachDashValues(argv), options: { ...options, help: { type: 'boolean', short: 'h' } }, strict: true, allowPositionals: false }));
   } catch (err) {
-    throw new ConfigError('the command line', 'known flags (see --help)', argv.join(' '), (err as Error).message);
+    throw commandLineError(err as NodeJS.ErrnoException);
   }
   const config: PipelineConfig = { ...DEFAULTS };
   for (const [flag, spec] of Object.entries(FLAGS)) {

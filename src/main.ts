@@ -3,6 +3,7 @@ import { flagHelp, loadConfig } from './config.js';
 import { PipelineError } from './errors.js';
 import { checkInputs, createStageContext } from './stage.js';
 import { STAGES } from './stages/index.js';
+import { describeSystemError } from './systemErrors.js';
 
 function usage(): string {
   const stages = STAGES.map((s) => `  ${s.name.padEnd(10)} ${s.summary}`);
@@ -17,6 +18,9 @@ function usage(): string {
     '  --help, -h       this text',
   ].join('\n');
 }
+
+/** The stage running now, for errors that name no file. */
+let running = 'the command line';
 
 async function main(argv: string[]): Promise<number> {
   const config = loadConfig(argv);
@@ -42,6 +46,7 @@ async function main(argv: string[]): Promise<number> {
   const say = config.input !== undefined ? (line: string) => console.error(line) : (line: string) => console.log(line);
   const ctx = createStageContext({ log: say, signal: controller.signal });
   for (const entry of selected) {
+    running = `stage ${entry.name}`;
     const stage = await entry.load();
     await checkInputs(stage, config);
     const started = performance.now();
@@ -58,10 +63,13 @@ main(process.argv.slice(2)).then(
     process.exitCode = code;
   },
   (err: unknown) => {
+    const system = describeSystemError(err, running);
     if (err instanceof PipelineError) {
       console.error(`error: ${err.message}`);
+    } else if (system !== undefined) {
+      console.error(`error: ${system}`);
     } else {
-      console.error(err);
+      console.error(err); // a bug: its stack trace is what a report needs
     }
     process.exitCode = 1;
   },

@@ -32,7 +32,25 @@ describe('loadConfig', () => {
     });
   });
 
-  it('rejects unknown flags', () => {
-    assert.throws(() => loadConfig(['--bogus']), /known flags \(see --help\)/);
+  it('rejects unknown flags in one line that names the flag', () => {
+    assert.throws(() => loadConfig(['--bogus']), { message: 'Unknown flag --bogus. Run `npm start -- --help` for the flags.' });
+  });
+
+  it('checks a value that starts with a dash like any other (`--epochs -1`), in one line', () => {
+    for (const argv of [['--epochs', '-1'], ['--epochs=-1']]) {
+      assert.throws(() => loadConfig(argv), { message: 'Expected a positive integer for epochs but received "-1" (from --epochs).' });
+    }
+  });
+
+  it('keeps `-` as a value (stdin) and a following flag as a flag, whose missing value is named', () => {
+    assert.equal(loadConfig(['--input', '-']).input, '-');
+    assert.throws(() => loadConfig(['--model', '--resume']), { message: '--model needs a value, as in --model=VALUE (see --help).' });
+    assert.throws(() => loadConfig(['--model']), { message: '--model needs a value, as in --model=VALUE (see --help).' });
+  });
+
+  it('rejects a stray argument, naming it', () => {
+    assert.throws(() => loadConfig(['trees']), {
+      message: 'Unexpected argument "trees": every value follows its flag, as in --stage trees (see --help).',
+    });
   });
 });

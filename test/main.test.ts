@@ -1,11 +1,31 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { describe, it } from 'node:test';
+import { after, before, describe, it } from 'node:test';
+import { dataIdxDir } from '../fixtures/data.js';
 import { TRAINING_DEFAULTS } from '../src/config.js';
 
 const MAIN = fileURLToPath(new URL('../src/main.js', import.meta.url));
 const cli = (...args: string[]) => spawnSync(process.execPath, [MAIN, ...args], { encoding: 'utf8' });
+
+let root: string;
+before(async () => {
+  root = await mkdtemp(join(tmpdir(), 'main-test-'));
+});
+after(() => rm(root, { recursive: true, force: true }));
+
+/** A preload that makes every fs.promises.writeFile fail as on a full disk (ESM named imports included). */
+const FULL_DISK = `
+import fs from 'node:fs';
+import { syncBuiltinESMExports } from 'node:module';
+fs.promises.writeFile = async () => {
+  throw Object.assign(new Error('ENOSPC: no space left on device, write'), { errno: -28, code: 'ENOSPC', syscall: 'write' });
+};
+syncBuiltinESMExports();
+`;
 
 describe('the CLI', () => {
   it('lists every stage of the study in order, and the flags with defaults, under --help', () => {
@@ -37,6 +57,36 @@ describe('the CLI', () => {
       r.stderr,
       'error: Missing /nonexistent/artifacts/cache/manifest.json (input of stage "split"). ' +
         'Run `npm start -- --stage load` first, or use --stage all.\n',
+    );
+  });
+
+  it('says in one line that a flag value starting with a dash is out of range (`--epochs -1`)', () => {
+    const r = cli('--stage', 'mlp', '--epochs', '-1');
+    assert.equal(r.status, 1);
+    assert.equal(r.stderr, 'error: Expected a positive integer for epochs but received "-1" (from --epochs).\n');
+  });
+
+  it('turns a file standing where a folder should be (ENOTDIR) into one error line naming the path', async () => {
+    const file = join(root, 'a-file');
+    await writeFile(file, '');
+    const r = cli('--stage', 'prepare', '--idx-dir', dataIdxDir, '--data-dir', join(file, 'Fashion_MNIST'));
+    assert.equal(r.status, 1);
+    assert.equal(
+      r.stderr,
+      `error: ${join(file, '.Fashion_MNIST.prepare-tmp')}: a part of the path is a file, not a folder (ENOTDIR in lstat). ` +
+        'Check --data-dir and --artifacts-dir, or move that file away.\n',
+    );
+  });
+
+  it('turns a full disk (ENOSPC) into one error line naming the stage and what to do', async () => {
+    const preload = join(root, 'full-disk.mjs');
+    await writeFile(preload, FULL_DISK);
+    const r = spawnSync(process.execPath, ['--import', preload, MAIN, '--stage', 'prepare', '--idx-dir', dataIdxDir, '--data-dir', join(root, 'full', 'Fashion_MNIST')], { encoding: 'utf8' });
+    assert.equal(r.status, 1);
+    assert.equal(
+      r.stderr,
+      'error: stage prepare: no space left on the device (ENOSPC in write). ' +
+        'Free some space, or point --artifacts-dir at a disk with room, and run again; finished work is kept.\n',
     );
   });
 });

@@ -29,6 +29,9 @@ export async function writeFileAtomic(path: string, data: string | Uint8Array | 
     await rename(tmp, path);
   } catch (err) {
     await rm(tmp, { force: true });
+    // a failed write (ENOSPC) names no file; the message should name the one being written
+    const system = err as NodeJS.ErrnoException;
+    if (system.code !== undefined && system.path === undefined) system.path = path;
     throw err;
   }
 }

@@ -25,10 +25,20 @@ const FIXES: Record<string, { what: string; fix: string }> = {
  */
 export function describeSystemError(err: unknown, during: string): string | undefined {
   if (!(err instanceof Error)) return undefined;
-  const { code, path, syscall } = err as NodeJS.ErrnoException;
+  const { code, path, syscall } = systemFields(err as NodeJS.ErrnoException);
   const known = code === undefined ? undefined : FIXES[code];
   if (!known) return undefined;
   const where = path === undefined ? during : path.toString();
   const call = syscall === undefined ? '' : ` (${code} in ${syscall})`;
   return `${where}: ${known.what}${call}. ${known.fix}`;
+}
+
+/**
+ * An error thrown in a worker thread arrives with only its message ("ENOSPC: no space left on
+ * device, open '/x/y'"): its code, call and path are read back from that.
+ */
+function systemFields(err: NodeJS.ErrnoException): Pick<NodeJS.ErrnoException, 'code' | 'path' | 'syscall'> {
+  if (err.code !== undefined) return err;
+  const m = /^(E[A-Z]+): [^,]*, (\w+)(?: '(.*)')?/.exec(err.message);
+  return m ? { code: m[1], syscall: m[2], path: m[3] } : {};
 }

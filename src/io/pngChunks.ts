@@ -109,7 +109,7 @@ function parseHeader(ihdr: Uint8Array): PngHeader {
 }
 
 /** Samples per pixel of each colour type: grey, RGB, palette index, grey + alpha, RGBA. */
-export const CHANNELS: Readonly<Record<number, number>> = { 0: 1, 2: 3, 3: 1, 4: 2, 6: 4 };
+const CHANNELS: Readonly<Record<number, number>> = { 0: 1, 2: 3, 3: 1, 4: 2, 6: 4 };
 /** The Adam7 passes: first column, first row, column step, row step (PNG spec, 8.2). */
 const ADAM7 = [
   [0, 0, 8, 8],

@@ -37,3 +37,17 @@ export class DataError extends PipelineError {
 
 /** `cause` of a worker's errors that mean bad input: an error's class does not survive the worker boundary. */
 export const DATA_ERROR_CAUSE = 'DataError';
+
+/**
+ * A file whose bytes cannot be decoded (not the format, truncated, corrupt, a zlib bomb).
+ * `problem` says what is wrong without the file or the advice, for a caller that words its own
+ * advice (predict's inputs have no CSV row to remove).
+ */
+export class UndecodableError extends DataError {
+  constructor(
+    message: string,
+    readonly problem: string,
+  ) {
+    super(message);
+  }
+}

@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { promisify } from 'node:util';
 import { gunzip } from 'node:zlib';
-import { IMAGE_SIZE_PX, NUM_CLASSES, PIXELS_PER_IMAGE } from '../dataset.js';
+import { IMAGE_SIZE_PX, NUM_CLASSES, PIXELS_PER_IMAGE, TRAIN_COUNT } from '../dataset.js';
 import { DataError } from '../errors.js';
 
 /** Magic numbers of the IDX format: unsigned byte data, 3 dimensions (images) or 1 (labels). */
@@ -9,6 +9,11 @@ export const IDX_IMAGES_MAGIC = 2051;
 export const IDX_LABELS_MAGIC = 2049;
 const IMAGES_HEADER_BYTES = 16;
 const LABELS_HEADER_BYTES = 8;
+/**
+ * The most bytes a gzipped IDX file may inflate to: the largest Fashion-MNIST file (60,000
+ * train images). A small file that inflates to gigabytes (a zlib bomb) stops there.
+ */
+export const MAX_IDX_BYTES = IMAGES_HEADER_BYTES + TRAIN_COUNT * PIXELS_PER_IMAGE;
 
 const gunzipAsync = promisify(gunzip);
 
@@ -34,11 +39,17 @@ export async function readIdxBytes(path: string): Promise<Uint8Array> {
   return isGzip(bytes) ? gunzipIdx(bytes, path) : bytes;
 }
 
-/** Gunzips IDX bytes, naming `file` when they are not valid gzip. */
+/** Gunzips IDX bytes, up to MAX_IDX_BYTES, naming `file` when they are not valid gzip. */
 export async function gunzipIdx(bytes: Uint8Array, file: string): Promise<Uint8Array> {
   try {
-    return await gunzipAsync(bytes);
+    return await gunzipAsync(bytes, { maxOutputLength: MAX_IDX_BYTES });
   } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE') {
+      throw new DataError(
+        `Cannot gunzip ${file}: it inflates to more than ${MAX_IDX_BYTES} bytes, the size of the largest Fashion-MNIST ` +
+          'IDX file (60,000 images), so it is not one (a zlib bomb?). Download the file again.',
+      );
+    }
     throw new DataError(`Cannot gunzip ${file}: ${(err as Error).message}. Download the file again.`);
   }
 }

@@ -1,95 +1,69 @@
 import { inflateSync } from 'node:zlib';
 import { IMAGE_SIZE_PX } from '../dataset.js';
 import { DataError } from '../errors.js';
+import { cannotDecode, imageDataBytes, PNG_FIX, readPngChunks, type PngHeader } from './pngChunks.js';
+import { decodeWithPngjs } from './decodeWithPngjs.js';
 
-const SIGNATURE = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a];
-// Chunk types as big-endian uint32, so the chunk walk compares numbers, not strings.
-const IHDR = 0x49484452;
-const IDAT = 0x49444154;
-const IEND = 0x49454e44;
 const ROW_BYTES = IMAGE_SIZE_PX + 1; // filter byte + one byte per grey pixel
-const COLOUR_TYPES: Record<number, string> = { 2: '3 channels (RGB)', 3: 'a palette', 4: '2 channels (grey + alpha)', 6: '4 channels (RGBA)' };
-const FIX = 'Convert it to a 28x28 8-bit greyscale PNG, or remove it and its CSV row.';
-
-/** Names a non-PNG file by its first bytes, so the error can say what it probably is. */
-function sniff(bytes: Uint8Array): string {
-  if (bytes.length === 0) return 'the file is empty (0 bytes)';
-  const hex = Buffer.from(bytes.subarray(0, 4)).toString('hex').toUpperCase();
-  const kind =
-    bytes[0] === 0xff && bytes[1] === 0xd8 ? ' (JPEG?)'
-    : hex.startsWith('47494638') ? ' (GIF?)'
-    : hex.startsWith('424D') ? ' (BMP?)'
-    : hex === '52494646' ? ' (WebP?)'
-    : '';
-  return `file starts with ${hex}${kind}, not the PNG signature 89504E47`;
-}
+const TRUE_COLOUR: Record<number, string> = { 2: '3 channels (RGB)', 6: '4 channels (RGBA)' };
+/** The bit depths PNG allows for each grey colour type: grey, palette, grey + alpha. */
+const BIT_DEPTHS: Record<number, readonly number[]> = { 0: [1, 2, 4, 8, 16], 3: [1, 2, 4, 8], 4: [8, 16] };
 
 /**
- * Decodes one 28x28 8-bit greyscale PNG into `out` at `offset` (784 bytes, row-major).
- * Throws DataError naming `file` and what to do for anything else: not a PNG, truncated,
- * another size, more than one channel, another bit depth, interlaced, corrupt data.
+ * Decodes one 28x28 greyscale PNG into `out` at `offset` (784 bytes, row-major), to the pixels
+ * libpng gives with strip-16 and strip-alpha (the study's `imread`, sharp): any grey encoding
+ * (1 to 16 bits, palette of greys, grey + alpha, Adam7). Throws DataError naming `file` and what
+ * to do for anything else: not a PNG, truncated, corrupt, another size, colour.
  *
- * Our own decoder on node:zlib's inflateSync, because it is faster than pngjs on these tiny
- * files (pngjs expands to RGBA and allocates per image; this writes straight into the caller's
- * buffer; bench/RESULTS.md). Most of its time is inflateSync itself. CRCs are not checked:
- * truncation and corrupt deflate data are still caught by the length checks and by inflate
- * itself.
+ * The image data is inflated with a limit of exactly the bytes its header allows, so a small
+ * file that inflates to gigabytes (a zlib bomb) costs no more than a real image.
+ *
+ * Plain 8-bit grey (the dataset's own format) is our own code on node:zlib's inflateSync,
+ * because it is faster than pngjs on these tiny files (pngjs expands to RGBA and allocates per
+ * image; this writes straight into the caller's buffer; bench/RESULTS.md). The other encodings
+ * go to pngjs, once the bound is checked.
  */
 export function decodeGreyPng(bytes: Uint8Array, file: string, out: Uint8Array, offset: number): void {
-  for (let i = 0; i < SIGNATURE.length; i += 1) {
-    if (bytes[i] !== SIGNATURE[i]) throw new DataError(`Cannot decode ${file}: ${sniff(bytes)}. ${FIX}`);
-  }
-  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const idat: Uint8Array[] = [];
-  let pos = SIGNATURE.length;
-  let sawHeader = false;
-  for (;;) {
-    if (pos + 12 > bytes.length) throw new DataError(`Cannot decode ${file}: the PNG is truncated (${bytes.length} bytes, no IEND chunk). ${FIX}`);
-    const length = view.getUint32(pos);
-    const type = view.getUint32(pos + 4);
-    const data = pos + 8;
-    if (data + length + 4 > bytes.length) {
-      throw new DataError(`Cannot decode ${file}: the PNG is truncated (${bytes.length} bytes, a chunk needs ${data + length + 4}). ${FIX}`);
-    }
-    if (!sawHeader) {
-      if (type !== IHDR) throw new DataError(`Cannot decode ${file}: the PNG does not start with an IHDR chunk. ${FIX}`);
-      checkHeader(view, data, file);
-      sawHeader = true;
-    } else if (type === IDAT) {
-      idat.push(bytes.subarray(data, data + length));
-    } else if (type === IEND) {
-      break;
-    }
-    pos = data + length + 4;
-  }
-  if (idat.length === 0) throw new DataError(`Cannot decode ${file}: the PNG has no image data (IDAT chunk). ${FIX}`);
-  let raw: Buffer;
-  try {
-    raw = inflateSync(idat.length === 1 ? idat[0]! : Buffer.concat(idat));
-  } catch (err) {
-    throw new DataError(`Cannot decode ${file}: its image data is corrupt (${(err as Error).message}). ${FIX}`);
-  }
-  if (raw.length !== ROW_BYTES * IMAGE_SIZE_PX) {
-    throw new DataError(`Cannot decode ${file}: its image data holds ${raw.length} bytes, expected ${ROW_BYTES * IMAGE_SIZE_PX}. ${FIX}`);
-  }
-  unfilter(raw, out, offset, file);
+  const png = readPngChunks(bytes, file);
+  checkHeader(png.header, file);
+  const raw = inflateImageData(png.imageData, imageDataBytes(png.header), file);
+  const { bitDepth, colourType, interlace } = png.header;
+  if (bitDepth === 8 && colourType === 0 && interlace === 0) unfilter(raw, out, offset, file);
+  else decodeWithPngjs(png, file, out, offset);
 }
 
-function checkHeader(view: DataView, at: number, file: string): void {
-  const width = view.getUint32(at);
-  const height = view.getUint32(at + 4);
-  const bitDepth = view.getUint8(at + 8);
-  const colourType = view.getUint8(at + 9);
-  const interlace = view.getUint8(at + 12);
-  if (width !== IMAGE_SIZE_PX || height !== IMAGE_SIZE_PX) {
-    throw new DataError(`${file} is ${width}x${height} pixels, expected ${IMAGE_SIZE_PX}x${IMAGE_SIZE_PX}. Resize it to 28x28, or remove it and its CSV row.`);
+/** Throws DataError naming `file` unless the header is a valid one of a 28x28 grey image. */
+function checkHeader(h: PngHeader, file: string): void {
+  if (h.width !== IMAGE_SIZE_PX || h.height !== IMAGE_SIZE_PX) {
+    throw new DataError(`${file} is ${h.width}x${h.height} pixels, expected ${IMAGE_SIZE_PX}x${IMAGE_SIZE_PX}. Resize it to 28x28, or remove it and its CSV row.`);
   }
-  if (colourType !== 0) {
-    const what = COLOUR_TYPES[colourType] ?? `colour type ${colourType}`;
-    throw new DataError(`${file} has ${what}, expected 1 channel (greyscale). ${FIX}`);
+  const depths = BIT_DEPTHS[h.colourType];
+  if (!depths) {
+    const what = TRUE_COLOUR[h.colourType] ?? `colour type ${h.colourType}`;
+    throw new DataError(`${file} has ${what}, expected 1 channel (greyscale). ${PNG_FIX}`);
   }
-  if (bitDepth !== 8) throw new DataError(`${file} has ${bitDepth}-bit pixels, expected 8-bit. ${FIX}`);
-  if (interlace !== 0) throw new DataError(`${file} is interlaced (Adam7), expected a non-interlaced PNG. ${FIX}`);
+  if (!depths.includes(h.bitDepth)) {
+    throw cannotDecode(file, `its IHDR gives bit depth ${h.bitDepth} for colour type ${h.colourType}, which PNG does not allow`);
+  }
+  // libpng refuses these too: PNG defines only method 0 for both
+  if (h.compression !== 0) throw cannotDecode(file, `its IHDR gives compression method ${h.compression}, not 0 (deflate)`);
+  if (h.filter !== 0) throw cannotDecode(file, `its IHDR gives filter method ${h.filter}, not 0 (adaptive)`);
+  if (h.interlace > 1) throw cannotDecode(file, `its IHDR gives interlace method ${h.interlace}, not 0 (none) or 1 (Adam7)`);
+}
+
+/** Inflates at most `expected` bytes (node:zlib stops once past the limit) and checks the size. */
+function inflateImageData(data: Uint8Array, expected: number, file: string): Buffer {
+  let raw: Buffer;
+  try {
+    raw = inflateSync(data, { maxOutputLength: expected });
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE') {
+      throw cannotDecode(file, `its image data inflates to more than the ${expected} bytes its 28x28 header allows (a zlib bomb?)`);
+    }
+    throw cannotDecode(file, `its image data is corrupt (${(err as Error).message})`);
+  }
+  if (raw.length !== expected) throw cannotDecode(file, `its image data holds ${raw.length} bytes, expected ${expected}`);
+  return raw;
 }
 
 /** Undoes the PNG row filters (1 byte per pixel), writing the pixels into `out` at `offset`. */
@@ -114,7 +88,7 @@ function unfilter(raw: Uint8Array, out: Uint8Array, offset: number, file: string
         case 2: out[dst + x] = v + b; break;
         case 3: out[dst + x] = v + ((a + b) >> 1); break;
         case 4: out[dst + x] = v + paeth(a, b, c); break;
-        default: throw new DataError(`Cannot decode ${file}: row ${y} has unknown filter type ${filter}. ${FIX}`);
+        default: throw cannotDecode(file, `row ${y} has unknown filter type ${filter}`);
       }
     }
   }

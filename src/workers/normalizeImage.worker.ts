@@ -8,6 +8,7 @@ import { readFile } from 'node:fs/promises';
 import { move } from 'piscina';
 import sharp from 'sharp';
 import { IMAGE_SIZE_PX } from '../dataset.js';
+import { UndecodableError } from '../errors.js';
 import { decodeGreyPng } from '../io/pngDecode.js';
 import { frameLikeFashionMnist, toGrey } from '../images/frameLikeFashionMnist.js';
 
@@ -30,8 +31,7 @@ export interface NormalizeImageTask {
 /** Reads, decodes and frames one image file: 784 uint8 pixels, or an error naming the path. */
 export async function normalizeImageFile(path: string): Promise<Uint8Array> {
   const input = await readInput(path);
-  const fast = isDatasetPng(input) ? decodeDatasetPng(input, path) : undefined;
-  if (fast) return frameLikeFashionMnist(fast, IMAGE_SIZE_PX, IMAGE_SIZE_PX);
+  if (isDatasetPng(input)) return frameLikeFashionMnist(decodeDatasetPng(input, path), IMAGE_SIZE_PX, IMAGE_SIZE_PX);
   const { data, info } = await decode(input).catch(async (err: Error) => {
     throw new Error(await describeDecodeError(path, input, err));
   });
@@ -61,15 +61,19 @@ function isDatasetPng(input: Buffer): boolean {
   );
 }
 
-/** The fast path's decode; undefined when the file is damaged, so sharp reports it. */
-function decodeDatasetPng(input: Buffer, path: string): Uint8Array | undefined {
+/**
+ * The fast path's decode. A damaged file is an error here, not a reason to try sharp: sharp
+ * reads only the rows it needs, so it would frame a zlib bomb or a corrupt file as an image.
+ */
+function decodeDatasetPng(input: Buffer, path: string): Uint8Array {
   const pixels = new Uint8Array(IMAGE_SIZE_PX * IMAGE_SIZE_PX);
   try {
     decodeGreyPng(input, path, pixels, 0);
-    return pixels;
-  } catch {
-    return undefined;
+  } catch (err) {
+    if (err instanceof UndecodableError) throw new Error(`${path}: cannot decode: ${err.problem}. Export the image again, or leave it out.`);
+    throw err;
   }
+  return pixels;
 }
 
 /** Decodes with sharp to raw 8-bit pixels (any channel count), shrunk to WORK_SIZE_PX if larger. */

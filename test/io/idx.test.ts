@@ -1,8 +1,9 @@
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
+import { gzipSync } from 'node:zlib';
 import { dataIdxDir, dataTrainLabels40 } from '../../fixtures/data.js';
-import { checkIdxPair, gunzipIdx, parseIdxImages, parseIdxLabels, readIdxBytes } from '../../src/io/idx.js';
+import { checkIdxPair, gunzipIdx, MAX_IDX_BYTES, parseIdxImages, parseIdxLabels, readIdxBytes } from '../../src/io/idx.js';
 
 /** An IDX buffer: big-endian uint32 header fields, then `body`. */
 function idx(header: number[], body: Uint8Array): Uint8Array {
@@ -76,5 +77,21 @@ describe('IDX files', () => {
       name: 'DataError',
       message: 'Cannot gunzip x.gz: unexpected end of file. Download the file again.',
     });
+  });
+
+  it('stops gunzipping a zlib bomb at the size of the largest Fashion-MNIST file (issue 16)', async () => {
+    const bomb = gzipSync(Buffer.alloc(MAX_IDX_BYTES + 1), { level: 9 });
+    await assert.rejects(gunzipIdx(bomb, 'bomb.gz'), {
+      name: 'DataError',
+      message:
+        `Cannot gunzip bomb.gz: it inflates to more than ${MAX_IDX_BYTES} bytes, the size of the largest Fashion-MNIST ` +
+        'IDX file (60,000 images), so it is not one (a zlib bomb?). Download the file again.',
+    });
+  });
+
+  it('gunzips a file of exactly that size', async () => {
+    const largest = idx([2051, 60_000, 28, 28], new Uint8Array(60_000 * 784));
+    assert.equal(largest.length, MAX_IDX_BYTES);
+    assert.equal(parseIdxImages(await gunzipIdx(gzipSync(largest, { level: 1 }), 'train.gz'), 'train').count, 60_000);
   });
 });

@@ -1,4 +1,7 @@
 import assert from 'node:assert/strict';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { Piscina } from 'piscina';
@@ -12,6 +15,7 @@ import {
   predictPullover28Webp,
   predictTrouser84Jpg,
 } from '../../fixtures/index.js';
+import { deflatedZeros, ihdrOf, pngOfChunks } from '../../fixtures/pngEncodings.js';
 import { frameLikeFashionMnist, hasLightBorder, resampleArea, toGrey } from '../../src/images/frameLikeFashionMnist.js';
 import { MAX_INPUT_PIXELS, normalizeImageFile } from '../../src/workers/normalizeImage.worker.js';
 
@@ -98,6 +102,19 @@ describe('normalizeImage worker', () => {
     await assert.rejects(normalizeImageFile(predictImageBomb), {
       message: `${predictImageBomb}: 50000 x 50000 = 2500000000 pixels, over the limit of ${MAX_INPUT_PIXELS} (an image bomb?); not decoded. Shrink it first if it is a real image.`,
     });
+  });
+
+  it('reports a zlib bomb with the dataset\'s 28x28 grey header as an error, not framed by sharp (issue 16)', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'normalize-bomb-'));
+    try {
+      const bomb = join(dir, 'bomb.png');
+      await writeFile(bomb, pngOfChunks([['IHDR', ihdrOf(8, 0)], ['IDAT', await deflatedZeros(64)]]));
+      await assert.rejects(normalizeImageFile(bomb), {
+        message: `${bomb}: cannot decode: its image data inflates to more than the 812 bytes its 28x28 header allows (a zlib bomb?). Export the image again, or leave it out.`,
+      });
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 
   it('works in a Piscina pool: pixels arrive as a Uint8Array and errors keep their message', async () => {

@@ -55,5 +55,6 @@ export const load: Stage = {
     const p = dataPaths(config.dataDir);
     return [p.trainCsv, p.testSampleCsv, p.trainImages, p.testImages].map((path) => ({ path, producer: 'prepare' }));
   },
+  outputs: (config) => [artifactPaths(config.artifactsDir).cacheDir],
   run: runLoad,
 };

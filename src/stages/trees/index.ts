@@ -57,6 +57,10 @@ export const trees: Stage = {
     const a = artifactPaths(c.artifactsDir);
     return [{ path: a.cacheManifest, producer: 'load' }, { path: a.split, producer: 'split' }];
   },
+  outputs: (c) => {
+    const a = artifactPaths(c.artifactsDir);
+    return [a.models, a.root];
+  },
   async run(c, ctx) {
     const paths = artifactPaths(c.artifactsDir);
     const [cache, split] = await Promise.all([readPixelCache(paths), readSplit(paths.split)]);

@@ -1,4 +1,4 @@
-import { mkdir, open, opendir, rename, rm } from 'node:fs/promises';
+import { mkdir, open, opendir, rename, rm, unlink } from 'node:fs/promises';
 import { dirname, basename, join } from 'node:path';
 
 let counter = 0;
@@ -29,14 +29,26 @@ function isRunning(pid: number): boolean {
   }
 }
 
+/** Temp files removed at once: one by one, each removal waits for the one before (bench/RESULTS.md). */
+const REMOVALS_IN_FLIGHT = 64;
+
+/** Removes `paths`, several at a time; one already gone (another run removed it) is fine. */
+async function removeAll(paths: string[]): Promise<void> {
+  for (let i = 0; i < paths.length; i += REMOVALS_IN_FLIGHT) {
+    await Promise.all(paths.slice(i, i + REMOVALS_IN_FLIGHT).map((path) => unlink(path).catch((err: NodeJS.ErrnoException) => {
+      if (err.code !== 'ENOENT') throw err;
+    })));
+  }
+}
+
 /**
  * Removes the `tempPathFor` files directly in `dirs` whose writer is no longer running: what a
  * killed or crashed run left behind. A running process's temp files are kept, so concurrent runs
  * on one artifacts folder do not disturb each other. Missing folders are skipped; resolves to
- * the paths removed, sorted. Entries are streamed, so a huge folder is never listed whole.
+ * the paths removed, sorted. Entries are streamed: of a huge folder only the stale names are kept.
  */
 export async function removeStaleTempFiles(dirs: string[]): Promise<string[]> {
-  const removed: string[] = [];
+  const stale: string[] = [];
   const running = new Map<number, boolean>();
   for (const dir of dirs) {
     let entries;
@@ -50,12 +62,11 @@ export async function removeStaleTempFiles(dirs: string[]): Promise<string[]> {
       const pid = entry.isFile() ? tempFileWriter(entry.name) : undefined;
       if (pid === undefined) continue;
       if (!running.has(pid)) running.set(pid, isRunning(pid));
-      if (running.get(pid)) continue;
-      await rm(join(dir, entry.name), { force: true });
-      removed.push(join(dir, entry.name));
+      if (!running.get(pid)) stale.push(join(dir, entry.name));
     }
   }
-  return removed.sort();
+  await removeAll(stale);
+  return stale.sort();
 }
 
 /**

@@ -6,12 +6,14 @@
  * test/support/killAtStep.ts kills after each of its writes in turn.
  */
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
 import { cp, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after, before, describe, it } from 'node:test';
+import { from, lastValueFrom, mergeMap, toArray } from 'rxjs';
 import { treesTest100, treesTrain300 } from '../../fixtures/index.js';
 import { DEFAULTS } from '../../src/config.js';
 import { readMetrics } from '../../src/io/metrics.js';
@@ -75,39 +77,56 @@ before(async () => {
 });
 after(() => rm(root, { recursive: true, force: true }));
 
-describe('trees killed between writing a model and metrics.json (issue 16)', () => {
-  it('leaves every model either loading with its own run\'s figures or refused, after any step', async () => {
-    let steps = 0;
-    for (let step = 1; ; step++) {
-      const dir = join(root, `step-${step}`);
-      await cp(base, dir, { recursive: true });
-      const env = { ...process.env, KILL_STEP: String(step), KILL_UNDER: dir };
-      const r = spawnSync(process.execPath, ['--import', PRELOAD, MAIN, '--stage', 'trees', '--artifacts-dir', dir, '--workers', '1'], { env, encoding: 'utf8' });
-      if (r.signal !== 'SIGKILL') {
-        assert.equal(r.status, 0, r.stderr);
-        break;
-      }
-      steps = step;
-      const now = await outputsOf(dir);
-      for (const model of MODELS) {
-        const { file, entry } = now.get(model)!;
-        const fileRun = [first, second].findIndex((run) => run.get(model)!.file === file);
-        const entryRun = [first, second].findIndex((run) => run.get(model)!.entry === entry);
-        assert.ok(fileRun !== -1 && entryRun !== -1, `${model} after step ${step}: a model or entry of neither run`);
-        if (fileRun === entryRun) {
-          await (await loadPredictor(dir, model)).dispose();
-        } else {
-          const path = modelFile(dir, model);
-          await assert.rejects(loadPredictor(dir, model), {
-            name: 'PipelineError',
-            message:
-              `${path} and ${artifactPaths(dir).metrics} disagree: the model's sha256 is not the one recorded for "${model}" ` +
-              '(the trees stage was interrupted between writing them). Run `npm start -- --stage trees` again.',
-          });
-        }
-      }
+/** `trees` in a child process on `dir` that dies after `step` of its writes; resolves to how it ended. */
+async function runKilledTrees(dir: string, step: number) {
+  const env = { ...process.env, KILL_STEP: String(step), KILL_UNDER: dir };
+  const child = spawn(process.execPath, ['--import', PRELOAD, MAIN, '--stage', 'trees', '--artifacts-dir', dir, '--workers', '1'], { env, stdio: ['ignore', 'ignore', 'pipe'] });
+  let stderr = '';
+  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+  const [status, signal] = (await once(child, 'close')) as [number | null, NodeJS.Signals | null];
+  return { status, signal, stderr };
+}
+
+/** Every tree model in `dir` loads with its own run's figures, or is refused; `step` names the case. */
+async function assertConsistent(dir: string, step: number): Promise<void> {
+  const now = await outputsOf(dir);
+  for (const model of MODELS) {
+    const { file, entry } = now.get(model)!;
+    const fileRun = [first, second].findIndex((run) => run.get(model)!.file === file);
+    const entryRun = [first, second].findIndex((run) => run.get(model)!.entry === entry);
+    assert.ok(fileRun !== -1 && entryRun !== -1, `${model} after step ${step}: a model or entry of neither run`);
+    if (fileRun === entryRun) {
+      await (await loadPredictor(dir, model)).dispose();
+      continue;
     }
-    // two model files, then the two metrics.json updates
-    assert.equal(steps, 4);
+    await assert.rejects(loadPredictor(dir, model), {
+      name: 'PipelineError',
+      message:
+        `${modelFile(dir, model)} and ${artifactPaths(dir).metrics} disagree: the model's sha256 is not the one recorded for "${model}" ` +
+        '(the trees stage was interrupted between writing them). Run `npm start -- --stage trees` again.',
+    }, `${model} after step ${step}`);
+  }
+}
+
+describe('trees killed between writing a model and metrics.json (issue 16)', () => {
+  /** Steps of its writes: the two model files, then the two metrics.json updates. */
+  const STEPS = 4;
+  it('leaves every model either loading with its own run\'s figures or refused, after any step', async () => {
+    // Each step in its own copy, a few at a time (much of a run is its process starting).
+    const outcomes = await lastValueFrom(
+      from(Array.from({ length: STEPS + 1 }, (_, i) => i + 1)).pipe(
+        mergeMap(async (step) => {
+          const dir = join(root, `step-${step}`);
+          await cp(base, dir, { recursive: true });
+          const run = await runKilledTrees(dir, step);
+          if (run.signal !== 'SIGKILL') assert.equal(run.status, 0, run.stderr);
+          await assertConsistent(dir, step);
+          return { step, killed: run.signal === 'SIGKILL' };
+        }, 3),
+        toArray(),
+      ),
+    );
+    const killedAt = outcomes.filter((o) => o.killed).map((o) => o.step).sort((x, y) => x - y);
+    assert.deepEqual(killedAt, Array.from({ length: STEPS }, (_, i) => i + 1), 'a kill after each write, and a whole run after the last');
   });
 });

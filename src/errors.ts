@@ -35,6 +35,20 @@ export class DataError extends PipelineError {
   override name = 'DataError';
 }
 
+/**
+ * The pixel cache on disk is not the whole cache its manifest describes (a file changed or
+ * missing, a manifest of an older version): `load` rebuilds it, every other stage stops.
+ */
+export class CacheError extends PipelineError {
+  override name = 'CacheError';
+  /** what is wrong, without the advice: `load` prints it before rebuilding */
+  readonly reason: string;
+  constructor(cacheDir: string, reason: string) {
+    super(`The pixel cache at ${cacheDir} is not usable: ${reason}. Run \`npm start -- --stage load\` to rebuild it.`);
+    this.reason = reason;
+  }
+}
+
 /** `cause` of a worker's errors that mean bad input: an error's class does not survive the worker boundary. */
 export const DATA_ERROR_CAUSE = 'DataError';
 

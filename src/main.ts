@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 import { flagHelp, loadConfig } from './config.js';
 import { PipelineError } from './errors.js';
+import { removeStaleTempFiles } from './io/atomicWrite.js';
 import { checkInputs, createStageContext } from './stage.js';
 import { STAGES } from './stages/index.js';
 import { describeSystemError } from './systemErrors.js';
@@ -21,6 +22,13 @@ function usage(): string {
 
 /** The stage running now, for errors that name no file. */
 let running = 'the command line';
+
+/** The line saying which temp files of killed runs were removed (the first few, then a count). */
+function staleTempLine(removed: string[]): string {
+  const shown = removed.slice(0, 3).join(', ');
+  const more = removed.length > 3 ? ` (and ${removed.length - 3} more)` : '';
+  return `removed ${removed.length} temp file${removed.length > 1 ? 's' : ''} left by interrupted runs: ${shown}${more}`;
+}
 
 async function main(argv: string[]): Promise<number> {
   const config = loadConfig(argv);
@@ -51,6 +59,8 @@ async function main(argv: string[]): Promise<number> {
     await checkInputs(stage, config);
     const started = performance.now();
     say(`== ${stage.name}`);
+    const removed = await removeStaleTempFiles(stage.outputs(config));
+    if (removed.length > 0) ctx.warn(staleTempLine(removed));
     await stage.run(config, ctx);
     if (controller.signal.aborted) throw controller.signal.reason;
     say(`== ${stage.name} done in ${((performance.now() - started) / 1000).toFixed(1)} s`);

@@ -44,11 +44,18 @@ export interface StageInput {
 
 /**
  * One step of the study: its declared inputs (each with the stage that writes it, so a missing one
- * says what to run), and `run`. What a stage writes is listed in the README's stage table.
+ * says what to run), the folders it writes, and `run`. What a stage writes is listed in the
+ * README's stage table.
  */
 export interface Stage {
   name: string;
   inputs(config: PipelineConfig): StageInput[];
+  /**
+   * The folders it writes files into with `writeFileAtomic` or another `tempPathFor` temp file
+   * (not their subfolders): before it runs, the temp files that a killed run left there are
+   * removed. Only folders the pipeline owns (under the artifacts folder), never a user's.
+   */
+  outputs(config: PipelineConfig): string[];
   run(config: PipelineConfig, ctx: StageContext): Promise<void>;
 }
 

@@ -1,12 +1,14 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after, before, describe, it } from 'node:test';
 import { dataIdxDir } from '../fixtures/data.js';
+import { writeNetworkArtifacts } from '../fixtures/index.js';
 import { TRAINING_DEFAULTS } from '../src/config.js';
+import { artifactPaths } from '../src/io/paths.js';
 
 const MAIN = fileURLToPath(new URL('../src/main.js', import.meta.url));
 const cli = (...args: string[]) => spawnSync(process.execPath, [MAIN, ...args], { encoding: 'utf8' });
@@ -88,5 +90,33 @@ describe('the CLI', () => {
       'error: stage prepare: no space left on the device (ENOSPC in write). ' +
         'Free some space, or point --artifacts-dir at a disk with room, and run again; finished work is kept.\n',
     );
+  });
+
+  it('removes the temp files that killed runs left in the folders the stage writes, not a running process\'s (issue 16)', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'main-temps-'));
+    try {
+      await writeNetworkArtifacts(dir);
+      const paths = artifactPaths(dir);
+      await mkdir(paths.figures);
+      const dead = spawnSync(process.execPath, ['-e', '']).pid; // exited: its id names no process
+      const names = {
+        deadSplit: `.split.json.${dead}.1.tmp`,
+        deadMetrics: `.metrics.json.${dead}.7.tmp`,
+        live: `.split.json.${process.pid}.2.tmp`,
+        notOurs: 'notes.tmp',
+      };
+      for (const name of Object.values(names)) await writeFile(join(dir, name), 'partial');
+      await writeFile(join(paths.figures, `.samples.png.${dead}.3.tmp`), 'partial'); // not a folder split writes
+      const r = cli('--stage', 'split', '--artifacts-dir', dir);
+      assert.equal(r.status, 0, r.stderr);
+      assert.equal(
+        r.stderr,
+        `removed 2 temp files left by interrupted runs: ${join(dir, names.deadMetrics)}, ${join(dir, names.deadSplit)}\n`,
+      );
+      assert.deepEqual((await readdir(dir)).sort(), [names.live, 'cache', 'figures', names.notOurs, 'split.json'].sort());
+      assert.deepEqual(await readdir(paths.figures), [`.samples.png.${dead}.3.tmp`]);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });

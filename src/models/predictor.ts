@@ -7,7 +7,9 @@ import { join } from 'node:path';
 import { from, lastValueFrom, mergeMap } from 'rxjs';
 import type { BackendName } from '../config.js';
 import { NUM_CLASSES, PIXELS_PER_IMAGE } from '../dataset.js';
-import { DataError } from '../errors.js';
+import { DataError, PipelineError } from '../errors.js';
+import { readMetrics } from '../io/metrics.js';
+import { sha256 } from '../io/sha256.js';
 import { toUnitRange } from '../operators/normalizePixels.js';
 import { initBackend } from '../tfjs/backend.js';
 import { inferenceForward } from '../networks/evaluate.js';
@@ -29,11 +31,40 @@ export interface Predictor {
   dispose(): Promise<void>;
 }
 
-/** A tree model saved in mljs JSON (ml-cart / ml-random-forest). */
-export async function loadTreePredictor(name: string, path: string): Promise<Predictor> {
+/** What a loader gets besides the model's name and file. */
+export interface LoadOptions {
+  /** where a network runs (default: the fastest backend that loads) */
+  backend?: BackendName;
+  /** metrics.json, where the trees stage records the sha256 of each tree model it wrote */
+  metrics: string;
+}
+
+/**
+ * Throws unless `bytes` (tree model `name`, read from `path`) are what the trees stage recorded in
+ * metrics.json: it writes a model before the model's entry, so a run killed in between leaves a
+ * model that another run's figures describe.
+ */
+async function checkRecordedSha256(name: string, path: string, bytes: Uint8Array, metricsPath: string): Promise<void> {
+  const recorded = (await readMetrics(metricsPath))[name]?.modelSha256;
+  if (recorded === sha256(bytes)) return;
+  const why = recorded === undefined
+    ? `no sha256 is recorded for "${name}" (the trees stage was interrupted before recording it, or an older version trained it)`
+    : `the model's sha256 is not the one recorded for "${name}" (the trees stage was interrupted between writing them)`;
+  throw new PipelineError(`${path} and ${metricsPath} disagree: ${why}. Run \`npm start -- --stage trees\` again.`);
+}
+
+/** A tree model saved in mljs JSON (ml-cart / ml-random-forest), checked against metrics.json. */
+export async function loadTreePredictor(name: string, path: string, opts: LoadOptions): Promise<Predictor> {
+  let bytes: Buffer;
   let json: unknown;
   try {
-    json = JSON.parse(await readFile(path, 'utf8'));
+    bytes = await readFile(path);
+  } catch (err) {
+    throw new DataError(`Cannot read ${path} (${(err as Error).message}). Train it again with \`npm start -- --stage trees\`.`);
+  }
+  await checkRecordedSha256(name, path, bytes, opts.metrics);
+  try {
+    json = JSON.parse(bytes.toString('utf8'));
   } catch (err) {
     throw new DataError(`Cannot parse ${path} (${(err as Error).message}). Train it again with \`npm start -- --stage trees\`.`);
   }
@@ -49,10 +80,10 @@ export async function loadTreePredictor(name: string, path: string): Promise<Pre
 
 let backendReady: Promise<BackendName> | undefined;
 
-/** A network saved in the TensorFlow.js Layers format (`path`: its model.json), run on `backend`. */
-export async function loadNetworkPredictor(name: string, path: string, backend?: BackendName): Promise<Predictor> {
+/** A network saved in the TensorFlow.js Layers format (`path`: its model.json), run on `opts.backend`. */
+export async function loadNetworkPredictor(name: string, path: string, opts: LoadOptions): Promise<Predictor> {
   // one backend per process: the training stages may already have set it up
-  backendReady ??= initBackend(backend);
+  backendReady ??= initBackend(opts.backend);
   await backendReady;
   const model = await loadLayersModel(join(path, '..'));
   // the study's MLP takes [n, 28, 28] (Flatten first), the CNN [n, 28, 28, 1]

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import type { BackendName } from '../config.js';
 import { ConfigError, PipelineError } from '../errors.js';
 import { artifactPaths } from '../io/paths.js';
-import { loadNetworkPredictor, loadTreePredictor, type Predictor } from './predictor.js';
+import { loadNetworkPredictor, loadTreePredictor, type LoadOptions, type Predictor } from './predictor.js';
 
 export interface ModelSpec {
   /** `--model`, `models/<file>`, metrics.json's key, figure names */
@@ -20,7 +20,7 @@ export interface ModelSpec {
   stage: string;
   /** its file under `models/`; present means trained */
   file: string;
-  load(name: string, path: string, backend?: BackendName): Promise<Predictor>;
+  load(name: string, path: string, opts: LoadOptions): Promise<Predictor>;
   /** whether its stage draws `figures/<name>-history.png` (loss and accuracy per epoch) */
   history: boolean;
   /** the study's published accuracies, shown beside ours; none for a model the study did not train */
@@ -115,5 +115,5 @@ export async function checkTrained(artifactsDir: string, name: ModelName): Promi
 
 /** Loads model `name` from `artifactsDir/models`; networks run on `backend` (default: the fastest that loads). */
 export async function loadPredictor(artifactsDir: string, name: ModelName, backend?: BackendName): Promise<Predictor> {
-  return modelSpec(name).load(name, await checkTrained(artifactsDir, name), backend);
+  return modelSpec(name).load(name, await checkTrained(artifactsDir, name), { backend, metrics: artifactPaths(artifactsDir).metrics });
 }

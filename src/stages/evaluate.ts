@@ -64,6 +64,10 @@ export const evaluate: Stage = {
     const a = artifactPaths(c.artifactsDir);
     return [{ path: a.cacheManifest, producer: 'load' }, { path: a.split, producer: 'split' }];
   },
+  outputs: (c) => {
+    const a = artifactPaths(c.artifactsDir);
+    return [a.figures, a.root];
+  },
   async run(c, ctx) {
     const paths = artifactPaths(c.artifactsDir);
     const trained = await trainedModels(c.artifactsDir);

@@ -16,6 +16,7 @@ export function renderReport(inputs: ReportInputs): string {
 export const report: Stage = {
   name: 'report',
   inputs: (c) => [{ path: artifactPaths(c.artifactsDir).metrics, producer: 'evaluate' }],
+  outputs: (c) => [artifactPaths(c.artifactsDir).root],
   async run(c, ctx) {
     const paths = artifactPaths(c.artifactsDir);
     const inputs = await readReportInputs(c.artifactsDir);

@@ -12,6 +12,7 @@ export const VALID_FRACTION = 0.2;
 export const split: Stage = {
   name: 'split',
   inputs: (c) => [{ path: artifactPaths(c.artifactsDir).cacheManifest, producer: 'load' }],
+  outputs: (c) => [artifactPaths(c.artifactsDir).root],
   async run(c, ctx) {
     const paths = artifactPaths(c.artifactsDir);
     const { train: images } = await readPixelCache(paths);

@@ -47,6 +47,7 @@ function rowOfId(train: ImageSet, id: number): number {
 export const visualize: Stage = {
   name: 'visualize',
   inputs: (c) => [{ path: artifactPaths(c.artifactsDir).cacheManifest, producer: 'load' }],
+  outputs: (c) => [artifactPaths(c.artifactsDir).figures],
   async run(c, ctx) {
     const out = visualizeOutputs(c.artifactsDir);
     const { train } = await readPixelCache(artifactPaths(c.artifactsDir));

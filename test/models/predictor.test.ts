@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { createRequire } from 'node:module';
 import { RandomForestClassifier } from 'ml-random-forest';
+import { writeTreeModel } from '../../fixtures/index.js';
 import { PIXELS_PER_IMAGE } from '../../src/dataset.js';
 import { PipelineError } from '../../src/errors.js';
 import { argmaxRows } from '../../src/learn/metrics.js';
@@ -98,8 +99,7 @@ describe('loadPredictor', () => {
     const { rows, labels } = toyData(60, PIXELS_PER_IMAGE);
     const tree = new DecisionTreeClassifier({ maxDepth: 3 });
     tree.train(rows.map((r) => r.slice(0, 16)), labels);
-    await mkdir(join(dir, 'models'), { recursive: true });
-    await writeFile(modelFile(dir, 'decision-tree'), JSON.stringify(tree.toJSON()));
+    await writeTreeModel(dir, 'decision-tree', JSON.stringify(tree.toJSON()));
     const predictor = await loadPredictor(dir, 'decision-tree');
     const probs = await predictor.predictBatch(Uint8Array.from(rows.flat()), 60);
     assert.equal(probs.length, 60 * 10);
@@ -139,8 +139,7 @@ describe('loadPredictor', () => {
   it('reports a damaged model from a worker as a PipelineError with the loader\'s message', async () => {
     const broken = await mkdtemp(join(tmpdir(), 'predictor-broken-'));
     try {
-      await mkdir(join(broken, 'models'));
-      await writeFile(modelFile(broken, 'random-forest'), '{"name": "RFClassifier", "baseModel": ');
+      await writeTreeModel(broken, 'random-forest', '{"name": "RFClassifier", "baseModel": ');
       const pooled = await loadPooledPredictor(broken, 'random-forest', { workers: 1 });
       await assert.rejects(pooled.predictBatch(new Uint8Array(PIXELS_PER_IMAGE), 1), (err: Error) => {
         assert.ok(err instanceof PipelineError);
@@ -150,6 +149,33 @@ describe('loadPredictor', () => {
       await pooled.dispose();
     } finally {
       await rm(broken, { recursive: true, force: true });
+    }
+  });
+
+  it('refuses a tree model that is not the file metrics.json records, saying to rerun trees (issue 16)', async () => {
+    const other = await mkdtemp(join(tmpdir(), 'predictor-sha-'));
+    try {
+      const path = modelFile(other, 'decision-tree');
+      const metrics = join(other, 'metrics.json');
+      const tree = new DecisionTreeClassifier({ maxDepth: 1 });
+      const { rows, labels } = toyData(20, 4);
+      tree.train(rows, labels);
+      await writeTreeModel(other, 'decision-tree', JSON.stringify(tree.toJSON()));
+      await writeFile(path, JSON.stringify(tree.toJSON(), null, 1)); // the same tree, other bytes: another run's file
+      await assert.rejects(loadPredictor(other, 'decision-tree'), {
+        name: 'PipelineError',
+        message: `${path} and ${metrics} disagree: the model's sha256 is not the one recorded for "decision-tree" (the trees stage was interrupted between writing them). Run \`npm start -- --stage trees\` again.`,
+      });
+      await mkdir(join(other, 'models'), { recursive: true });
+      await writeFile(modelFile(other, 'random-forest'), '{}');
+      await assert.rejects(loadPredictor(other, 'random-forest'), {
+        name: 'PipelineError',
+        message:
+          `${modelFile(other, 'random-forest')} and ${metrics} disagree: no sha256 is recorded for "random-forest" ` +
+          '(the trees stage was interrupted before recording it, or an older version trained it). Run `npm start -- --stage trees` again.',
+      });
+    } finally {
+      await rm(other, { recursive: true, force: true });
     }
   });
 

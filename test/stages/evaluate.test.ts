@@ -1,17 +1,16 @@
 import assert from 'node:assert/strict';
-import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { networkImageSet60, tinyMlp, writeNetworkArtifacts } from '../../fixtures/index.js';
+import { networkImageSet60, tinyMlp, writeNetworkArtifacts, writeTreeModel } from '../../fixtures/index.js';
 import { DEFAULTS, type PipelineConfig } from '../../src/config.js';
 import { PIXELS_PER_IMAGE } from '../../src/dataset.js';
 import { readEvaluation } from '../../src/io/evaluation.js';
 import { readMetrics, updateMetrics } from '../../src/io/metrics.js';
 import { artifactPaths } from '../../src/io/paths.js';
 import { saveLayersModel } from '../../src/networks/layersFiles.js';
-import { modelFile } from '../../src/models/registry.js';
 import { evaluate } from '../../src/stages/evaluate.js';
 import { createStageContext } from '../../src/stage.js';
 
@@ -41,8 +40,7 @@ describe('evaluate stage', () => {
     const tree = new DecisionTreeClassifier({ maxDepth: 4 });
     tree.train(rows.slice(0, 45), Array.from(set.labels.subarray(0, 45)));
     treeValidPredictions = tree.predict(rows.slice(45));
-    await mkdir(join(dir, 'models'), { recursive: true });
-    await writeFile(modelFile(dir, 'decision-tree'), JSON.stringify(tree.toJSON()));
+    await writeTreeModel(dir, 'decision-tree', JSON.stringify(tree.toJSON()));
     const mlp = tinyMlp();
     await saveLayersModel(mlp, join(dir, 'models', 'mlp'));
     mlp.dispose();

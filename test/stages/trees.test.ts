@@ -9,6 +9,7 @@ import { DEFAULTS, type PipelineConfig } from '../../src/config.js';
 import { readMetrics, updateMetrics } from '../../src/io/metrics.js';
 import { artifactPaths } from '../../src/io/paths.js';
 import { writePixelCache } from '../../src/io/pixelCache.js';
+import { sha256 } from '../../src/io/sha256.js';
 import { writeSplit } from '../../src/io/split.js';
 import { accuracy } from '../../src/learn/metrics.js';
 import { stratifiedKFold } from '../../src/learn/stratifiedKFold.js';
@@ -75,6 +76,7 @@ describe('trees stage', () => {
         assert.equal(typeof m[key], 'number', `${model}.${key}`);
       }
       assert.equal(m.modelPath, modelFile(dir, model as 'decision-tree'));
+      assert.equal(m.modelSha256, sha256(await readFile(modelFile(dir, model as 'decision-tree'))), `${model}: the sha256 of the file as written`);
     }
     assert.ok((metrics['random-forest']!.validAccuracy as number) > (metrics['decision-tree']!.validAccuracy as number));
   });

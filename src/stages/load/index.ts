@@ -1,7 +1,8 @@
 import type { PipelineConfig } from '../../config.js';
 import { PIXELS_PER_IMAGE, studyChecks } from '../../dataset.js';
-import { artifactPaths, dataPaths } from '../../io/paths.js';
-import { readCacheManifest, readPixelCache, writePixelCache, type PixelCache } from '../../io/pixelCache.js';
+import { CacheError } from '../../errors.js';
+import { artifactPaths, dataPaths, type ArtifactPaths } from '../../io/paths.js';
+import { readCacheFiles, readCacheManifest, writePixelCache, type PixelCache } from '../../io/pixelCache.js';
 import { createProgress } from '../../progress.js';
 import type { Stage, StageContext } from '../../stage.js';
 import { createDecodePool, decodeImages } from './decodeImages.js';
@@ -34,17 +35,28 @@ async function buildCache(config: PipelineConfig, ctx: StageContext, key: string
   }
 }
 
+/**
+ * The cache on disk when it was built from the sources with `key` and every file still matches
+ * its manifest; undefined otherwise (after a line saying why, when it is damaged).
+ */
+async function reusableCache(artifacts: ArtifactPaths, key: string, ctx: StageContext): Promise<PixelCache | undefined> {
+  try {
+    const manifest = await readCacheManifest(artifacts);
+    return manifest?.sourceKey === key ? await readCacheFiles(artifacts, manifest) : undefined;
+  } catch (err) {
+    if (!(err instanceof CacheError)) throw err;
+    ctx.warn(`pixel cache ${artifacts.cacheDir}: ${err.reason}; rebuilding`);
+    return undefined;
+  }
+}
+
 /** Reuses the pixel cache when it matches the layout, else rebuilds it; prints the study's checks. */
 async function runLoad(config: PipelineConfig, ctx: StageContext): Promise<void> {
   const artifacts = artifactPaths(config.artifactsDir);
   const key = await sourceKey(dataPaths(config.dataDir));
-  let cache: PixelCache;
-  if ((await readCacheManifest(artifacts))?.sourceKey === key) {
-    cache = await readPixelCache(artifacts);
-    ctx.log(`pixel cache ${artifacts.cacheDir} matches ${config.dataDir}: reused`);
-  } else {
-    cache = await buildCache(config, ctx, key);
-  }
+  let cache = await reusableCache(artifacts, key, ctx);
+  if (cache) ctx.log(`pixel cache ${artifacts.cacheDir} matches ${config.dataDir}: reused`);
+  else cache = await buildCache(config, ctx, key);
   for (const line of studyChecks(cache)) ctx.log(line);
 }
 
@@ -55,5 +67,6 @@ export const load: Stage = {
     const p = dataPaths(config.dataDir);
     return [p.trainCsv, p.testSampleCsv, p.trainImages, p.testImages].map((path) => ({ path, producer: 'prepare' }));
   },
+  outputs: (config) => [artifactPaths(config.artifactsDir).cacheDir],
   run: runLoad,
 };

@@ -1,4 +1,5 @@
 import { rm } from 'node:fs/promises';
+import { dirname } from 'node:path';
 import type { PipelineConfig } from '../../config.js';
 import { writeFileAtomic, writeJsonAtomic } from '../../io/atomicWrite.js';
 import { updateMetrics } from '../../io/metrics.js';
@@ -40,6 +41,11 @@ export function networkStage(spec: NetworkSpec): Stage {
         { path: p.cacheManifest, producer: 'load' },
         { path: p.split, producer: 'split' },
       ];
+    },
+    outputs: (c) => {
+      const p = artifactPaths(c.artifactsDir);
+      const files = networkPaths(p, spec.name);
+      return [files.checkpoint, files.model, dirname(files.history), dirname(files.figure), p.root];
     },
     run: (config, ctx) => runNetwork(spec, config, ctx),
   };

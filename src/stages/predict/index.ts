@@ -71,5 +71,7 @@ export const predict: Stage = {
     const d = dataPaths(c.dataDir);
     return [d.testSampleCsv, d.testImages].map((path) => ({ path, producer: 'prepare' }));
   },
+  // with --input the rows go to stdout: no file is written
+  outputs: (c) => (c.input !== undefined ? [] : [artifactPaths(c.artifactsDir).predictions]),
   run: runPredict,
 };

@@ -52,5 +52,8 @@ async function runPrepare(config: PipelineConfig, ctx: StageContext): Promise<vo
 export const prepare: Stage = {
   name: 'prepare',
   inputs: () => [],
+  // The layout is written into its own temp folder and renamed into place, and that folder is
+  // removed at the start of every run: no temp file of writeFileAtomic's in the user's data.
+  outputs: () => [],
   run: runPrepare,
 };

@@ -6,10 +6,10 @@
  */
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import { NUM_CLASSES, PIXELS_PER_IMAGE } from '../../dataset.js';
-import { writeFileAtomic } from '../../io/atomicWrite.js';
 import { updateMetrics } from '../../io/metrics.js';
 import { artifactPaths } from '../../io/paths.js';
 import { readPixelCache, UNKNOWN_LABEL } from '../../io/pixelCache.js';
+import { writeFileAtomicSha256 } from '../../io/sha256.js';
 import { readSplit } from '../../io/split.js';
 import { toPixelMatrix } from '../../learn/pixelMatrix.js';
 import { ForestVotes } from '../../learn/forest.js';
@@ -57,6 +57,10 @@ export const trees: Stage = {
     const a = artifactPaths(c.artifactsDir);
     return [{ path: a.cacheManifest, producer: 'load' }, { path: a.split, producer: 'split' }];
   },
+  outputs: (c) => {
+    const a = artifactPaths(c.artifactsDir);
+    return [a.models, a.root];
+  },
   async run(c, ctx) {
     const paths = artifactPaths(c.artifactsDir);
     const [cache, split] = await Promise.all([readPixelCache(paths), readSplit(paths.split)]);
@@ -73,6 +77,7 @@ export const trees: Stage = {
     const testKnown = cache.test.count > 0 && !cache.test.labels.includes(UNKNOWN_LABEL);
     const cv = new Map<TreeModelName, ModelResult['cv']>(MODEL_NAMES.map((m) => [m, []]));
     const finals = new Map<TreeModelName, ModelResult>();
+    const modelSha256 = new Map<TreeModelName, string>();
     const timing = (o: FitOutcome): FitTiming => ({ start: o.start, end: o.end, treeSeconds: o.treeSeconds });
 
     const scoreFold = async ({ model, spec }: PlannedFit, fold: number, outcome: FitOutcome) => {
@@ -92,7 +97,7 @@ export const trees: Stage = {
       });
       // a forest's text is made and written a tree at a time (~60 MB, slow to make in one go)
       const json = spec.kind === 'tree' ? toMlCartJson(outcome.trees[0]!) : mlForestJsonChunks(outcome.trees, PIXELS_PER_IMAGE, c.seed);
-      await writeFileAtomic(modelFile(c.artifactsDir, model), json);
+      modelSha256.set(model, await writeFileAtomicSha256(modelFile(c.artifactsDir, model), json));
     };
 
     const progress = createProgress(`trees (${CV_FOLDS}-fold CV + fit, ${c.workers} workers)`, treeCount(plan));
@@ -110,10 +115,13 @@ export const trees: Stage = {
     }
     progress.done();
 
+    // Each model file is written before its metrics.json entry (no one write can hold both), so
+    // the entry records the file's sha256: a run killed in between leaves a model that every
+    // reader refuses (models/predictor.ts) rather than one described by another run's figures.
     for (const model of MODEL_NAMES) {
       const result = finals.get(model)!;
       for (const line of formatResult(result, valid.labels.length, cache.test.count)) ctx.log(line);
-      await updateMetrics(paths.metrics, model, metricsEntry(result, modelFile(c.artifactsDir, model)));
+      await updateMetrics(paths.metrics, model, metricsEntry(result, { path: modelFile(c.artifactsDir, model), sha256: modelSha256.get(model)! }));
     }
   },
 };

@@ -40,8 +40,12 @@ export function formatResult(r: ModelResult, validCount: number, testCount: numb
   ];
 }
 
-/** The model's entry in metrics.json (the names evaluate and report read: cvScores, cvMean, validAccuracy, testAccuracy, fitSeconds). */
-export function metricsEntry(r: ModelResult, modelPath: string): Record<string, unknown> {
+/**
+ * The model's entry in metrics.json (the names evaluate and report read: cvScores, cvMean,
+ * validAccuracy, testAccuracy, fitSeconds), with the model file's path and the sha256 it was
+ * written with, which every reader of the model checks.
+ */
+export function metricsEntry(r: ModelResult, model: { path: string; sha256: string }): Record<string, unknown> {
   const cvScores = r.cv.map((f) => f.accuracy);
   return {
     cvScores,
@@ -53,7 +57,8 @@ export function metricsEntry(r: ModelResult, modelPath: string): Record<string, 
     fitSeconds: r.fit.end - r.fit.start,
     fitTreeSeconds: r.fit.treeSeconds,
     nodes: r.nodes,
-    modelPath,
+    modelPath: model.path,
+    modelSha256: model.sha256,
     modelInputScale: ML_INPUT_SCALE,
   };
 }

@@ -3,13 +3,14 @@
  * the real data (median of 3 after a warm-up epoch, validation included as in Keras; wall time
  * and the CPU time of all threads, which a machine shared with other work does not inflate), and
  * inference images/s on the 10,000 test images (median of 3 passes, on the training threads, as validation runs),
- * with the GFLOP/s that is, next to PyTorch's figures on this machine.
+ * with the GFLOP/s that is; then PyTorch's figures for the same network, measured the same way
+ * right after (bench/pytorch_reference.py, see _reference.ts), and the ratio of ours to them.
  * Flags: --backend NAME, --artifacts-dir DIR (needs the load and split stages' outputs),
  * --batch-size N (training), --infer-batch N[,N...] (inference; default INFERENCE_BATCH_SIZE,
  * a list measures each), --batches N (cap each epoch at N batches, and validation in
  * proportion, then scale the time up to a full epoch: for slow backends), --workers N
  * (data-parallel threads on wasm, as the stages use them; default as the stages: one per
- * core; 1 trains and infers in this thread).
+ * core; 1 trains and infers in this thread), --no-reference (skip PyTorch).
  */
 import { parseArgs } from 'node:util';
 import { DEFAULTS, type BackendName } from '../src/config.js';
@@ -26,12 +27,7 @@ import { createRng, shuffleInPlace } from '../src/random.js';
 import { batchCount, holdOut, imageDataset } from '../src/stages/network/datasets.js';
 import { forwardFlopsPerImage, plainMatMulGflops } from './_flops.js';
 import { median } from './_measure.js';
-
-/** PyTorch's figures for the same network, measured on this machine at one time (the host's speed drifts: README). */
-export interface Reference {
-  secondsPerEpoch: number;
-  imagesPerSecond: number;
-}
+import { figure, measureReference, referenceScript, type Reference } from './_reference.js';
 
 const TIMED_EPOCHS = 3;
 /** Passes over the test images per inference batch size; the median one is reported (one pass of the MLP takes about a second, where the host's noise shows). */
@@ -44,7 +40,31 @@ interface InferencePass {
   cpu: number;
 }
 
-export async function benchNetwork(name: string, build: (seed: number) => tf.LayersModel, reference: Reference, args: string[]): Promise<void> {
+const PYTORCH_SCRIPT = referenceScript('pytorch_reference.py');
+
+/** PyTorch's run of the same measurement (same epochs, batch cap and inference batch sizes). */
+function measurePytorch(name: string, artifactsDir: string, batches: number | undefined, inferBatch: string): Promise<Reference> {
+  const cap = batches === undefined ? [] : ['--batches', String(batches)];
+  return measureReference(PYTORCH_SCRIPT, [name, '--artifacts-dir', artifactsDir, '--epochs', String(TIMED_EPOCHS), ...cap, '--infer-batch', inferBatch]);
+}
+
+/**
+ * "; PyTorch 1.13.1, same run: 6.8 s/epoch -> 1.12x PyTorch's time" for a training time, or
+ * "; PyTorch 1.13.1, same run: 32900 images/s -> 0.47x PyTorch's rate" for an inference rate at
+ * batch size `inferBatch`; or why there is no PyTorch figure.
+ */
+export function versusPytorch(reference: Reference, ours: number, inferBatch?: number): string {
+  if (!reference.measured) return `; no PyTorch reference measured: ${reference.why}`;
+  const library = String(reference.figures.library);
+  if (inferBatch === undefined) {
+    const theirs = figure(reference.figures, ['secondsPerEpoch'], PYTORCH_SCRIPT);
+    return `; ${library}, same run: ${theirs.toFixed(1)} s/epoch -> ${(ours / theirs).toFixed(2)}x PyTorch's time`;
+  }
+  const theirs = figure(reference.figures, ['imagesPerSecond', String(inferBatch)], PYTORCH_SCRIPT);
+  return `; ${library}, same run: ${Math.round(theirs)} images/s -> ${(ours / theirs).toFixed(2)}x PyTorch's rate`;
+}
+
+export async function benchNetwork(name: string, build: (seed: number) => tf.LayersModel, args: string[]): Promise<void> {
   const { values } = parseArgs({
     args,
     options: {
@@ -54,6 +74,7 @@ export async function benchNetwork(name: string, build: (seed: number) => tf.Lay
       'infer-batch': { type: 'string', default: String(INFERENCE_BATCH_SIZE) },
       batches: { type: 'string' },
       workers: { type: 'string', default: String(DEFAULTS.workers) },
+      'no-reference': { type: 'boolean', default: false },
     },
   });
   const batchSize = Number(values['batch-size']);
@@ -130,10 +151,14 @@ export async function benchNetwork(name: string, build: (seed: number) => tf.Lay
   const peak = plainMatMulGflops();
   model.dispose();
   optimizer.dispose();
+  // after ours, so the two never share the cores
+  const reference: Reference = values['no-reference']
+    ? { measured: false, why: '--no-reference' }
+    : await measurePytorch(name, values['artifacts-dir']!, batches < fullBatches ? batches : undefined, values['infer-batch']!);
 
   const perEpoch = median(seconds);
   const scaledNote = batches < fullBatches ? ` (scaled from ${batches} batches)` : '';
-  console.log(`${name}: ${perEpoch.toFixed(1)} s/epoch${scaledNote} ${threads}, median of ${TIMED_EPOCHS}; PyTorch ${reference.secondsPerEpoch} s/epoch -> ${(perEpoch / reference.secondsPerEpoch).toFixed(2)}x PyTorch's time`);
+  console.log(`${name}: ${perEpoch.toFixed(1)} s/epoch${scaledNote} ${threads}, median of ${TIMED_EPOCHS}${versusPytorch(reference, perEpoch)}`);
   console.log(`${name}: CPU ${median(cpuSeconds).toFixed(1)} s/epoch, all threads (median)`);
   if (stepProfile) for (const line of describeProfile(stepProfile, workers)) console.log(`${name}: ${line}`);
   const cores = runner ? workers : 1;
@@ -144,8 +169,8 @@ export async function benchNetwork(name: string, build: (seed: number) => tf.Lay
     const gflops = (imagesPerSecond * flops) / 1e9;
     console.log(
       `${name}: inference ${Math.round(imagesPerSecond)} images/s on ${run.count} test images (median of ${passes.length} passes: ` +
-        `${rates.map(Math.round).join(', ')}; from the pixel cache, batch ${run.size}, ${threads}); ` +
-        `PyTorch ${reference.imagesPerSecond} images/s -> ${(imagesPerSecond / reference.imagesPerSecond).toFixed(2)}x PyTorch's rate`,
+        `${rates.map(Math.round).join(', ')}; from the pixel cache, batch ${run.size}, ${threads})` +
+        versusPytorch(reference, imagesPerSecond, run.size),
     );
     console.log(
       `${name}: inference ${gflops.toFixed(1)} GFLOP/s (${(flops / 1e6).toFixed(2)} MFLOP per image), ` +

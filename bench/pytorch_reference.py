@@ -1,13 +1,16 @@
-"""The PyTorch side of `npm run bench -- mlp` / `-- cnn`, to run in the same hour.
+"""The PyTorch side of `npm run bench -- mlp` / `-- cnn`, which run it after their own measurements.
 
-Issue 5's PyTorch figures were measured once on this machine, and the machine's speed drifts by
-more than the gaps being measured, so this times the study's two networks in PyTorch on the
-same data, the same way as the Node benches: seconds per training epoch (38,400 images in
-batches of 500, then the 9,600 held-out images in inference mode, as Keras's validation_split
-does; median of the timed epochs after one warm-up) and inference images/s on the 10,000 test
-images (batches of 500, median of 3 passes).
+The host's speed drifts by more than the gaps being measured, so this times the study's two
+networks in PyTorch in the same run, on the same data and the same way as the Node benches:
+seconds per training epoch (38,400 images in batches of 500, then the 9,600 held-out images in
+inference mode, as Keras's validation_split does; median of the timed epochs after one warm-up)
+and inference images/s on the 10,000 test images (median of 3 passes per batch size).
 
-    python3 bench/pytorch_reference.py mlp|cnn [--artifacts-dir artifacts] [--epochs 3] [--batches N]
+    python3 bench/pytorch_reference.py mlp|cnn [--artifacts-dir artifacts] [--epochs 3] [--batches N] [--infer-batch 500[,N...]]
+
+Progress goes to stderr; the last line on stdout is a JSON object, {"library": "PyTorch 1.13.1",
+"secondsPerEpoch": s, "imagesPerSecond": {"500": n, ...}, ...}, or {"unavailable": why} with exit
+code 3 where torch or numpy cannot be imported (bench/_reference.ts reads it).
 
 Needs PyTorch and numpy (Debian: python3-torch, and libopenblas0-pthread: torch's matrix
 products go to the system BLAS, and with the default reference BLAS one MLP epoch took over
@@ -24,10 +27,11 @@ import argparse
 import json
 import os
 import statistics
+import sys
 import time
 from pathlib import Path
 
-import numpy as np
+UNAVAILABLE_EXIT_CODE = 3
 
 BATCH = 500
 VALIDATION_SPLIT = 0.2
@@ -75,6 +79,7 @@ def build(name: str):
 
 def load(artifacts: Path):
     """The pixel cache (uint8, 784 per image) and the split's training rows, cut as validation_split."""
+    import numpy as np
     cache = artifacts / 'cache'
     train_x = np.fromfile(cache / 'train-images.u8', dtype=np.uint8).reshape(-1, 784)
     train_y = np.fromfile(cache / 'train-labels.u8', dtype=np.uint8).astype(np.int64)
@@ -85,26 +90,29 @@ def load(artifacts: Path):
     return train_x, train_y, test_x, test_y, rows[:cut], rows[cut:]
 
 
-def batches(x, y, rows, shape):
+def batches(x, y, rows, shape, size=BATCH):
+    import numpy as np
     import torch
-    for start in range(0, len(rows), BATCH):
-        part = rows[start:start + BATCH]
+    for start in range(0, len(rows), size):
+        part = rows[start:start + size]
         yield torch.from_numpy(x[part].astype(np.float32) / 255).reshape(len(part), *shape), torch.from_numpy(y[part])
 
 
-def infer(model, x, y, rows, shape) -> float:
+def infer(model, x, y, rows, shape, size=BATCH) -> float:
     """Mean loss in inference mode (Dropout off, BatchNorm on its moving statistics)."""
     import torch
     import torch.nn.functional as F
     model.eval()
     total = 0.0
     with torch.no_grad():
-        for images, labels in batches(x, y, rows, shape):
+        for images, labels in batches(x, y, rows, shape, size):
             total += F.cross_entropy(model(images), labels, reduction='sum').item()
     return total / len(rows)
 
 
-def bench(name: str, args: argparse.Namespace) -> None:
+def bench(name: str, args: argparse.Namespace) -> dict:
+    """Times training and inference; prints progress to stderr and returns the figures."""
+    import numpy as np
     import torch
     import torch.nn.functional as F
     torch.manual_seed(87)
@@ -127,19 +135,30 @@ def bench(name: str, args: argparse.Namespace) -> None:
             optimizer.step()
         val_loss = infer(model, train_x, train_y, held_out, shape)
         scaled = (time.perf_counter() - started) * full / capped
-        print(f'  epoch {epoch + 1}{" (warm-up)" if epoch == 0 else ""}: {scaled:.1f} s, val_loss {val_loss:.4f}', flush=True)
+        log(f'  pytorch {name} epoch {epoch + 1}{" (warm-up)" if epoch == 0 else ""}: {scaled:.1f} s, val_loss {val_loss:.4f}')
         if epoch > 0:
             seconds.append(scaled)
     test_rows = list(range(len(test_y)))
-    rates = []
-    for _ in range(3):
-        started = time.perf_counter()
-        infer(model, test_x, test_y, test_rows, shape)
-        rates.append(len(test_rows) / (time.perf_counter() - started))
-    scaled_note = f' (scaled from {capped} batches)' if capped < full else ''
-    print(f'pytorch {name}: {statistics.median(seconds):.1f} s/epoch{scaled_note}, median of {args.epochs}')
-    print(f'pytorch {name}: inference {statistics.median(rates):.0f} images/s on {len(test_rows)} test images '
-          f'(median of 3 passes: {", ".join(f"{r:.0f}" for r in sorted(rates))}; batch {BATCH})')
+    rates = {}
+    for size in args.infer_batch:
+        passes = []
+        for _ in range(3):
+            started = time.perf_counter()
+            infer(model, test_x, test_y, test_rows, shape, size)
+            passes.append(len(test_rows) / (time.perf_counter() - started))
+        log(f'  pytorch {name} inference, batch {size}: {", ".join(f"{r:.0f}" for r in sorted(passes))} images/s')
+        rates[str(size)] = statistics.median(passes)
+    return {
+        'secondsPerEpoch': statistics.median(seconds),
+        'epochs': args.epochs,
+        'scaledFromBatches': capped if capped < full else None,
+        'imagesPerSecond': rates,
+        'testImages': len(test_rows),
+    }
+
+
+def log(line: str) -> None:
+    print(line, file=sys.stderr, flush=True)
 
 
 def main() -> None:
@@ -148,15 +167,23 @@ def main() -> None:
     parser.add_argument('--artifacts-dir', default='artifacts')
     parser.add_argument('--epochs', type=int, default=3, help='timed epochs after one warm-up')
     parser.add_argument('--batches', type=int, help='cap each epoch at N batches and scale up')
+    parser.add_argument('--infer-batch', type=lambda v: [int(n) for n in v.split(',')], default=[BATCH],
+                        help='inference batch size(s), comma-separated')
     args = parser.parse_args()
     blas_threads, torch_threads = THREADS[args.model]
     # OpenBLAS reads its thread count when it loads, with torch
     os.environ['OPENBLAS_NUM_THREADS'] = str(blas_threads)
-    import torch
+    try:
+        import numpy  # noqa: F401
+        import torch
+    except ImportError as err:
+        print(json.dumps({'unavailable': str(err)}))
+        sys.exit(UNAVAILABLE_EXIT_CODE)
     torch.set_num_threads(torch_threads)
-    print(f'PyTorch {torch.__version__}: {torch_threads} torch thread(s) (oneDNN {torch.backends.mkldnn.is_available()}), '
-          f'{blas_threads} OpenBLAS thread(s)', flush=True)
-    bench(args.model, args)
+    log(f'PyTorch {torch.__version__}: {torch_threads} torch thread(s) (oneDNN {torch.backends.mkldnn.is_available()}), '
+        f'{blas_threads} OpenBLAS thread(s)')
+    figures = bench(args.model, args)
+    print(json.dumps({'library': f'PyTorch {torch.__version__}', 'threads': {'torch': torch_threads, 'openblas': blas_threads}, **figures}))
 
 
 if __name__ == '__main__':

@@ -1,9 +1,9 @@
-import { Piscina } from 'piscina';
 import type { BackendName } from '../config.js';
 import { PipelineError } from '../errors.js';
 import { PIPELINE_ERROR_CAUSE, type PredictTask } from './predictTask.js';
 import type { Predictor } from './predictor.js';
 import { checkTrained, type ModelName } from './registry.js';
+import { WorkerPool } from '../workerPool.js';
 
 /**
  * A Predictor whose batches run in `workers` threads, each with its own copy of the model and
@@ -18,7 +18,7 @@ export async function loadPooledPredictor(
   opts: { workers: number; backend?: BackendName },
 ): Promise<Predictor> {
   const path = await checkTrained(artifactsDir, name);
-  const pool = new Piscina<PredictTask, Float32Array>({
+  const pool = new WorkerPool<PredictTask, Float32Array>({
     filename: new URL('../workers/predict.worker.js', import.meta.url).href,
     minThreads: opts.workers,
     maxThreads: opts.workers,

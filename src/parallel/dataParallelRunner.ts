@@ -1,4 +1,3 @@
-import { Piscina } from 'piscina';
 import type { BackendName } from '../config.js';
 import type { ImageBatch } from '../dataset.js';
 import type { TrainShardData, TrainShardResult, TrainShardTask } from './shardTask.js';
@@ -11,6 +10,7 @@ import { describeLayout, flatLayout, readFlatWeights, writeFlatWeights } from '.
 import { shardSeeds, splitBatch } from './shards.js';
 import { allocateSharedArrays, splitRanges } from './sharedUpdate.js';
 import { addTaskTimes, emptyProfile, type StepProfile } from './stepProfile.js';
+import { WorkerPool } from '../workerPool.js';
 
 export interface DataParallelOptions {
   /** the caller's model and Adam optimizer: the state starts from them and returns to them */
@@ -67,7 +67,7 @@ export function createDataParallelRunner(opts: DataParallelOptions): DataParalle
     threadClocks,
     ...allocateSharedArrays(layout, workers),
   };
-  const pool = new Piscina<TrainShardTask, TrainShardResult>({
+  const pool = new WorkerPool<TrainShardTask, TrainShardResult>({
     filename: new URL('../workers/trainShard.worker.js', import.meta.url).href,
     minThreads: workers,
     maxThreads: workers,

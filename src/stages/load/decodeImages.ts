@@ -1,5 +1,4 @@
 import { setMaxListeners } from 'node:events';
-import { Piscina } from 'piscina';
 import { from, lastValueFrom, tap } from 'rxjs';
 import { PIXELS_PER_IMAGE } from '../../dataset.js';
 import { DATA_ERROR_CAUSE, DataError } from '../../errors.js';
@@ -7,18 +6,19 @@ import { chunkItems } from '../../operators/chunkItems.js';
 import { decodeInPool } from '../../operators/decodeInPool.js';
 import { reportProgress } from '../../operators/reportProgress.js';
 import type { Progress } from '../../progress.js';
+import { WorkerPool } from '../../workerPool.js';
 
 /** Paths per pool task: large enough that messaging is noise, small enough to balance 2+ workers. */
 export const PATHS_PER_TASK = 500;
 
-export type DecodePool = Piscina<string[], Uint8Array>;
+export type DecodePool = WorkerPool<string[], Uint8Array>;
 
 /**
  * A pool of `workers` decode threads, started at once: create it before other slow work (the
  * CSV checks) so the threads boot meanwhile. The caller destroys it, so the process can exit.
  */
 export function createDecodePool(workers: number): DecodePool {
-  return new Piscina({
+  return new WorkerPool({
     filename: new URL('../../workers/decode.worker.js', import.meta.url).href,
     minThreads: workers,
     maxThreads: workers,

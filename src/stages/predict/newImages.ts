@@ -10,7 +10,6 @@
  */
 import type { Readable, Writable } from 'node:stream';
 import fg from 'fast-glob';
-import { Piscina } from 'piscina';
 import { bufferTime, concatMap, filter, fromEvent, lastValueFrom, mergeMap, takeUntil } from 'rxjs';
 import { CLASS_NAMES, PIXELS_PER_IMAGE } from '../../dataset.js';
 import type { Predictor } from '../../models/predictor.js';
@@ -19,6 +18,7 @@ import { pullFrom } from '../../operators/pullFrom.js';
 import { toCsvRows } from '../../operators/toCsvRows.js';
 import { csvSink } from './csvSink.js';
 import { readLines } from './readLines.js';
+import { WorkerPool } from '../../workerPool.js';
 
 /** Columns of the rows written to stdout. */
 export const NEW_IMAGE_COLUMNS = ['path', 'class', 'label', 'probability'];
@@ -54,7 +54,7 @@ export async function predictNewImages(predictor: Predictor, opts: NewImagesOpti
   const concurrency = opts.workers * 2;
   // enough for a batch filling, one per model worker, and the decodes in flight
   const { items$, release } = pullFrom(paths, (predictor.concurrency + 1) * opts.batchSize + concurrency);
-  const pool = new Piscina<{ path: string }, Uint8Array>({
+  const pool = new WorkerPool<{ path: string }, Uint8Array>({
     filename: new URL('../../workers/normalizeImage.worker.js', import.meta.url).href,
     minThreads: opts.workers,
     maxThreads: opts.workers,

@@ -7,7 +7,6 @@ import { setMaxListeners } from 'node:events';
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parse } from 'csv-parse/sync';
-import { Piscina } from 'piscina';
 import { concatMap, from, lastValueFrom, mergeMap } from 'rxjs';
 import { DATA_ERROR_CAUSE, DataError } from '../../errors.js';
 import { parseIdClassCsv } from '../../io/csv.js';
@@ -20,6 +19,7 @@ import { reportProgress } from '../../operators/reportProgress.js';
 import { toCsvRows } from '../../operators/toCsvRows.js';
 import { createProgress } from '../../progress.js';
 import { atomicCsvFile } from './csvSink.js';
+import { WorkerPool } from '../../workerPool.js';
 
 /** test_sample.csv as it is: its header and records (every column kept), and where `class` is. */
 export interface SampleCsv {
@@ -65,7 +65,7 @@ export async function predictTestSet(predictor: Predictor, opts: TestSetOptions)
   const sample = await readSampleCsv(data.testSampleCsv);
   const paths = await testImagePaths(sample.ids, data.testImages, data.testSampleCsv);
   const out = join(artifactPaths(opts.artifactsDir).predictions, `${predictor.name}_test.csv`);
-  const pool = new Piscina<string[], Uint8Array>({
+  const pool = new WorkerPool<string[], Uint8Array>({
     filename: new URL('../../workers/decode.worker.js', import.meta.url).href,
     minThreads: opts.workers,
     maxThreads: opts.workers,

@@ -1,12 +1,12 @@
 import { setMaxListeners } from 'node:events';
 import { mkdir, rename, rm, rmdir, writeFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
-import { Piscina } from 'piscina';
 import { formatIdClassCsv } from '../../io/csv.js';
 import type { IdxImages, IdxLabels } from '../../io/idx.js';
 import { dataPaths } from '../../io/paths.js';
 import type { Progress } from '../../progress.js';
 import type { EncodeTask } from '../../io/pngEncode.js';
+import { WorkerPool } from '../../workerPool.js';
 
 /** Images written per pool task: enough to make messaging negligible, small enough to balance. */
 const IMAGES_PER_TASK = 1000;
@@ -50,7 +50,7 @@ export async function writeLayout(dataDir: string, source: LayoutSource, opts: W
   await rm(tmp, { recursive: true, force: true });
   await mkdir(paths.trainImages, { recursive: true });
   await mkdir(paths.testImages, { recursive: true });
-  const pool = new Piscina<EncodeTask, number>({
+  const pool = new WorkerPool<EncodeTask, number>({
     filename: new URL('../../workers/encode.worker.js', import.meta.url).href,
     minThreads: opts.workers,
     maxThreads: opts.workers,

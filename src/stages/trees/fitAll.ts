@@ -1,5 +1,4 @@
 import { setMaxListeners } from 'node:events';
-import { Piscina } from 'piscina';
 import { from, lastValueFrom, mergeMap } from 'rxjs';
 import type { ForestOptions } from '../../learn/forest.js';
 import type { PixelMatrix } from '../../learn/pixelMatrix.js';
@@ -7,15 +6,16 @@ import type { SubtreeRoot, TreeOptions } from '../../learn/fitTree.js';
 import type { Tree } from '../../learn/tree.js';
 import { graft } from '../../learn/graft.js';
 import { readFitResult, type FitTreeResult, type FitTreeTask, type TopTaskResult } from '../../learn/fitTask.js';
+import { WorkerPool } from '../../workerPool.js';
 
-export type TreePool = Piscina<FitTreeTask, Uint8Array | TopTaskResult>;
+export type TreePool = WorkerPool<FitTreeTask, Uint8Array | TopTaskResult>;
 
 /** Tasks in flight per worker (fits are synchronous: a worker runs its tasks one after the other). */
 const TASKS_PER_WORKER = 2;
 
 /** A pool of `workers` tree-fitting threads; the caller destroys it. */
 export function createTreePool(workers: number): TreePool {
-  return new Piscina({
+  return new WorkerPool({
     filename: new URL('../../workers/fitTree.worker.js', import.meta.url).href,
     minThreads: workers,
     maxThreads: workers,

@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 import { flagHelp, loadConfig } from './config.js';
-import { PipelineError } from './errors.js';
+import { InterruptedError, PipelineError } from './errors.js';
 import { checkInputs, createStageContext } from './stage.js';
 import { STAGES } from './stages/index.js';
 
@@ -14,7 +14,7 @@ function usage(): string {
     '',
     'Flags:',
     ...flagHelp(),
-    '  --help, -h       this text',
+    '  --help, -h        this text',
   ].join('\n');
 }
 
@@ -32,9 +32,16 @@ async function main(argv: string[]): Promise<number> {
   }
   const controller = new AbortController();
   const onSignal = (sig: NodeJS.Signals) => {
-    if (controller.signal.aborted) process.exit(130); // second Ctrl-C: stop now
+    if (controller.signal.aborted) {
+      // Second Ctrl-C: die of the signal itself, at once. process.exit would first wait for
+      // every thread, and one blocked in a system call (open() of a FIFO) never returns.
+      process.off('SIGINT', onSignal);
+      process.off('SIGTERM', onSignal);
+      process.kill(process.pid, sig);
+      return;
+    }
     console.error(`\n${sig}: stopping at the next safe point (press Ctrl-C again to quit at once)`);
-    controller.abort(new PipelineError(`Interrupted by ${sig}; finished work is kept.`));
+    controller.abort(new InterruptedError(sig));
   };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
@@ -46,7 +53,12 @@ async function main(argv: string[]): Promise<number> {
     await checkInputs(stage, config);
     const started = performance.now();
     say(`== ${stage.name}`);
-    await stage.run(config, ctx);
+    try {
+      await stage.run(config, ctx);
+    } catch (err) {
+      // what an interrupted stage reports (nothing to predict, inputs failed) is the interruption's doing
+      throw controller.signal.aborted ? controller.signal.reason : err;
+    }
     if (controller.signal.aborted) throw controller.signal.reason;
     say(`== ${stage.name} done in ${((performance.now() - started) / 1000).toFixed(1)} s`);
   }
@@ -60,9 +72,10 @@ main(process.argv.slice(2)).then(
   (err: unknown) => {
     if (err instanceof PipelineError) {
       console.error(`error: ${err.message}`);
+      process.exitCode = err.exitCode;
     } else {
       console.error(err);
+      process.exitCode = 1;
     }
-    process.exitCode = 1;
   },
 );

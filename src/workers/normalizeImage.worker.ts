@@ -4,10 +4,11 @@
  * (see frameLikeFashionMnist.ts for how). Errors name the path and say what was wrong.
  * The dataset's own format (28x28 8-bit grey PNG) takes a fast path without sharp.
  */
-import { readFile } from 'node:fs/promises';
+import { closeSync, constants, fstatSync, openSync, readSync, statSync, type Stats } from 'node:fs';
 import { move } from 'piscina';
 import sharp from 'sharp';
 import { IMAGE_SIZE_PX } from '../dataset.js';
+import { displayPath } from '../io/displayPath.js';
 import { decodeGreyPng } from '../io/pngDecode.js';
 import { frameLikeFashionMnist, toGrey } from '../images/frameLikeFashionMnist.js';
 
@@ -24,16 +25,21 @@ sharp.concurrency(1);
 sharp.cache(false);
 
 export interface NormalizeImageTask {
-  path: string;
+  /** bytes when the name is not valid UTF-8 (fs takes either) */
+  path: string | Uint8Array;
+  /** larger files are refused unread (`--max-input-bytes`) */
+  maxBytes: number;
 }
 
 /** Reads, decodes and frames one image file: 784 uint8 pixels, or an error naming the path. */
-export async function normalizeImageFile(path: string): Promise<Uint8Array> {
-  const input = await readInput(path);
-  const fast = isDatasetPng(input) ? decodeDatasetPng(input, path) : undefined;
+export async function normalizeImageFile(path: string | Uint8Array, maxBytes: number): Promise<Uint8Array> {
+  const shown = displayPath(path);
+  const input = readInput(path, shown, maxBytes);
+  const fast = isDatasetPng(input) ? decodeDatasetPng(input, shown) : undefined;
   if (fast) return frameLikeFashionMnist(fast, IMAGE_SIZE_PX, IMAGE_SIZE_PX);
-  const { data, info } = await decode(input).catch(async (err: Error) => {
-    throw new Error(await describeDecodeError(path, input, err));
+  // sharp throws at once for some inputs: the async wrapper turns that into a rejection too
+  const { data, info } = await (async () => decode(input))().catch(async (err: Error) => {
+    throw new Error(await describeDecodeError(shown, input, err));
   });
   const grey = toGrey(new Uint8Array(data.buffer, data.byteOffset, data.length), info.width, info.height, info.channels);
   return frameLikeFashionMnist(grey, info.width, info.height);
@@ -41,7 +47,7 @@ export async function normalizeImageFile(path: string): Promise<Uint8Array> {
 
 /** The Piscina task: the pixels are moved (not copied) back to the main thread. */
 export default async function normalizeImage(task: NormalizeImageTask): Promise<Uint8Array> {
-  return move(await normalizeImageFile(task.path)) as Uint8Array;
+  return move(await normalizeImageFile(task.path, task.maxBytes)) as Uint8Array;
 }
 
 /**
@@ -83,30 +89,98 @@ function decode(input: Buffer) {
     .toBuffer({ resolveWithObject: true });
 }
 
-async function readInput(path: string): Promise<Buffer> {
+/**
+ * The file's bytes, refused with a message naming it unless it is a regular file of at most
+ * `maxBytes` (only `maxBytes + 1` bytes are ever read, in case it grows). stat comes first so
+ * that a device is never opened (opening one can have effects of its own); O_NONBLOCK makes the
+ * open of a path swapped for a FIFO since return at once instead of waiting for a writer, which
+ * would hold a thread the process needs to exit; fstat then checks what was really opened.
+ * Synchronous: the pool gives each task a worker of its own (it can be stopped), so there is
+ * nothing to overlap, and each call saves a round trip through libuv's thread pool.
+ */
+function readInput(path: string | Uint8Array, shown: string, maxBytes: number): Buffer {
+  const name = typeof path === 'string' ? path : Buffer.from(path.buffer, path.byteOffset, path.byteLength);
+  let fd: number | undefined;
   try {
-    return await readFile(path);
+    checkReadable(statSync(name), shown, maxBytes);
+    fd = openSync(name, constants.O_RDONLY | constants.O_NONBLOCK);
+    const info = fstatSync(fd);
+    checkReadable(info, shown, maxBytes);
+    const input = readAtMost(fd, info.size, maxBytes);
+    if (input.length > maxBytes) throw new InputError(tooLarge(shown, `more than ${maxBytes} bytes (it grew while read)`, maxBytes));
+    if (input.length === 0) throw new InputError(`${shown}: empty file (0 bytes), not an image.`);
+    return input;
   } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT') throw new Error(`${path}: no such file (relative paths start at ${process.cwd()}).`);
-    if (code === 'EISDIR') throw new Error(`${path}: is a directory, not an image. Pass image files, or a glob such as "${path}/**/*.png".`);
-    if (code === 'EACCES') throw new Error(`${path}: permission denied; make the file readable.`);
-    throw new Error(`${path}: cannot read (${(err as Error).message}).`);
+    if (err instanceof InputError) throw err;
+    throw new Error(describeReadError(shown, err as NodeJS.ErrnoException));
+  } finally {
+    if (fd !== undefined) closeSync(fd);
   }
 }
 
-async function describeDecodeError(path: string, input: Buffer, err: Error): Promise<string> {
+/** A refusal already worded for the user, as opposed to a system error still to be described. */
+class InputError extends Error {}
+
+function checkReadable(info: Stats, shown: string, maxBytes: number): void {
+  if (info.isDirectory()) throw new InputError(`${shown}: is a directory, not an image. Pass image files, or a glob such as "${shown}/**/*.png".`);
+  if (!info.isFile()) throw new InputError(`${shown}: is ${fileKind(info)}, not an image file; only regular files are read.`);
+  if (info.size > maxBytes) throw new InputError(tooLarge(shown, `${info.size} bytes`, maxBytes));
+}
+
+const tooLarge = (shown: string, size: string, maxBytes: number) =>
+  `${shown}: ${size}, over the limit of ${maxBytes} bytes (--max-input-bytes); refused. Shrink the image, or raise the limit.`;
+
+function fileKind(info: Stats): string {
+  if (info.isFIFO()) return 'a FIFO (named pipe)';
+  if (info.isCharacterDevice()) return 'a character device';
+  if (info.isBlockDevice()) return 'a block device';
+  if (info.isSocket()) return 'a socket';
+  return 'not a regular file';
+}
+
+/**
+ * Up to `maxBytes + 1` bytes of `fd`: the one extra byte tells a file over the limit from one
+ * exactly at it. `sizeHint` (fstat's size) sizes the first read; a file that reports 0 (as
+ * /proc files do) or grows is read on in larger steps until its end or the limit.
+ */
+function readAtMost(fd: number, sizeHint: number, maxBytes: number): Buffer {
+  const limit = maxBytes + 1;
+  let buffer = Buffer.allocUnsafe(Math.min(limit, sizeHint + 1));
+  let filled = 0;
+  for (;;) {
+    if (filled === buffer.length) {
+      if (filled === limit) break;
+      const larger = Buffer.allocUnsafe(Math.min(limit, Math.max(2 * filled, 65_536)));
+      buffer.copy(larger, 0, 0, filled);
+      buffer = larger;
+    }
+    const bytesRead = readSync(fd, buffer, filled, buffer.length - filled, null);
+    if (bytesRead === 0) break;
+    filled += bytesRead;
+  }
+  return buffer.subarray(0, filled);
+}
+
+function describeReadError(shown: string, err: NodeJS.ErrnoException): string {
+  if (err.code === 'ENOENT') return `${shown}: no such file (relative paths start at ${displayPath(process.cwd())}).`;
+  if (err.code === 'EACCES') return `${shown}: permission denied; make the file readable.`;
+  if (err.code === 'ENOTDIR') return `${shown}: a part of the path before the file name is not a directory.`;
+  // the system's message repeats the path as it is: shown escaped like the rest
+  return `${shown}: cannot read (${displayPath(err.message)}).`;
+}
+
+async function describeDecodeError(shown: string, input: Buffer, err: Error): Promise<string> {
   if (/pixel limit/i.test(err.message)) {
     // header only: metadata() allocates no pixels, so it is safe without the limit
     const { width = 0, height = 0 } = await sharp(input, { limitInputPixels: false }).metadata().catch(() => ({ width: 0, height: 0 }));
     return (
-      `${path}: ${width} x ${height} = ${width * height} pixels, over the limit of ${MAX_INPUT_PIXELS} ` +
+      `${shown}: ${width} x ${height} = ${width * height} pixels, over the limit of ${MAX_INPUT_PIXELS} ` +
       '(an image bomb?); not decoded. Shrink it first if it is a real image.'
     );
   }
   if (/unsupported image format/i.test(err.message)) {
     const head = [...input.subarray(0, 4)].map((b) => b.toString(16).padStart(2, '0').toUpperCase()).join(' ');
-    return `${path}: not an image sharp can read (file starts with ${head || 'nothing: it is empty'}); expected PNG, JPEG, WebP, GIF, TIFF, AVIF or SVG.`;
+    return `${shown}: not an image sharp can read (file starts with ${head || 'nothing: it is empty'}); expected PNG, JPEG, WebP, GIF, TIFF, AVIF or SVG.`;
   }
-  return `${path}: cannot decode (${err.message.trim()}); the file may be truncated or corrupt.`;
+  return `${shown}: cannot decode (${err.message.trim()}); the file may be truncated or corrupt.`;
 }

@@ -1,5 +1,9 @@
 import assert from 'node:assert/strict';
-import { describe, it } from 'node:test';
+import { execFileSync } from 'node:child_process';
+import { copyFile, mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { Piscina } from 'piscina';
 import sharp from 'sharp';
@@ -15,6 +19,7 @@ import {
 import { frameLikeFashionMnist, hasLightBorder, resampleArea, toGrey } from '../../src/images/frameLikeFashionMnist.js';
 import { MAX_INPUT_PIXELS, normalizeImageFile } from '../../src/workers/normalizeImage.worker.js';
 
+const MAX_BYTES = 1_000_000;
 const greyOf = async (path: string) => new Uint8Array(await sharp(path).greyscale().raw().toBuffer());
 const meanAbsDiff = (a: Uint8Array, b: Uint8Array) => a.reduce((s, v, i) => s + Math.abs(v - b[i]!), 0) / a.length;
 
@@ -60,42 +65,42 @@ describe('toGrey and resampleArea', () => {
 
 describe('normalizeImage worker', () => {
   it('returns a 28x28 PNG of the dataset unchanged', async () => {
-    assert.deepEqual(await normalizeImageFile(predictBoot28Png), await greyOf(predictBoot28Png));
+    assert.deepEqual(await normalizeImageFile(predictBoot28Png, MAX_BYTES), await greyOf(predictBoot28Png));
   });
 
   it('reads WebP and JPEG', async () => {
-    assert.deepEqual(await normalizeImageFile(predictPullover28Webp), await greyOf(predictPullover28Webp));
-    const trouser = await normalizeImageFile(predictTrouser84Jpg);
+    assert.deepEqual(await normalizeImageFile(predictPullover28Webp, MAX_BYTES), await greyOf(predictPullover28Webp));
+    const trouser = await normalizeImageFile(predictTrouser84Jpg, MAX_BYTES);
     assert.equal(trouser.length, 784);
     assert.equal(trouser[0], 0);
   });
 
   it('inverts and re-frames a large colour image with a light background close to the original', async () => {
-    const out = await normalizeImageFile(predictBootLightBgPng);
+    const out = await normalizeImageFile(predictBootLightBgPng, MAX_BYTES);
     const diff = meanAbsDiff(out, await greyOf(predictBoot28Png));
     assert.ok(diff < 20, `mean absolute difference ${diff.toFixed(1)} grey levels`);
   });
 
   it('names a missing file', async () => {
-    await assert.rejects(normalizeImageFile('no/such.png'), {
+    await assert.rejects(normalizeImageFile('no/such.png', MAX_BYTES), {
       message: `no/such.png: no such file (relative paths start at ${process.cwd()}).`,
     });
   });
 
   it('names a directory', async () => {
-    await assert.rejects(normalizeImageFile(predictFixtureDir), {
+    await assert.rejects(normalizeImageFile(predictFixtureDir, MAX_BYTES), {
       message: `${predictFixtureDir}: is a directory, not an image. Pass image files, or a glob such as "${predictFixtureDir}/**/*.png".`,
     });
   });
 
   it('names a file that is not an image, with its first bytes', async () => {
-    await assert.rejects(normalizeImageFile(predictNotAnImage), {
+    await assert.rejects(normalizeImageFile(predictNotAnImage, MAX_BYTES), {
       message: `${predictNotAnImage}: not an image sharp can read (file starts with 69 64 2C 63); expected PNG, JPEG, WebP, GIF, TIFF, AVIF or SVG.`,
     });
   });
 
   it('refuses an image bomb by its header', async () => {
-    await assert.rejects(normalizeImageFile(predictImageBomb), {
+    await assert.rejects(normalizeImageFile(predictImageBomb, MAX_BYTES), {
       message: `${predictImageBomb}: 50000 x 50000 = 2500000000 pixels, over the limit of ${MAX_INPUT_PIXELS} (an image bomb?); not decoded. Shrink it first if it is a real image.`,
     });
   });
@@ -106,12 +111,66 @@ describe('normalizeImage worker', () => {
       maxThreads: 1,
     });
     try {
-      const pixels = await pool.run({ path: predictBoot28Png });
+      const pixels = await pool.run({ path: predictBoot28Png, maxBytes: MAX_BYTES });
       assert.ok(pixels instanceof Uint8Array);
       assert.equal(pixels.length, 784);
-      await assert.rejects(pool.run({ path: 'no/such.png' }), /^Error: no\/such.png: no such file/);
+      await assert.rejects(pool.run({ path: 'no/such.png', maxBytes: MAX_BYTES }), /^Error: no\/such.png: no such file/);
     } finally {
       await pool.destroy();
     }
+  });
+});
+
+describe('normalizeImage worker: only regular files, bounded (issue 16)', () => {
+  let dir: string;
+  before(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'normalize-'));
+  });
+  after(() => rm(dir, { recursive: true, force: true }));
+
+  it('refuses a FIFO at once, without waiting for a writer', async () => {
+    const fifo = join(dir, 'fifo.png');
+    execFileSync('mkfifo', [fifo]);
+    const started = performance.now();
+    await assert.rejects(normalizeImageFile(fifo, MAX_BYTES), {
+      message: `${fifo}: is a FIFO (named pipe), not an image file; only regular files are read.`,
+    });
+    assert.ok(performance.now() - started < 1000);
+  });
+
+  it('refuses a device such as /dev/zero at once', async () => {
+    await assert.rejects(normalizeImageFile('/dev/zero', MAX_BYTES), {
+      message: '/dev/zero: is a character device, not an image file; only regular files are read.',
+    });
+  });
+
+  it('refuses a file over the size limit unread, and takes one exactly at it', async () => {
+    const { size } = await stat(predictBootLightBgPng);
+    await assert.rejects(normalizeImageFile(predictBootLightBgPng, size - 1), {
+      message: `${predictBootLightBgPng}: ${size} bytes, over the limit of ${size - 1} bytes (--max-input-bytes); refused. Shrink the image, or raise the limit.`,
+    });
+    assert.equal((await normalizeImageFile(predictBootLightBgPng, size)).length, 784);
+  });
+
+  it('names an empty file (issue 16: "Input Buffer is empty")', async () => {
+    const empty = join(dir, 'empty.png');
+    await writeFile(empty, '');
+    await assert.rejects(normalizeImageFile(empty, MAX_BYTES), { message: `${empty}: empty file (0 bytes), not an image.` });
+  });
+
+  it('opens a name that is not UTF-8 from its bytes, and shows it escaped', async () => {
+    const name = Buffer.concat([Buffer.from(`${dir}/boot-`), Buffer.from([0xff]), Buffer.from('.png')]);
+    await copyFile(predictBoot28Png, name);
+    assert.deepEqual(await normalizeImageFile(new Uint8Array(name), MAX_BYTES), await greyOf(predictBoot28Png));
+    const missing = Buffer.concat([Buffer.from(`${dir}/gone-`), Buffer.from([0xfe]), Buffer.from('.png')]);
+    await assert.rejects(normalizeImageFile(new Uint8Array(missing), MAX_BYTES), {
+      message: `${dir}/gone-\\xFE.png: no such file (relative paths start at ${process.cwd()}).`,
+    });
+  });
+
+  it('escapes control characters of a name in its messages', async () => {
+    await assert.rejects(normalizeImageFile(`${dir}/\x1b[2J\x1b]0;owned\x07.png`, MAX_BYTES), {
+      message: `${dir}/\\x1B[2J\\x1B]0;owned\\x07.png: no such file (relative paths start at ${process.cwd()}).`,
+    });
   });
 });

@@ -16,10 +16,15 @@ export class TaskTimeoutError extends Error {
  * stopping it stops nothing else.
  */
 export async function runWithTimeout<T, R>(pool: Piscina<T, R>, task: T, ms: number): Promise<R> {
-  const signal = AbortSignal.timeout(ms);
+  // not AbortSignal.timeout: its timer lives on for `ms` after the task is done, so thousands of
+  // images a second would keep tens of thousands of them alive
+  const stop = new AbortController();
+  const timer = setTimeout(() => stop.abort(), ms);
   try {
-    return await pool.run(task, { signal });
+    return await pool.run(task, { signal: stop.signal });
   } catch (err) {
-    throw signal.aborted ? new TaskTimeoutError(ms) : err;
+    throw stop.signal.aborted ? new TaskTimeoutError(ms) : err;
+  } finally {
+    clearTimeout(timer);
   }
 }

@@ -4,19 +4,27 @@
  * (see frameLikeFashionMnist.ts for how). Errors name the path and say what was wrong.
  * The dataset's own format (28x28 8-bit grey PNG) takes a fast path without sharp.
  */
-import { closeSync, constants, fstatSync, openSync, readSync, statSync, type Stats } from 'node:fs';
 import { move } from 'piscina';
 import sharp from 'sharp';
 import { IMAGE_SIZE_PX } from '../dataset.js';
 import { displayPath } from '../io/displayPath.js';
 import { decodeGreyPng } from '../io/pngDecode.js';
+import { readRegularFile } from '../io/readRegularFile.js';
 import { frameLikeFashionMnist, toGrey } from '../images/frameLikeFashionMnist.js';
+import { wholeDecode } from '../images/wholeDecode.js';
 
 /**
  * Largest image decoded, in pixels (10,000 x 10,000): a camera photo fits; a small file that
  * claims enormous dimensions (an image bomb) is refused before any pixel memory is allocated.
  */
 export const MAX_INPUT_PIXELS = 100_000_000;
+/**
+ * Most memory one image may need when its decoder holds it whole (a progressive JPEG, an
+ * interlaced PNG, a GIF: see wholeDecode.ts); each such decode takes about 1.3x this. Two workers
+ * decoding at once then stay, with the process's own ~250 MB, under 1 GB: a 1 MB file can
+ * otherwise claim 800 MB (10,000 x 10,000 16-bit RGBA, interlaced).
+ */
+export const MAX_WHOLE_DECODE_BYTES = 200_000_000;
 /** Large images are shrunk by sharp to at most this size before framing in JS (4x the output). */
 const WORK_SIZE_PX = 112;
 
@@ -34,9 +42,10 @@ export interface NormalizeImageTask {
 /** Reads, decodes and frames one image file: 784 uint8 pixels, or an error naming the path. */
 export async function normalizeImageFile(path: string | Uint8Array, maxBytes: number): Promise<Uint8Array> {
   const shown = displayPath(path);
-  const input = readInput(path, shown, maxBytes);
+  const input = readRegularFile(path, shown, maxBytes);
   const fast = isDatasetPng(input) ? decodeDatasetPng(input, shown) : undefined;
   if (fast) return frameLikeFashionMnist(fast, IMAGE_SIZE_PX, IMAGE_SIZE_PX);
+  await checkDecodeMemory(input, shown);
   // sharp throws at once for some inputs: the async wrapper turns that into a rejection too
   const { data, info } = await (async () => decode(input))().catch(async (err: Error) => {
     throw new Error(await describeDecodeError(shown, input, err));
@@ -89,84 +98,19 @@ function decode(input: Buffer) {
     .toBuffer({ resolveWithObject: true });
 }
 
-/**
- * The file's bytes, refused with a message naming it unless it is a regular file of at most
- * `maxBytes` (only `maxBytes + 1` bytes are ever read, in case it grows). stat comes first so
- * that a device is never opened (opening one can have effects of its own); O_NONBLOCK makes the
- * open of a path swapped for a FIFO since return at once instead of waiting for a writer, which
- * would hold a thread the process needs to exit; fstat then checks what was really opened.
- * Synchronous: the pool gives each task a worker of its own (it can be stopped), so there is
- * nothing to overlap, and each call saves a round trip through libuv's thread pool.
- */
-function readInput(path: string | Uint8Array, shown: string, maxBytes: number): Buffer {
-  const name = typeof path === 'string' ? path : Buffer.from(path.buffer, path.byteOffset, path.byteLength);
-  let fd: number | undefined;
-  try {
-    checkReadable(statSync(name), shown, maxBytes);
-    fd = openSync(name, constants.O_RDONLY | constants.O_NONBLOCK);
-    const info = fstatSync(fd);
-    checkReadable(info, shown, maxBytes);
-    const input = readAtMost(fd, info.size, maxBytes);
-    if (input.length > maxBytes) throw new InputError(tooLarge(shown, `more than ${maxBytes} bytes (it grew while read)`, maxBytes));
-    if (input.length === 0) throw new InputError(`${shown}: empty file (0 bytes), not an image.`);
-    return input;
-  } catch (err) {
-    if (err instanceof InputError) throw err;
-    throw new Error(describeReadError(shown, err as NodeJS.ErrnoException));
-  } finally {
-    if (fd !== undefined) closeSync(fd);
+/** Refuses, by its header alone, an image whose decoder would hold more than MAX_WHOLE_DECODE_BYTES. */
+async function checkDecodeMemory(input: Buffer, shown: string): Promise<void> {
+  // metadata() reads the header only; what sharp cannot read, or what is over the pixel
+  // limit, is left to decode() to fail on and describeDecodeError to name
+  const header = await sharp(input, { limitInputPixels: false }).metadata().catch(() => undefined);
+  if (!header || (header.width ?? 0) * (header.height ?? 0) > MAX_INPUT_PIXELS) return;
+  const whole = wholeDecode(header);
+  if (whole && whole.bytes > MAX_WHOLE_DECODE_BYTES) {
+    throw new Error(
+      `${shown}: a ${header.width} x ${header.height} ${whole.kind} is decoded whole, in ${whole.bytes} bytes of memory, ` +
+        `over the limit of ${MAX_WHOLE_DECODE_BYTES}; not decoded. Save it as a baseline JPEG or a non-interlaced PNG, or shrink it.`,
+    );
   }
-}
-
-/** A refusal already worded for the user, as opposed to a system error still to be described. */
-class InputError extends Error {}
-
-function checkReadable(info: Stats, shown: string, maxBytes: number): void {
-  if (info.isDirectory()) throw new InputError(`${shown}: is a directory, not an image. Pass image files, or a glob such as "${shown}/**/*.png".`);
-  if (!info.isFile()) throw new InputError(`${shown}: is ${fileKind(info)}, not an image file; only regular files are read.`);
-  if (info.size > maxBytes) throw new InputError(tooLarge(shown, `${info.size} bytes`, maxBytes));
-}
-
-const tooLarge = (shown: string, size: string, maxBytes: number) =>
-  `${shown}: ${size}, over the limit of ${maxBytes} bytes (--max-input-bytes); refused. Shrink the image, or raise the limit.`;
-
-function fileKind(info: Stats): string {
-  if (info.isFIFO()) return 'a FIFO (named pipe)';
-  if (info.isCharacterDevice()) return 'a character device';
-  if (info.isBlockDevice()) return 'a block device';
-  if (info.isSocket()) return 'a socket';
-  return 'not a regular file';
-}
-
-/**
- * Up to `maxBytes + 1` bytes of `fd`: the one extra byte tells a file over the limit from one
- * exactly at it. `sizeHint` (fstat's size) sizes the first read; a file that reports 0 (as
- * /proc files do) or grows is read on in larger steps until its end or the limit.
- */
-function readAtMost(fd: number, sizeHint: number, maxBytes: number): Buffer {
-  const limit = maxBytes + 1;
-  let buffer = Buffer.allocUnsafe(Math.min(limit, sizeHint + 1));
-  let filled = 0;
-  for (;;) {
-    if (filled === buffer.length) {
-      if (filled === limit) break;
-      const larger = Buffer.allocUnsafe(Math.min(limit, Math.max(2 * filled, 65_536)));
-      buffer.copy(larger, 0, 0, filled);
-      buffer = larger;
-    }
-    const bytesRead = readSync(fd, buffer, filled, buffer.length - filled, null);
-    if (bytesRead === 0) break;
-    filled += bytesRead;
-  }
-  return buffer.subarray(0, filled);
-}
-
-function describeReadError(shown: string, err: NodeJS.ErrnoException): string {
-  if (err.code === 'ENOENT') return `${shown}: no such file (relative paths start at ${displayPath(process.cwd())}).`;
-  if (err.code === 'EACCES') return `${shown}: permission denied; make the file readable.`;
-  if (err.code === 'ENOTDIR') return `${shown}: a part of the path before the file name is not a directory.`;
-  // the system's message repeats the path as it is: shown escaped like the rest
-  return `${shown}: cannot read (${displayPath(err.message)}).`;
 }
 
 async function describeDecodeError(shown: string, input: Buffer, err: Error): Promise<string> {

@@ -43,6 +43,8 @@ export interface PipelineConfig {
   model: string | undefined;
   /** `-` for paths on stdin, or a glob; undefined predicts the test set */
   input: string | undefined;
+  /** `predict --input`: larger image files are refused unread */
+  maxInputBytes: number;
 }
 
 interface FlagSpec {
@@ -81,6 +83,8 @@ export const DEFAULTS: PipelineConfig = {
   resume: false,
   model: undefined,
   input: undefined,
+  // 50 MB: far above any real photo, far below what could exhaust memory with the decodes in flight
+  maxInputBytes: 50_000_000,
 };
 
 /** CLI flags, in the order `--help` lists them. */
@@ -106,6 +110,7 @@ export const FLAGS: Record<string, FlagSpec> = {
   resume: { key: 'resume', type: 'boolean', help: 'continue mlp/cnn training from the last finished epoch' },
   model: { key: 'model', type: 'string', help: 'model used by predict (default: best validation accuracy)' },
   input: { key: 'input', type: 'string', help: 'predict: "-" reads image paths from stdin, or a glob such as "dir/**/*.png"' },
+  'max-input-bytes': { key: 'maxInputBytes', type: 'string', help: 'predict --input: larger image files are refused unread', parse: positiveInt('maxInputBytes') },
 };
 
 /**
@@ -174,6 +179,6 @@ export function flagHelp(): string[] {
   return Object.entries(FLAGS).map(([flag, spec]) => {
     const def = DEFAULTS[spec.key];
     const shown = def === undefined ? '' : ` (default: ${String(def)})`;
-    return `  --${flag.padEnd(14)} ${spec.help}${shown}`;
+    return `  --${flag.padEnd(15)} ${spec.help}${shown}`;
   });
 }

@@ -1,11 +1,30 @@
+import { constants } from 'node:os';
+
 /**
  * Every error the pipeline raises on purpose. Each message says what failed, the exact value
- * or path, and what to do next; `main.ts` prints `message` as the one-line cause and exits 1.
+ * or path, and what to do next; `main.ts` prints `message` as the one-line cause and exits
+ * with `exitCode`.
  */
 
 /** Base class: an expected failure whose message is meant for the user, not a stack trace. */
 export class PipelineError extends Error {
   override name = 'PipelineError';
+  /** the process's exit status when this ends the run */
+  readonly exitCode: number = 1;
+}
+
+/**
+ * The run was stopped by a signal (Ctrl-C, `kill`). It exits 128 + the signal's number (130 for
+ * SIGINT, 143 for SIGTERM), as a process killed by it would, so a calling script can tell an
+ * interruption from a failure.
+ */
+export class InterruptedError extends PipelineError {
+  override name = 'InterruptedError';
+  override readonly exitCode: number;
+  constructor(signal: NodeJS.Signals) {
+    super(`Interrupted by ${signal}; finished work is kept.`);
+    this.exitCode = 128 + constants.signals[signal];
+  }
 }
 
 /** A flag or config value is out of range or of the wrong type. */

@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 import { flagHelp, loadConfig } from './config.js';
-import { PipelineError } from './errors.js';
+import { InterruptedError, PipelineError } from './errors.js';
 import { removeStaleTempFiles } from './io/atomicWrite.js';
 import { checkInputs, createStageContext } from './stage.js';
 import { STAGES } from './stages/index.js';
@@ -16,7 +16,7 @@ function usage(): string {
     '',
     'Flags:',
     ...flagHelp(),
-    '  --help, -h       this text',
+    '  --help, -h        this text',
   ].join('\n');
 }
 
@@ -44,9 +44,16 @@ async function main(argv: string[]): Promise<number> {
   }
   const controller = new AbortController();
   const onSignal = (sig: NodeJS.Signals) => {
-    if (controller.signal.aborted) process.exit(130); // second Ctrl-C: stop now
+    if (controller.signal.aborted) {
+      // Second Ctrl-C: die of the signal itself, at once. process.exit would first wait for
+      // every thread, and one blocked in a system call (open() of a FIFO) never returns.
+      process.off('SIGINT', onSignal);
+      process.off('SIGTERM', onSignal);
+      process.kill(process.pid, sig);
+      return;
+    }
     console.error(`\n${sig}: stopping at the next safe point (press Ctrl-C again to quit at once)`);
-    controller.abort(new PipelineError(`Interrupted by ${sig}; finished work is kept.`));
+    controller.abort(new InterruptedError(sig));
   };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
@@ -61,7 +68,12 @@ async function main(argv: string[]): Promise<number> {
     say(`== ${stage.name}`);
     const removed = await removeStaleTempFiles(stage.outputs(config));
     if (removed.length > 0) ctx.warn(staleTempLine(removed));
-    await stage.run(config, ctx);
+    try {
+      await stage.run(config, ctx);
+    } catch (err) {
+      // what an interrupted stage reports (nothing to predict, inputs failed) is the interruption's doing
+      throw controller.signal.aborted ? controller.signal.reason : err;
+    }
     if (controller.signal.aborted) throw controller.signal.reason;
     say(`== ${stage.name} done in ${((performance.now() - started) / 1000).toFixed(1)} s`);
   }
@@ -76,11 +88,13 @@ main(process.argv.slice(2)).then(
     const system = describeSystemError(err, running);
     if (err instanceof PipelineError) {
       console.error(`error: ${err.message}`);
+      process.exitCode = err.exitCode;
     } else if (system !== undefined) {
       console.error(`error: ${system}`);
+      process.exitCode = 1;
     } else {
       console.error(err); // a bug: its stack trace is what a report needs
+      process.exitCode = 1;
     }
-    process.exitCode = 1;
   },
 );

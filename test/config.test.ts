@@ -26,6 +26,14 @@ describe('loadConfig', () => {
     });
   });
 
+  it('takes --max-input-bytes, 50 MB by default, a positive integer', () => {
+    assert.equal(loadConfig([]).maxInputBytes, 50_000_000);
+    assert.equal(loadConfig(['--max-input-bytes', '1000']).maxInputBytes, 1000);
+    assert.throws(() => loadConfig(['--max-input-bytes', '0']), {
+      message: 'Expected a positive integer for maxInputBytes but received "0" (from --max-input-bytes).',
+    });
+  });
+
   it('rejects an unknown backend', () => {
     assert.throws(() => loadConfig(['--backend', 'gpu']), {
       message: 'Expected tensorflow | wasm | cpu for backend but received "gpu" (from --backend).',

@@ -37,6 +37,7 @@ describe('the CLI', () => {
     assert.deepEqual(stages, ['prepare', 'load', 'visualize', 'split', 'trees', 'mlp', 'cnn', 'evaluate', 'predict', 'report']);
     assert.match(r.stdout, /--seed .*\(default: 87\)/);
     assert.match(r.stdout, /--data-dir .*\(default: data\/Fashion_MNIST\)/);
+    assert.match(r.stdout, /--max-input-bytes predict --input: larger image files are refused unread \(default: 50000000\)/);
     // the defaults the network stages use (config.ts), not a copy that can drift
     const { mlp, cnn } = TRAINING_DEFAULTS;
     assert.match(r.stdout, new RegExp(`--epochs .*\\(default: mlp ${mlp.epochs}, cnn ${cnn.epochs}; the study: 500\\)`));

@@ -4,19 +4,28 @@
  * (see frameLikeFashionMnist.ts for how). Errors name the path and say what was wrong.
  * The dataset's own format (28x28 8-bit grey PNG) takes a fast path without sharp.
  */
-import { readFile } from 'node:fs/promises';
 import { move } from 'piscina';
 import sharp from 'sharp';
 import { IMAGE_SIZE_PX } from '../dataset.js';
 import { UndecodableError } from '../errors.js';
+import { displayPath } from '../io/displayPath.js';
 import { decodeGreyPng } from '../io/pngDecode.js';
+import { readRegularFile } from '../io/readRegularFile.js';
 import { frameLikeFashionMnist, toGrey } from '../images/frameLikeFashionMnist.js';
+import { wholeDecode } from '../images/wholeDecode.js';
 
 /**
  * Largest image decoded, in pixels (10,000 x 10,000): a camera photo fits; a small file that
  * claims enormous dimensions (an image bomb) is refused before any pixel memory is allocated.
  */
 export const MAX_INPUT_PIXELS = 100_000_000;
+/**
+ * Most memory one image may need when its decoder holds it whole (a progressive JPEG, an
+ * interlaced PNG, a GIF: see wholeDecode.ts); each such decode takes about 1.3x this. Two workers
+ * decoding at once then stay, with the process's own ~250 MB, under 1 GB: a 1 MB file can
+ * otherwise claim 800 MB (10,000 x 10,000 16-bit RGBA, interlaced).
+ */
+export const MAX_WHOLE_DECODE_BYTES = 200_000_000;
 /** Large images are shrunk by sharp to at most this size before framing in JS (4x the output). */
 const WORK_SIZE_PX = 112;
 
@@ -25,15 +34,21 @@ sharp.concurrency(1);
 sharp.cache(false);
 
 export interface NormalizeImageTask {
-  path: string;
+  /** bytes when the name is not valid UTF-8 (fs takes either) */
+  path: string | Uint8Array;
+  /** larger files are refused unread (`--max-input-bytes`) */
+  maxBytes: number;
 }
 
 /** Reads, decodes and frames one image file: 784 uint8 pixels, or an error naming the path. */
-export async function normalizeImageFile(path: string): Promise<Uint8Array> {
-  const input = await readInput(path);
-  if (isDatasetPng(input)) return frameLikeFashionMnist(decodeDatasetPng(input, path), IMAGE_SIZE_PX, IMAGE_SIZE_PX);
-  const { data, info } = await decode(input).catch(async (err: Error) => {
-    throw new Error(await describeDecodeError(path, input, err));
+export async function normalizeImageFile(path: string | Uint8Array, maxBytes: number): Promise<Uint8Array> {
+  const shown = displayPath(path);
+  const input = readRegularFile(path, shown, maxBytes);
+  if (isDatasetPng(input)) return frameLikeFashionMnist(decodeDatasetPng(input, shown), IMAGE_SIZE_PX, IMAGE_SIZE_PX);
+  await checkDecodeMemory(input, shown);
+  // sharp throws at once for some inputs: the async wrapper turns that into a rejection too
+  const { data, info } = await (async () => decode(input))().catch(async (err: Error) => {
+    throw new Error(await describeDecodeError(shown, input, err));
   });
   const grey = toGrey(new Uint8Array(data.buffer, data.byteOffset, data.length), info.width, info.height, info.channels);
   return frameLikeFashionMnist(grey, info.width, info.height);
@@ -41,7 +56,7 @@ export async function normalizeImageFile(path: string): Promise<Uint8Array> {
 
 /** The Piscina task: the pixels are moved (not copied) back to the main thread. */
 export default async function normalizeImage(task: NormalizeImageTask): Promise<Uint8Array> {
-  return move(await normalizeImageFile(task.path)) as Uint8Array;
+  return move(await normalizeImageFile(task.path, task.maxBytes)) as Uint8Array;
 }
 
 /**
@@ -87,30 +102,33 @@ function decode(input: Buffer) {
     .toBuffer({ resolveWithObject: true });
 }
 
-async function readInput(path: string): Promise<Buffer> {
-  try {
-    return await readFile(path);
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT') throw new Error(`${path}: no such file (relative paths start at ${process.cwd()}).`);
-    if (code === 'EISDIR') throw new Error(`${path}: is a directory, not an image. Pass image files, or a glob such as "${path}/**/*.png".`);
-    if (code === 'EACCES') throw new Error(`${path}: permission denied; make the file readable.`);
-    throw new Error(`${path}: cannot read (${(err as Error).message}).`);
+/** Refuses, by its header alone, an image whose decoder would hold more than MAX_WHOLE_DECODE_BYTES. */
+async function checkDecodeMemory(input: Buffer, shown: string): Promise<void> {
+  // metadata() reads the header only; what sharp cannot read, or what is over the pixel
+  // limit, is left to decode() to fail on and describeDecodeError to name
+  const header = await sharp(input, { limitInputPixels: false }).metadata().catch(() => undefined);
+  if (!header || (header.width ?? 0) * (header.height ?? 0) > MAX_INPUT_PIXELS) return;
+  const whole = wholeDecode(header);
+  if (whole && whole.bytes > MAX_WHOLE_DECODE_BYTES) {
+    throw new Error(
+      `${shown}: a ${header.width} x ${header.height} ${whole.kind} is decoded whole, in ${whole.bytes} bytes of memory, ` +
+        `over the limit of ${MAX_WHOLE_DECODE_BYTES}; not decoded. Save it as a baseline JPEG or a non-interlaced PNG, or shrink it.`,
+    );
   }
 }
 
-async function describeDecodeError(path: string, input: Buffer, err: Error): Promise<string> {
+async function describeDecodeError(shown: string, input: Buffer, err: Error): Promise<string> {
   if (/pixel limit/i.test(err.message)) {
     // header only: metadata() allocates no pixels, so it is safe without the limit
     const { width = 0, height = 0 } = await sharp(input, { limitInputPixels: false }).metadata().catch(() => ({ width: 0, height: 0 }));
     return (
-      `${path}: ${width} x ${height} = ${width * height} pixels, over the limit of ${MAX_INPUT_PIXELS} ` +
+      `${shown}: ${width} x ${height} = ${width * height} pixels, over the limit of ${MAX_INPUT_PIXELS} ` +
       '(an image bomb?); not decoded. Shrink it first if it is a real image.'
     );
   }
   if (/unsupported image format/i.test(err.message)) {
     const head = [...input.subarray(0, 4)].map((b) => b.toString(16).padStart(2, '0').toUpperCase()).join(' ');
-    return `${path}: not an image sharp can read (file starts with ${head || 'nothing: it is empty'}); expected PNG, JPEG, WebP, GIF, TIFF, AVIF or SVG.`;
+    return `${shown}: not an image sharp can read (file starts with ${head || 'nothing: it is empty'}); expected PNG, JPEG, WebP, GIF, TIFF, AVIF or SVG.`;
   }
-  return `${path}: cannot decode (${err.message.trim()}); the file may be truncated or corrupt.`;
+  return `${shown}: cannot decode (${err.message.trim()}); the file may be truncated or corrupt.`;
 }

@@ -1,9 +1,10 @@
 import assert from 'node:assert/strict';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { copyFile, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, it } from 'node:test';
+import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
+import { crc32 } from 'node:zlib';
 import { Piscina } from 'piscina';
 import sharp from 'sharp';
 import {
@@ -17,8 +18,9 @@ import {
 } from '../../fixtures/index.js';
 import { deflatedZeros, ihdrOf, pngOfChunks } from '../../fixtures/pngEncodings.js';
 import { frameLikeFashionMnist, hasLightBorder, resampleArea, toGrey } from '../../src/images/frameLikeFashionMnist.js';
-import { MAX_INPUT_PIXELS, normalizeImageFile } from '../../src/workers/normalizeImage.worker.js';
+import { MAX_INPUT_PIXELS, MAX_WHOLE_DECODE_BYTES, normalizeImageFile } from '../../src/workers/normalizeImage.worker.js';
 
+const MAX_BYTES = 1_000_000;
 const greyOf = async (path: string) => new Uint8Array(await sharp(path).greyscale().raw().toBuffer());
 const meanAbsDiff = (a: Uint8Array, b: Uint8Array) => a.reduce((s, v, i) => s + Math.abs(v - b[i]!), 0) / a.length;
 
@@ -64,42 +66,42 @@ describe('toGrey and resampleArea', () => {
 
 describe('normalizeImage worker', () => {
   it('returns a 28x28 PNG of the dataset unchanged', async () => {
-    assert.deepEqual(await normalizeImageFile(predictBoot28Png), await greyOf(predictBoot28Png));
+    assert.deepEqual(await normalizeImageFile(predictBoot28Png, MAX_BYTES), await greyOf(predictBoot28Png));
   });
 
   it('reads WebP and JPEG', async () => {
-    assert.deepEqual(await normalizeImageFile(predictPullover28Webp), await greyOf(predictPullover28Webp));
-    const trouser = await normalizeImageFile(predictTrouser84Jpg);
+    assert.deepEqual(await normalizeImageFile(predictPullover28Webp, MAX_BYTES), await greyOf(predictPullover28Webp));
+    const trouser = await normalizeImageFile(predictTrouser84Jpg, MAX_BYTES);
     assert.equal(trouser.length, 784);
     assert.equal(trouser[0], 0);
   });
 
   it('inverts and re-frames a large colour image with a light background close to the original', async () => {
-    const out = await normalizeImageFile(predictBootLightBgPng);
+    const out = await normalizeImageFile(predictBootLightBgPng, MAX_BYTES);
     const diff = meanAbsDiff(out, await greyOf(predictBoot28Png));
     assert.ok(diff < 20, `mean absolute difference ${diff.toFixed(1)} grey levels`);
   });
 
   it('names a missing file', async () => {
-    await assert.rejects(normalizeImageFile('no/such.png'), {
+    await assert.rejects(normalizeImageFile('no/such.png', MAX_BYTES), {
       message: `no/such.png: no such file (relative paths start at ${process.cwd()}).`,
     });
   });
 
   it('names a directory', async () => {
-    await assert.rejects(normalizeImageFile(predictFixtureDir), {
+    await assert.rejects(normalizeImageFile(predictFixtureDir, MAX_BYTES), {
       message: `${predictFixtureDir}: is a directory, not an image. Pass image files, or a glob such as "${predictFixtureDir}/**/*.png".`,
     });
   });
 
   it('names a file that is not an image, with its first bytes', async () => {
-    await assert.rejects(normalizeImageFile(predictNotAnImage), {
+    await assert.rejects(normalizeImageFile(predictNotAnImage, MAX_BYTES), {
       message: `${predictNotAnImage}: not an image sharp can read (file starts with 69 64 2C 63); expected PNG, JPEG, WebP, GIF, TIFF, AVIF or SVG.`,
     });
   });
 
   it('refuses an image bomb by its header', async () => {
-    await assert.rejects(normalizeImageFile(predictImageBomb), {
+    await assert.rejects(normalizeImageFile(predictImageBomb, MAX_BYTES), {
       message: `${predictImageBomb}: 50000 x 50000 = 2500000000 pixels, over the limit of ${MAX_INPUT_PIXELS} (an image bomb?); not decoded. Shrink it first if it is a real image.`,
     });
   });
@@ -109,7 +111,7 @@ describe('normalizeImage worker', () => {
     try {
       const bomb = join(dir, 'bomb.png');
       await writeFile(bomb, pngOfChunks([['IHDR', ihdrOf(8, 0)], ['IDAT', await deflatedZeros(64)]]));
-      await assert.rejects(normalizeImageFile(bomb), {
+      await assert.rejects(normalizeImageFile(bomb, MAX_BYTES), {
         message: `${bomb}: cannot decode: its image data inflates to more than the 812 bytes its 28x28 header allows (a zlib bomb?). Export the image again, or leave it out.`,
       });
     } finally {
@@ -123,12 +125,62 @@ describe('normalizeImage worker', () => {
       maxThreads: 1,
     });
     try {
-      const pixels = await pool.run({ path: predictBoot28Png });
+      const pixels = await pool.run({ path: predictBoot28Png, maxBytes: MAX_BYTES });
       assert.ok(pixels instanceof Uint8Array);
       assert.equal(pixels.length, 784);
-      await assert.rejects(pool.run({ path: 'no/such.png' }), /^Error: no\/such.png: no such file/);
+      await assert.rejects(pool.run({ path: 'no/such.png', maxBytes: MAX_BYTES }), /^Error: no\/such.png: no such file/);
     } finally {
       await pool.destroy();
     }
+  });
+});
+
+describe('normalizeImage worker: hostile inputs (issue 16)', () => {
+  let dir: string;
+  before(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'normalize-'));
+  });
+  after(() => rm(dir, { recursive: true, force: true }));
+
+  it('names an empty file (it said only "Input Buffer is empty")', async () => {
+    const empty = join(dir, 'empty.png');
+    await writeFile(empty, '');
+    await assert.rejects(normalizeImageFile(empty, MAX_BYTES), { message: `${empty}: empty file (0 bytes), not an image.` });
+  });
+
+  it('opens a name that is not UTF-8 from its bytes', async () => {
+    const name = Buffer.concat([Buffer.from(`${dir}/boot-`), Buffer.from([0xff]), Buffer.from('.png')]);
+    await copyFile(predictBoot28Png, name);
+    assert.deepEqual(await normalizeImageFile(new Uint8Array(name), MAX_BYTES), await greyOf(predictBoot28Png));
+  });
+
+  it('refuses by its header an interlaced PNG that would be decoded whole in 800 MB', async () => {
+    // the image bomb's 128 bytes, its header made 10000 x 10000 16-bit RGBA, interlaced
+    const png = Buffer.from(await readFile(predictImageBomb));
+    png.writeUInt32BE(10_000, 16);
+    png.writeUInt32BE(10_000, 20);
+    png.set([16, 6, 0, 0, 1], 24); // bit depth, colour type RGBA, compression, filter, interlace
+    png.writeUInt32BE(crc32(png.subarray(12, 29)), 29);
+    const path = join(dir, 'interlaced.png');
+    await writeFile(path, png);
+    await assert.rejects(normalizeImageFile(path, MAX_BYTES), {
+      message:
+        `${path}: a 10000 x 10000 interlaced PNG is decoded whole, in 800000000 bytes of memory, over the limit of ${MAX_WHOLE_DECODE_BYTES}; ` +
+        'not decoded. Save it as a baseline JPEG or a non-interlaced PNG, or shrink it.',
+    });
+  });
+
+  it('refuses by its header a progressive JPEG that would be decoded whole in 600 MB', async () => {
+    const jpeg = await sharp({ create: { width: 64, height: 48, channels: 3, background: 'red' } }).jpeg({ progressive: true }).toBuffer();
+    const sof2 = jpeg.indexOf(Buffer.from([0xff, 0xc2])); // start of frame, progressive: height, then width
+    jpeg.writeUInt16BE(10_000, sof2 + 5);
+    jpeg.writeUInt16BE(10_000, sof2 + 7);
+    const path = join(dir, 'progressive.jpg');
+    await writeFile(path, jpeg);
+    await assert.rejects(normalizeImageFile(path, MAX_BYTES), {
+      message:
+        `${path}: a 10000 x 10000 progressive JPEG is decoded whole, in 600000000 bytes of memory, over the limit of ${MAX_WHOLE_DECODE_BYTES}; ` +
+        'not decoded. Save it as a baseline JPEG or a non-interlaced PNG, or shrink it.',
+    });
   });
 });

@@ -5,6 +5,7 @@
  */
 import type { PipelineConfig } from '../../config.js';
 import { PipelineError } from '../../errors.js';
+import { displayPath } from '../../io/displayPath.js';
 import { readEvaluation } from '../../io/evaluation.js';
 import { artifactPaths, dataPaths } from '../../io/paths.js';
 import { loadPooledPredictor } from '../../models/pooledPredictor.js';
@@ -39,6 +40,7 @@ async function runPredict(config: PipelineConfig, ctx: StageContext): Promise<vo
         batchSize: config.batchSize,
         stdin: ctx.stdin,
         stdout: ctx.stdout,
+        maxInputBytes: config.maxInputBytes,
         onFailure: (message) => ctx.warn(`error: ${message}`),
         signal: ctx.signal,
       });
@@ -48,7 +50,7 @@ async function runPredict(config: PipelineConfig, ctx: StageContext): Promise<vo
           `${outputClosed ? '; standard output was closed, so the rest of the input was not read' : ''}`,
       );
       if (total === 0) {
-        const where = config.input === '-' ? 'standard input had no paths' : `no files match "${config.input}"`;
+        const where = config.input === '-' ? 'standard input had no paths' : `no files match "${displayPath(config.input)}"`;
         throw new PipelineError(`Nothing to predict: ${where}. Give one image path per line, or a glob such as "dir/**/*.png".`);
       }
       if (failed > 0) throw new PipelineError(`${failed} of ${total} inputs failed; see the lines above.`);

@@ -5,25 +5,32 @@
  * Memory is bounded whatever the input's length: pullFrom reads a path only while fewer than a
  * window of paths are in flight (decoding, waiting for their batch, or being predicted), so
  * stdin is simply not read while the pipeline is full. In flight: at most (model workers + 1)
- * x batchSize + 2 x workers images of 784 bytes plus their paths (about 1.2 MB with 2 workers
- * and batch size 500), one 64 kB stdin chunk, and stdout's buffer (writes wait for 'drain').
+ * x batchSize + workers images of 784 bytes plus their paths (about 1.2 MB with 2 workers and
+ * batch size 500), one 64 kB stdin chunk and a line of at most 4 kB (readLines skips longer
+ * ones), and stdout's buffer (writes wait for 'drain').
+ *
+ * Time is bounded per input: only regular files up to `maxInputBytes` are read, and a read and
+ * decode that takes longer than MAX_DECODE_MS is stopped (runWithTimeout) and reported.
  */
 import type { Readable, Writable } from 'node:stream';
-import fg from 'fast-glob';
-import { bufferTime, concatMap, filter, fromEvent, lastValueFrom, mergeMap, takeUntil } from 'rxjs';
+import { bufferTime, concatMap, filter, fromEvent, lastValueFrom, mergeMap, of, takeUntil } from 'rxjs';
 import { CLASS_NAMES, PIXELS_PER_IMAGE } from '../../dataset.js';
+import { displayPath } from '../../io/displayPath.js';
 import type { Predictor } from '../../models/predictor.js';
 import { inOrder } from '../../operators/inOrder.js';
 import { pullFrom } from '../../operators/pullFrom.js';
 import { toCsvRows } from '../../operators/toCsvRows.js';
 import { csvSink } from './csvSink.js';
-import { readLines } from './readLines.js';
+import { type NewInput, newInputs } from './newInputs.js';
+import { runWithTimeout, TaskTimeoutError } from './runWithTimeout.js';
 import { WorkerPool } from '../../workerPool.js';
 
 /** Columns of the rows written to stdout. */
 export const NEW_IMAGE_COLUMNS = ['path', 'class', 'label', 'probability'];
 /** A partial batch is predicted after this long without filling up, so slow input still gets prompt rows. */
 export const FLUSH_MS = 200;
+/** Longest time one input may take to be read and decoded; no real image comes near it. */
+export const MAX_DECODE_MS = 10_000;
 
 export interface NewImagesOptions {
   /** `-` for paths on `stdin`, else a fast-glob pattern */
@@ -35,9 +42,12 @@ export interface NewImagesOptions {
   /** one line per failed input (the message names the path and what was wrong) */
   onFailure(message: string): void;
   signal: AbortSignal;
+  /** larger files are refused unread */
+  maxInputBytes: number;
 }
 
-type Normalized = { seq: number; path: string; pixels: Uint8Array } | { seq: number; path: string; error: string };
+/** An input's pixels with its path as shown (control characters escaped), or why it failed. */
+type Normalized = { seq: number; shown: string; pixels: Uint8Array } | { seq: number; error: string };
 
 /** How a run over new images ended. */
 export interface NewImagesResult {
@@ -50,32 +60,34 @@ export interface NewImagesResult {
 
 /** Predicts every input image; resolves to how many inputs there were and how many failed. */
 export async function predictNewImages(predictor: Predictor, opts: NewImagesOptions): Promise<NewImagesResult> {
-  const paths: AsyncIterable<string> = opts.input === '-' ? readLines(opts.stdin) : fg.stream(opts.input, { onlyFiles: true }) as AsyncIterable<string>;
-  const concurrency = opts.workers * 2;
+  // one task per worker: Piscina runs a task with a time limit alone on its worker, so a second
+  // one would only wait, and its wait would count against its limit
+  const concurrency = opts.workers;
   // enough for a batch filling, one per model worker, and the decodes in flight
-  const { items$, release } = pullFrom(paths, (predictor.concurrency + 1) * opts.batchSize + concurrency);
-  const pool = new WorkerPool<{ path: string }, Uint8Array>({
+  const { items$, release } = pullFrom(newInputs(opts.input, opts.stdin, opts.signal), (predictor.concurrency + 1) * opts.batchSize + concurrency);
+  const pool = new WorkerPool<{ path: string | Uint8Array; maxBytes: number }, Uint8Array>({
     filename: new URL('../../workers/normalizeImage.worker.js', import.meta.url).href,
     minThreads: opts.workers,
     maxThreads: opts.workers,
-    // sharp works off the worker's event loop, so two tasks per worker overlap reading and decoding
-    concurrentTasksPerWorker: 2,
   });
   const sink = csvSink(opts.stdout, NEW_IMAGE_COLUMNS, false);
   let total = 0;
   let failed = 0;
-  const normalize = async (path: string, seq: number): Promise<Normalized> => {
+  const normalize = async (input: NewInput, seq: number): Promise<Normalized> => {
     total += 1;
+    if ('error' in input) return { seq, error: input.error };
+    const shown = displayPath(input.path);
     try {
-      return { seq, path, pixels: await pool.run({ path }) };
+      return { seq, shown, pixels: await runWithTimeout(pool, { path: input.path, maxBytes: opts.maxInputBytes }, MAX_DECODE_MS) };
     } catch (err) {
-      return { seq, path, error: (err as Error).message };
+      if (!(err instanceof TaskTimeoutError)) return { seq, error: (err as Error).message };
+      return { seq, error: `${shown}: ${err.message} to read and decode; stopped. Convert it to a smaller PNG or JPEG.` };
     }
   };
   try {
     await lastValueFrom(
       items$.pipe(
-        takeUntil(fromEvent(opts.signal, 'abort')),
+        takeUntil(opts.signal.aborted ? of(true) : fromEvent(opts.signal, 'abort')),
         mergeMap(normalize, concurrency),
         inOrder((item) => item.seq),
         filter((item): item is Extract<Normalized, { pixels: Uint8Array }> => {
@@ -90,10 +102,10 @@ export async function predictNewImages(predictor: Predictor, opts: NewImagesOpti
         mergeMap(async (batch, index) => {
           const pixels = new Uint8Array(batch.length * PIXELS_PER_IMAGE);
           batch.forEach((item, i) => pixels.set(item.pixels, i * PIXELS_PER_IMAGE));
-          return { index, items: batch.map((item) => item.path), probs: await predictor.predictBatch(pixels, batch.length) };
+          return { index, items: batch.map((item) => item.shown), probs: await predictor.predictBatch(pixels, batch.length) };
         }, predictor.concurrency),
         inOrder((batch) => batch.index),
-        toCsvRows((path, label, probability) => [path, label, CLASS_NAMES[label]!, probability.toFixed(4)]),
+        toCsvRows((shown, label, probability) => [shown, label, CLASS_NAMES[label]!, probability.toFixed(4)]),
         concatMap(async (rows) => {
           await sink.write(rows);
           release(rows.length);

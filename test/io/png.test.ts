@@ -2,11 +2,11 @@ import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { crc32, deflateSync } from 'node:zlib';
+import { deflateSync } from 'node:zlib';
 import { PNG } from 'pngjs';
 import sharp from 'sharp';
 import { dataIdxDir, dataLayoutDir } from '../../fixtures/data.js';
-import { deflatedZeros, greyPngEncodings, ihdrOf, pngOfChunks } from '../../fixtures/pngEncodings.js';
+import { deflatedZeros, greyPngEncodings, ihdrOf, pngChunk, pngOfChunks } from '../../fixtures/pngEncodings.js';
 import { PIXELS_PER_IMAGE } from '../../src/dataset.js';
 import { parseIdxImages, readIdxBytes } from '../../src/io/idx.js';
 import { decodeGreyPng } from '../../src/io/pngDecode.js';
@@ -34,14 +34,7 @@ function chunksOf(png: Buffer): { type: string; data: Buffer }[] {
   return chunks;
 }
 function pngOf(chunks: { type: string; data: Uint8Array }[]): Buffer {
-  const parts = chunks.map(({ type, data }) => {
-    const c = Buffer.alloc(12 + data.length);
-    c.writeUInt32BE(data.length, 0);
-    c.write(type, 4, 'latin1');
-    c.set(data, 8);
-    c.writeUInt32BE(crc32(c.subarray(4, 8 + data.length)), 8 + data.length);
-    return c;
-  });
+  const parts = chunks.map(({ type, data }) => pngChunk(type, data));
   return Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), ...parts]);
 }
 

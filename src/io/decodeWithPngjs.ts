@@ -2,7 +2,7 @@ import { PNG } from 'pngjs';
 import { IMAGE_SIZE_PX, PIXELS_PER_IMAGE } from '../dataset.js';
 import { DataError } from '../errors.js';
 import { cannotDecode, PNG_FIX, type PngChunks } from './pngChunks.js';
-import { PNG_SIGNATURE } from './pngEncode.js';
+import { PNG_SIGNATURE, pngChunk } from './pngEncode.js';
 
 const PALETTE = 3;
 
@@ -21,7 +21,7 @@ export function decodeWithPngjs(png: PngChunks, file: string, out: Uint8Array, o
   let data: ArrayLike<number>;
   try {
     // skipRescale: pngjs would round 16-bit samples to 8 bits, where libpng keeps the high byte
-    data = PNG.sync.read(checkedPng(png), { skipRescale: true, checkCRC: false }).data;
+    data = PNG.sync.read(checkedPng(png), { skipRescale: true }).data;
   } catch (err) {
     throw cannotDecode(file, `its image data is corrupt (${(err as Error).message})`);
   }
@@ -43,18 +43,9 @@ export function decodeWithPngjs(png: PngChunks, file: string, out: Uint8Array, o
 /**
  * A PNG of exactly the chunks the caller checked (IHDR, PLTE, one IDAT, IEND), so pngjs decodes
  * the bytes whose bound was checked and nothing else; tRNS is left out, which strips alpha
- * from palette and grey images as libpng does. CRCs are zero: pngjs is told not to check them.
+ * from palette and grey images as libpng does.
  */
 function checkedPng(png: PngChunks): Buffer {
   const chunks: [string, Uint8Array][] = [['IHDR', png.ihdr], ...(png.palette ? [['PLTE', png.palette] as [string, Uint8Array]] : []), ['IDAT', png.imageData], ['IEND', new Uint8Array(0)]];
-  const out = Buffer.alloc(PNG_SIGNATURE.length + chunks.reduce((n, [, data]) => n + 12 + data.length, 0));
-  PNG_SIGNATURE.copy(out, 0);
-  let at = PNG_SIGNATURE.length;
-  for (const [type, data] of chunks) {
-    out.writeUInt32BE(data.length, at);
-    out.write(type, at + 4, 'latin1');
-    out.set(data, at + 8);
-    at += 12 + data.length;
-  }
-  return out;
+  return Buffer.concat([PNG_SIGNATURE, ...chunks.map(([type, data]) => pngChunk(type, data))]);
 }

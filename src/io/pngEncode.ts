@@ -16,6 +16,16 @@ function greyHead(width: number, height: number): Buffer {
   return head;
 }
 
+/** One PNG chunk: length, type, data, and the CRC of type and data. */
+export function pngChunk(type: string, data: Uint8Array): Buffer {
+  const chunk = Buffer.alloc(12 + data.length);
+  chunk.writeUInt32BE(data.length, 0);
+  chunk.write(type, 4, 'latin1');
+  chunk.set(data, 8);
+  chunk.writeUInt32BE(crc32(chunk.subarray(4, 8 + data.length)), 8 + data.length);
+  return chunk;
+}
+
 // An empty IEND chunk: length 0, type, CRC of the type.
 const IEND = Buffer.from([0, 0, 0, 0, 0x49, 0x45, 0x4e, 0x44, 0xae, 0x42, 0x60, 0x82]);
 const heads = new Map<string, Buffer>();

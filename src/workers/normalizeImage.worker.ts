@@ -5,7 +5,7 @@
  * The dataset's own format (28x28 8-bit grey PNG) takes a fast path without sharp.
  */
 import { move } from 'piscina';
-import sharp from 'sharp';
+import sharp, { type Metadata } from 'sharp';
 import { IMAGE_SIZE_PX } from '../dataset.js';
 import { UndecodableError } from '../errors.js';
 import { displayPath } from '../io/displayPath.js';
@@ -45,10 +45,13 @@ export async function normalizeImageFile(path: string | Uint8Array, maxBytes: nu
   const shown = displayPath(path);
   const input = readRegularFile(path, shown, maxBytes);
   if (isDatasetPng(input)) return frameLikeFashionMnist(decodeDatasetPng(input, shown), IMAGE_SIZE_PX, IMAGE_SIZE_PX);
-  await checkDecodeMemory(input, shown);
+  // metadata() reads the header only (no pixels), so it is safe without the pixel limit;
+  // undefined when sharp cannot read it: decode() then fails and describeDecodeError names why
+  const header = await sharp(input, { limitInputPixels: false }).metadata().catch(() => undefined);
+  checkDecodeMemory(header, shown);
   // sharp throws at once for some inputs: the async wrapper turns that into a rejection too
-  const { data, info } = await (async () => decode(input))().catch(async (err: Error) => {
-    throw new Error(await describeDecodeError(shown, input, err));
+  const { data, info } = await (async () => decode(input))().catch((err: Error) => {
+    throw new Error(describeDecodeError(shown, input, header, err));
   });
   const grey = toGrey(new Uint8Array(data.buffer, data.byteOffset, data.length), info.width, info.height, info.channels);
   return frameLikeFashionMnist(grey, info.width, info.height);
@@ -103,10 +106,8 @@ function decode(input: Buffer) {
 }
 
 /** Refuses, by its header alone, an image whose decoder would hold more than MAX_WHOLE_DECODE_BYTES. */
-async function checkDecodeMemory(input: Buffer, shown: string): Promise<void> {
-  // metadata() reads the header only; what sharp cannot read, or what is over the pixel
-  // limit, is left to decode() to fail on and describeDecodeError to name
-  const header = await sharp(input, { limitInputPixels: false }).metadata().catch(() => undefined);
+function checkDecodeMemory(header: Metadata | undefined, shown: string): void {
+  // what is over the pixel limit is left to decode() to fail on and describeDecodeError to name
   if (!header || (header.width ?? 0) * (header.height ?? 0) > MAX_INPUT_PIXELS) return;
   const whole = wholeDecode(header);
   if (whole && whole.bytes > MAX_WHOLE_DECODE_BYTES) {
@@ -117,10 +118,9 @@ async function checkDecodeMemory(input: Buffer, shown: string): Promise<void> {
   }
 }
 
-async function describeDecodeError(shown: string, input: Buffer, err: Error): Promise<string> {
+function describeDecodeError(shown: string, input: Buffer, header: Metadata | undefined, err: Error): string {
   if (/pixel limit/i.test(err.message)) {
-    // header only: metadata() allocates no pixels, so it is safe without the limit
-    const { width = 0, height = 0 } = await sharp(input, { limitInputPixels: false }).metadata().catch(() => ({ width: 0, height: 0 }));
+    const { width = 0, height = 0 } = header ?? {};
     return (
       `${shown}: ${width} x ${height} = ${width * height} pixels, over the limit of ${MAX_INPUT_PIXELS} ` +
       '(an image bomb?); not decoded. Shrink it first if it is a real image.'

@@ -23,6 +23,11 @@ type RunOptions = NonNullable<Parameters<Piscina['run']>[1]>;
  *
  * Aborting a running task ends its thread too, so `run` holds an abort back the same way.
  *
+ * A thread terminated while it runs native code can take the process down as well (inside
+ * zlib's inflate or deflate: "close before init"), so `destroy()` and `close()` also wait until
+ * the tasks already given to the pool have settled. A caller that must stop sooner aborts its
+ * tasks (only for work that is safe to cut, such as WebAssembly) or stops giving new ones.
+ *
  * Threads started with the pool are watched for their ready message from the start. A thread
  * Piscina starts later (replacing one that an aborted task ended) gets its `workerCreate` event
  * only once it has loaded, so one without that event is still loading.
@@ -32,6 +37,8 @@ export class WorkerPool<Task = unknown, Result = unknown> extends Piscina<Task, 
   readonly #startupLoads = new WeakMap<Worker, Promise<void>>();
   /** ids of the threads started later that have loaded their module */
   readonly #loadedLater = new Set<number>();
+  /** the tasks given to the pool that have not settled yet */
+  readonly #unsettled = new Set<Promise<unknown>>();
 
   constructor(options: PoolOptions) {
     super(options);
@@ -60,6 +67,14 @@ export class WorkerPool<Task = unknown, Result = unknown> extends Piscina<Task, 
    * (its tasks wait on it). The task's promise rejects with Piscina's AbortError as before.
    */
   override run(task: Task, options: RunOptions = {}): Promise<Result> {
+    const result = this.#runHoldingAborts(task, options);
+    const settled = result.then(noop, noop);
+    this.#unsettled.add(settled);
+    void settled.then(() => this.#unsettled.delete(settled));
+    return result;
+  }
+
+  #runHoldingAborts(task: Task, options: RunOptions): Promise<Result> {
     const { signal } = options;
     if (!(signal instanceof AbortSignal) || signal.aborted) return super.run(task, options);
     const held = new AbortController();
@@ -68,13 +83,19 @@ export class WorkerPool<Task = unknown, Result = unknown> extends Piscina<Task, 
     return super.run(task, { ...options, signal: held.signal }).finally(() => signal.removeEventListener('abort', forward));
   }
 
-  override async destroy(): Promise<void> {
+  /** Settles once no thread is loading its module and every task given so far has settled. */
+  async #quiet(): Promise<void> {
     await this.#loading();
+    await Promise.all(this.#unsettled);
+  }
+
+  override async destroy(): Promise<void> {
+    await this.#quiet();
     await super.destroy();
   }
 
   override async close(options?: Parameters<Piscina['close']>[0]): Promise<void> {
-    await this.#loading();
+    await this.#quiet();
     await super.close(options);
   }
 }
@@ -92,6 +113,8 @@ function untilLoadedOrExited(thread: Worker, watch: (resolve: () => void) => voi
     thread.once('exit', () => resolve());
   });
 }
+
+function noop(): void {}
 
 function isReadyMessage(message: unknown): boolean {
   return typeof message === 'object' && message !== null && PISCINA_READY in message;

@@ -1,4 +1,3 @@
-import { setMaxListeners } from 'node:events';
 import { from, lastValueFrom, tap } from 'rxjs';
 import { PIXELS_PER_IMAGE } from '../../dataset.js';
 import { DATA_ERROR_CAUSE, DataError } from '../../errors.js';
@@ -33,22 +32,34 @@ export interface DecodeOptions {
 }
 
 /**
+ * The pool task for one chunk of paths, as a function: a DataError for bad input (the error's
+ * class is lost crossing the worker boundary; its cause marks bad input). Once `signal` fires,
+ * chunks not yet started are refused with its reason, but none that runs is cut short: aborting
+ * a Piscina task terminates its thread, and a thread terminated inside inflate takes the process
+ * down on Node 20. A chunk takes a few tens of milliseconds.
+ */
+export function decodeChunks(pool: DecodePool, signal?: AbortSignal): (paths: string[]) => Promise<Uint8Array> {
+  return async (paths) => {
+    signal?.throwIfAborted();
+    try {
+      return await pool.run(paths);
+    } catch (err) {
+      throw (err as Error).cause === DATA_ERROR_CAUSE ? new DataError((err as Error).message) : err;
+    }
+  };
+}
+
+/**
  * Decodes every PNG in `paths` into one buffer (paths.length x 784, in path order): paths in
  * chunks through the pool, two chunks in flight per thread so none waits for its next task.
- * Bad input rejects with a DataError naming the file.
+ * Bad input rejects with a DataError naming the file; `signal` with its reason.
  */
 export async function decodeImages(paths: string[], pool: DecodePool, opts: DecodeOptions = {}): Promise<Uint8Array> {
   const pixels = new Uint8Array(paths.length * PIXELS_PER_IMAGE);
-  if (opts.signal) setMaxListeners(0, opts.signal); // each task in flight listens to it
-  const decode = (chunk: string[]) =>
-    pool.run(chunk, { signal: opts.signal }).catch((err: Error) => {
-      // The error's class is lost crossing the worker boundary; its cause marks bad input.
-      throw err.cause === DATA_ERROR_CAUSE ? new DataError(err.message) : err;
-    });
   await lastValueFrom(
     from(paths).pipe(
       chunkItems(opts.chunkSize ?? PATHS_PER_TASK),
-      decodeInPool(decode, pool.maxThreads * 2),
+      decodeInPool(decodeChunks(pool, opts.signal), pool.maxThreads * 2),
       tap((chunk) => pixels.set(chunk.pixels, chunk.start * PIXELS_PER_IMAGE)),
       reportProgress(opts.progress ?? { tick: () => undefined }, (chunk) => chunk.items.length),
     ),

@@ -3,12 +3,11 @@
  * streamed: ids -> decode pool (chunks of batchSize) -> model (a batch per model worker) ->
  * back in file order -> csv-stringify -> temp file, renamed to `predictions/<model>_test.csv`.
  */
-import { setMaxListeners } from 'node:events';
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parse } from 'csv-parse/sync';
 import { concatMap, from, lastValueFrom, mergeMap } from 'rxjs';
-import { DATA_ERROR_CAUSE, DataError } from '../../errors.js';
+import { DataError } from '../../errors.js';
 import { parseIdClassCsv } from '../../io/csv.js';
 import { artifactPaths, dataPaths } from '../../io/paths.js';
 import type { Predictor } from '../../models/predictor.js';
@@ -18,8 +17,8 @@ import { inOrder } from '../../operators/inOrder.js';
 import { reportProgress } from '../../operators/reportProgress.js';
 import { toCsvRows } from '../../operators/toCsvRows.js';
 import { createProgress } from '../../progress.js';
+import { createDecodePool, decodeChunks } from '../load/decodeImages.js';
 import { atomicCsvFile } from './csvSink.js';
-import { WorkerPool } from '../../workerPool.js';
 
 /** test_sample.csv as it is: its header and records (every column kept), and where `class` is. */
 export interface SampleCsv {
@@ -65,16 +64,8 @@ export async function predictTestSet(predictor: Predictor, opts: TestSetOptions)
   const sample = await readSampleCsv(data.testSampleCsv);
   const paths = await testImagePaths(sample.ids, data.testImages, data.testSampleCsv);
   const out = join(artifactPaths(opts.artifactsDir).predictions, `${predictor.name}_test.csv`);
-  const pool = new WorkerPool<string[], Uint8Array>({
-    filename: new URL('../../workers/decode.worker.js', import.meta.url).href,
-    minThreads: opts.workers,
-    maxThreads: opts.workers,
-  });
-  setMaxListeners(0, opts.signal); // each task in flight listens to it
-  const decode = (chunk: string[]) =>
-    pool.run(chunk, { signal: opts.signal }).catch((err: Error) => {
-      throw err.cause === DATA_ERROR_CAUSE ? new DataError(err.message) : err;
-    });
+  const pool = createDecodePool(opts.workers);
+  const decode = decodeChunks(pool, opts.signal);
   const progress = createProgress(`predict ${predictor.name}`, paths.length);
   const file = await atomicCsvFile(out, sample.header);
   try {

@@ -1,6 +1,6 @@
-import { setMaxListeners } from 'node:events';
 import { mkdir, rename, rm, rmdir, writeFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
+import { from, lastValueFrom, mergeMap } from 'rxjs';
 import { formatIdClassCsv } from '../../io/csv.js';
 import type { IdxImages, IdxLabels } from '../../io/idx.js';
 import { dataPaths } from '../../io/paths.js';
@@ -55,35 +55,41 @@ export async function writeLayout(dataDir: string, source: LayoutSource, opts: W
     minThreads: opts.workers,
     maxThreads: opts.workers,
   });
-  // The first failure aborts the queued tasks; all are awaited before the temp folder is removed,
-  // so no worker writes into it afterwards and no rejection goes unobserved.
-  const stop = new AbortController();
-  const signal = AbortSignal.any(opts.signal ? [stop.signal, opts.signal] : [stop.signal]);
-  setMaxListeners(0, signal); // every queued pool task listens to it: one per 1,000 images
-  const fail = (err: unknown) => {
-    stop.abort(err);
-    throw err;
+  // After the first failure (or Ctrl-C) the tasks not yet started are skipped, but none that is
+  // running is aborted: aborting a Piscina task terminates its thread, and a thread terminated
+  // inside deflateSync takes the process down on Node 20 ("close before init"). Every task and
+  // CSV write is settled before the temp folder is removed, so none writes into it afterwards.
+  let failure: { reason: unknown } | undefined;
+  const fail = (reason: unknown) => {
+    failure ??= { reason };
   };
+  const stopped = () => failure !== undefined || opts.signal?.aborted === true;
   const { train, test } = source;
   const ids = (n: number) => Int32Array.from({ length: n }, (_, i) => i);
-  const jobs: Promise<unknown>[] = [
+  const csvs = Promise.all([
     writeFile(paths.trainCsv, formatIdClassCsv(ids(train.labels.count), train.labels.labels)),
     writeFile(paths.testSampleCsv, formatIdClassCsv(ids(test.labels.count), new Uint8Array(test.labels.count))),
     writeFile(paths.testLabelsCsv, formatIdClassCsv(ids(test.labels.count), test.labels.labels)),
-  ];
+  ]).catch(fail);
+  const tasks: EncodeTask[] = [];
   for (const [set, dir] of [[train, paths.trainImages], [test, paths.testImages]] as const) {
     const pixels = shared(set.images.pixels);
     for (let first = 0; first < set.images.count; first += IMAGES_PER_TASK) {
-      const task: EncodeTask = { pixels, first, count: Math.min(IMAGES_PER_TASK, set.images.count - first), dir };
-      jobs.push(pool.run(task, { signal }).then((n) => opts.progress?.tick(n)));
+      tasks.push({ pixels, first, count: Math.min(IMAGES_PER_TASK, set.images.count - first), dir });
     }
   }
-  const settled = await Promise.allSettled(jobs.map((job) => job.catch(fail)));
+  const encode = async (task: EncodeTask) => {
+    if (stopped()) return;
+    const written = await pool.run(task).catch(fail);
+    if (written !== undefined && !stopped()) opts.progress?.tick(written); // no progress shown past a failure
+  };
+  // two tasks per thread, so none waits for its next one
+  await lastValueFrom(from(tasks).pipe(mergeMap(encode, opts.workers * 2)), { defaultValue: undefined });
+  await csvs;
   await pool.destroy();
-  const failed = settled.find((r): r is PromiseRejectedResult => r.status === 'rejected');
-  if (failed) {
+  if (stopped()) {
     await rm(tmp, { recursive: true, force: true });
-    throw stop.signal.reason ?? failed.reason;
+    throw failure ? failure.reason : opts.signal!.reason;
   }
   await mkdir(dirname(dataDir), { recursive: true });
   await rmdir(dataDir).catch(() => undefined); // an empty folder may stand in the way; a full one makes rename fail

@@ -1,0 +1,172 @@
+/**
+ * The boosting learner's histogram loops (see ../histogramKernels.ts) over the boost memory
+ * (../boostMemory.ts). All pointers are byte addresses in that memory.
+ *
+ * Layout (../histogramLayout.ts): a bin is four float32s (gradient sum, hessian sum, row count,
+ * 0) and a feature's histogram is its BINS bins, HIST_BYTES long; the histograms of a node's
+ * features lie one after another in the order of its feature list. A row's gradient pair is
+ * (g, h, 1, 0) at `gh + row * BIN_BYTES`. Feature f of row r is the byte at `x + f * stride + r`
+ * (feature-major, so a big node reads each column in order).
+ */
+import { BATCH, BEST_BIN, BEST_COUNT, BEST_FEATURE, BEST_GAIN, BIN_BYTES, HIST_BYTES } from '../histogramLayout';
+
+/**
+ * Builds the histograms of the `nFeatures` features listed at `features` (int32 feature
+ * indexes) over the `count` rows at `order` (int32 row indexes) into `hist`, BATCH features per
+ * pass: each row's index and gradient pair are loaded once for the batch, and the batch's
+ * histograms (16 KB) stay in the L1 data cache. With `scan` set, each batch is scanned while
+ * still in cache (see scanFeature), with the node's sums and the constraints that follow.
+ */
+export function build(
+  x: usize, stride: i32, order: usize, count: i32, gh: usize, features: usize, nFeatures: i32, hist: usize,
+  scan: i32, best: usize, sumGrad: f64, sumHess: f64, rows: f64, lambda: f64, minChildWeight: f64, minRows: f64,
+): void {
+  const orderEnd = order + (<usize>count << 2);
+  let j = 0;
+  while (j < nFeatures) {
+    const batch = min(BATCH, nFeatures - j);
+    const h = hist + <usize>j * HIST_BYTES;
+    memory.fill(h, 0, <usize>batch * HIST_BYTES);
+    if (count > 0) {
+      if (batch == BATCH) fill4(x, stride, order, orderEnd, gh, features + (<usize>j << 2), h);
+      else for (let k = 0; k < batch; k++) fill1(column(x, stride, features, j + k), order, orderEnd, gh, h + <usize>k * HIST_BYTES);
+    }
+    if (scan) {
+      for (let k = 0; k < batch; k++) scanFeature(h + <usize>k * HIST_BYTES, j + k, best, sumGrad, sumHess, rows, lambda, minChildWeight, minRows);
+    }
+    j += batch;
+  }
+}
+
+/** The byte address of the column of the feature at position `j` of the list at `features`. */
+// @ts-ignore: decorator
+@inline function column(x: usize, stride: i32, features: usize, j: i32): usize {
+  return x + <usize>(load<i32>(features + (<usize>j << 2)) * stride);
+}
+
+/** Four features' histograms (at h, h + HIST_BYTES, ..) over the rows at [order, orderEnd). */
+function fill4(x: usize, stride: i32, order: usize, orderEnd: usize, gh: usize, features: usize, h: usize): void {
+  const c0 = column(x, stride, features, 0);
+  const c1 = column(x, stride, features, 1);
+  const c2 = column(x, stride, features, 2);
+  const c3 = column(x, stride, features, 3);
+  do {
+    const row = <usize>load<i32>(order);
+    const pair = v128.load(gh + row * BIN_BYTES);
+    // feature k's bin is at h + k * HIST_BYTES + value * BIN_BYTES: k's offset is the immediate
+    // offset of the load and store (a literal constant)
+    let slot = h + (<usize>load<u8>(c0 + row) << 4);
+    v128.store(slot, f32x4.add(v128.load(slot), pair));
+    slot = h + (<usize>load<u8>(c1 + row) << 4);
+    v128.store(slot, f32x4.add(v128.load(slot, HIST_BYTES), pair), HIST_BYTES);
+    slot = h + (<usize>load<u8>(c2 + row) << 4);
+    v128.store(slot, f32x4.add(v128.load(slot, 2 * HIST_BYTES), pair), 2 * HIST_BYTES);
+    slot = h + (<usize>load<u8>(c3 + row) << 4);
+    v128.store(slot, f32x4.add(v128.load(slot, 3 * HIST_BYTES), pair), 3 * HIST_BYTES);
+    order += 4;
+  } while (order < orderEnd);
+}
+
+/** fill4 for one feature: the last features of a list when fewer than four remain. */
+function fill1(c: usize, order: usize, orderEnd: usize, gh: usize, h: usize): void {
+  do {
+    const row = <usize>load<i32>(order);
+    const slot = h + (<usize>load<u8>(c + row) << 4);
+    v128.store(slot, f32x4.add(v128.load(slot), v128.load(gh + row * BIN_BYTES)));
+    order += 4;
+  } while (order < orderEnd);
+}
+
+/**
+ * The histograms of a node's bigger child by subtraction: `parent` (nFeatures histograms)
+ * minus the smaller child's at `child`, in place in `parent`. With `scan` set, each histogram is
+ * scanned as soon as it is made, as in `build`.
+ */
+export function subtract(
+  parent: usize, child: usize, nFeatures: i32,
+  scan: i32, best: usize, sumGrad: f64, sumHess: f64, rows: f64, lambda: f64, minChildWeight: f64, minRows: f64,
+): void {
+  for (let j = 0; j < nFeatures; j++) {
+    const p = parent + <usize>j * HIST_BYTES;
+    const c = child + <usize>j * HIST_BYTES;
+    for (let b: usize = 0; b < <usize>HIST_BYTES; b += BIN_BYTES) v128.store(p + b, f32x4.sub(v128.load(p + b), v128.load(c + b)));
+    if (scan) scanFeature(p, j, best, sumGrad, sumHess, rows, lambda, minChildWeight, minRows);
+  }
+}
+
+/**
+ * The best cut of one feature's histogram `h` (position `j` in the node's feature list), kept at
+ * `best` when its gain beats the one there (strictly: the first feature and the lowest cut win
+ * a tie). Left of the cut after bin b are the rows with value <= b. XGBoost's gain of a split:
+ * GL^2 / (HL + lambda) + GR^2 / (HR + lambda) - G^2 / (H + lambda); a side needs a hessian sum
+ * of at least minChildWeight and at least minRows rows. Empty bins (count 0: counts are exact
+ * integers in float32, also after subtraction) are skipped: they add no cut.
+ */
+function scanFeature(
+  h: usize, j: i32, best: usize, sumGrad: f64, sumHess: f64, rows: f64, lambda: f64, minChildWeight: f64, minRows: f64,
+): void {
+  const parentScore = sumGrad * sumGrad / (sumHess + lambda);
+  let bestGain = load<f64>(best, BEST_GAIN << 3);
+  let gl = 0.0;
+  let hl = 0.0;
+  let nl = 0.0;
+  const end = h + HIST_BYTES - BIN_BYTES; // the last bin leaves nothing on the right
+  for (let bin = h; bin < end; bin += BIN_BYTES) {
+    const n = <f64>load<f32>(bin, 8);
+    if (n == 0) continue;
+    gl += <f64>load<f32>(bin);
+    hl += <f64>load<f32>(bin, 4);
+    nl += n;
+    const nr = rows - nl;
+    if (nr < minRows) break; // and fewer still on the right of every later cut
+    if (nl < minRows) continue;
+    const hr = sumHess - hl;
+    if (hl < minChildWeight || hr < minChildWeight) continue;
+    const gr = sumGrad - gl;
+    const gain = gl * gl / (hl + lambda) + gr * gr / (hr + lambda) - parentScore;
+    if (gain > bestGain) {
+      bestGain = gain;
+      store<f64>(best, gain, BEST_GAIN << 3);
+      store<f64>(best, nl, BEST_COUNT << 3);
+      store<f64>(best, <f64>j, BEST_FEATURE << 3);
+      store<f64>(best, <f64>((bin - h) >> 4), BEST_BIN << 3);
+    }
+  }
+}
+
+/**
+ * Splits the `count` rows at `order` by the byte at `column + row`: rows below `threshold` first,
+ * then the others, each side in its former order (the right side goes through `spare`). Returns
+ * the count on the left.
+ */
+export function partition(column: usize, threshold: i32, order: usize, count: i32, spare: usize): i32 {
+  const orderEnd = order + (<usize>count << 2);
+  let left = order;
+  let right = spare;
+  for (let at = order; at < orderEnd; at += 4) {
+    const row = load<i32>(at);
+    if (<i32>load<u8>(column + <usize>row) < threshold) {
+      store<i32>(left, row);
+      left += 4;
+    } else {
+      store<i32>(right, row);
+      right += 4;
+    }
+  }
+  memory.copy(left, spare, right - spare);
+  return <i32>((left - order) >> 2);
+}
+
+/** The gradient and hessian sums (float64s, at `out` and `out + 8`) of the `count` rows at `order`. */
+export function sums(order: usize, count: i32, gh: usize, out: usize): void {
+  const orderEnd = order + (<usize>count << 2);
+  let g = 0.0;
+  let h = 0.0;
+  for (let at = order; at < orderEnd; at += 4) {
+    const pair = gh + <usize>load<i32>(at) * BIN_BYTES;
+    g += <f64>load<f32>(pair);
+    h += <f64>load<f32>(pair, 4);
+  }
+  store<f64>(out, g);
+  store<f64>(out, h, 8);
+}

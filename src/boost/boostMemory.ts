@@ -1,0 +1,116 @@
+/**
+ * The one shared WebAssembly memory a fit's threads work in (the kernels address only their own
+ * memory): the training pixels feature by feature, every class's gradient pairs, the round's
+ * sampled rows, and one region per thread for the tree it grows (its rows in node order and its
+ * histograms). The main thread writes the pixels once and the gradients and sample each round;
+ * a thread writes only inside the region it claimed.
+ */
+import { createSharedMemory, type WasmMemory } from '../wasm/wasmModule.js';
+import { BEST_SIZE, BIN_BYTES, HIST_BYTES } from './histogramLayout.js';
+
+/** The shape a memory is laid out for. */
+export interface BoostShape {
+  /** training rows */
+  rows: number;
+  features: number;
+  classes: number;
+  maxLeaves: number;
+  /** features each tree samples (its histograms' count) */
+  treeFeatures: number;
+  /** thread regions: one per thread that grows trees at the same time */
+  regions: number;
+}
+
+/** Byte addresses of a region's parts, from the region's start. */
+export interface RegionLayout {
+  /** int32 rows of the tree in node order */
+  order: number;
+  /** where a partition puts the right side */
+  spare: number;
+  /** int32 feature indexes the tree may split on */
+  features: number;
+  /** the scan's result (BEST_SIZE float64s), then two float64 sums */
+  best: number;
+  sums: number;
+  /** maxLeaves histogram slots of treeFeatures histograms each */
+  hist: number;
+  slotBytes: number;
+  bytes: number;
+}
+
+/** Byte addresses of everything in the memory. */
+export interface BoostLayout extends BoostShape {
+  /** uint8 pixels, feature f of training row r at `x + f * rows + r` */
+  x: number;
+  /** float32 (g, h, 1, 0) of row r for class k at `gh + (k * rows + r) * BIN_BYTES` */
+  gh: number;
+  /** int32 training rows of the round, ascending */
+  sample: number;
+  /** int32 per region: 1 while a thread holds it */
+  claims: number;
+  /** region i starts at `regionStart + i * region.bytes` */
+  regionStart: number;
+  region: RegionLayout;
+  bytes: number;
+}
+
+const ALIGN = 64;
+const align = (n: number) => Math.ceil(n / ALIGN) * ALIGN;
+
+/** Lays out parts of `sizes` one after another, each at a 64-byte boundary from `start`; returns their addresses and the end. */
+function pack<K extends string>(start: number, sizes: Record<K, number>): Record<K, number> & { end: number } {
+  const at = {} as Record<K, number>;
+  let next = start;
+  for (const key of Object.keys(sizes) as K[]) {
+    at[key] = next;
+    next = align(next + sizes[key]);
+  }
+  return { ...at, end: next };
+}
+
+/** The layout of a memory for `shape`. */
+export function boostLayout(shape: BoostShape): BoostLayout {
+  const { rows, features, classes, maxLeaves, treeFeatures, regions } = shape;
+  const slotBytes = treeFeatures * HIST_BYTES;
+  const { end: regionBytes, ...region } = pack(0, {
+    order: rows * 4,
+    spare: rows * 4,
+    features: features * 4,
+    best: BEST_SIZE * 8,
+    sums: 2 * 8,
+    hist: maxLeaves * slotBytes,
+  });
+  // address 0 is left unused, so no part starts at the null pointer
+  const { end, ...parts } = pack(ALIGN, {
+    x: features * rows,
+    gh: classes * rows * BIN_BYTES,
+    sample: rows * 4,
+    claims: regions * 4,
+    regionStart: regions * regionBytes,
+  });
+  return { ...shape, ...parts, region: { ...region, slotBytes, bytes: regionBytes }, bytes: end };
+}
+
+/** A shared memory for `layout` (its buffer a SharedArrayBuffer), zeroed. */
+export function createBoostMemory(layout: BoostLayout): WasmMemory {
+  return createSharedMemory(layout.bytes);
+}
+
+/**
+ * Writes the `rows` (indexes into row-major `pixels`, `layout.features` bytes a row) feature by
+ * feature at `layout.x`, a block of rows at a time so both the rows read and the columns written
+ * stay in cache.
+ */
+export function writePixels(memory: WasmMemory, layout: BoostLayout, pixels: Uint8Array, rows: ArrayLike<number>): void {
+  const { features, x } = layout;
+  const n = rows.length;
+  const out = new Uint8Array(memory.buffer, x, features * n);
+  const BLOCK = 64;
+  for (let start = 0; start < n; start += BLOCK) {
+    const end = Math.min(n, start + BLOCK);
+    for (let s = start; s < end; s++) {
+      const row = pixels.subarray(rows[s]! * features, (rows[s]! + 1) * features);
+      for (let f = 0; f < features; f++) out[f * n + s] = row[f]!;
+    }
+  }
+}

@@ -61,7 +61,7 @@ export async function run(args: string[]): Promise<void> {
     options: { ...options, 'artifacts-dir': { type: 'string', default: 'artifacts' }, workers: { type: 'string' }, quiet: { type: 'boolean', default: false } },
   });
   const params = { ...BOOST_DEFAULTS };
-  const given = values as Record<string, string | undefined>;
+  const given = values as unknown as Record<string, string | undefined>;
   for (const [key, flag] of Object.entries(FLAGS) as [keyof BoostParams, string][]) {
     if (given[flag] !== undefined) params[key] = Number(given[flag]);
   }

@@ -42,7 +42,7 @@ export interface RegionLayout {
 export interface BoostLayout extends BoostShape {
   /** uint8 pixels, feature f of training row r at `x + f * rows + r` */
   x: number;
-  /** float32 (g, h, 1, 0) of row r for class k at `gh + (k * rows + r) * BIN_BYTES` */
+  /** int32 (g, h, 1, 0) in fixed point (gradients.ts) of row r for class k at `gh + (k * rows + r) * BIN_BYTES` */
   gh: number;
   /** int32 training rows of the round, ascending */
   sample: number;

@@ -8,7 +8,7 @@ import { deriveSeed } from '../random.js';
 import { DataError } from '../errors.js';
 import { checkBoostParams } from './checkParams.js';
 import { boostLayout, createBoostMemory, writePixels } from './boostMemory.js';
-import { scoreMargins, writeGradients, type Scores } from './gradients.js';
+import { gradientScale, scoreMargins, writeGradients, type Scores } from './gradients.js';
 import { addTreeMargins } from './predict.js';
 import { sampleAscending } from './sampling.js';
 import { createTreeRunner } from './treeRunner.js';
@@ -72,9 +72,10 @@ export async function fitBoost(data: BoostData, options: FitBoostOptions): Promi
   const layout = boostLayout({ rows: N, features: F, classes: K, maxLeaves: params.maxLeaves, treeFeatures, regions: workers });
   const memory = createBoostMemory(layout);
   writePixels(memory, layout, data.pixels, train);
-  const gh = new Float32Array(memory.buffer, layout.gh, (K * N * BIN_BYTES) / 4);
+  const gh = new Int32Array(memory.buffer, layout.gh, (K * N * BIN_BYTES) / 4);
   const sample = new Int32Array(memory.buffer, layout.sample, N);
-  const runner = createTreeRunner({ memory, layout, params }, workers);
+  const scale = gradientScale(N);
+  const runner = createTreeRunner({ memory, layout, params: { ...params, gradientScale: scale } }, workers);
 
   const trainMargins = new Float64Array(N * K).fill(BASE_SCORE);
   const validMargins = data.valid && new Float64Array(data.valid.length * K).fill(BASE_SCORE);
@@ -91,7 +92,7 @@ export async function fitBoost(data: BoostData, options: FitBoostOptions): Promi
         break;
       }
       const started = performance.now();
-      writeGradients(trainMargins, trainLabels, K, gh);
+      writeGradients(trainMargins, trainLabels, K, gh, scale);
       const rows = sampleAscending(N, params.subsample, deriveSeed(params.seed, round * (K + 1)));
       sample.set(rows);
       const grown = await Promise.all(

@@ -8,24 +8,37 @@ import { BIN_BYTES } from './histogramLayout.js';
 export const MIN_HESSIAN = 1e-16;
 /** The probability floor of mlogloss (XGBoost's metric clamps the same way). */
 const MIN_PROBABILITY = 1e-16;
-const FLOATS_PER_PAIR = BIN_BYTES / 4;
+const INTS_PER_PAIR = BIN_BYTES / 4;
 
 /**
- * Writes the gradient pairs of the `rows` rows for every class: for row i and class k, at float
- * `((k * rows + i) * 4)` of `gh`, (p - y, max(2 p (1 - p), MIN_HESSIAN), 1, 0) where p is the
- * softmax of the row's margins (`margins[i * classes + k]`) and y is 1 for its label.
- * The factor 2 is XGBoost's (its hessian is twice the diagonal of softmax's).
+ * The fixed-point scale of the gradient pairs for `rows` training rows: the largest power of two
+ * (at most 2^24) with rows x scale < 2^31, so no int32 sum of |g| <= 1 (or h <= 0.5) over the
+ * rows overflows. With 48,000 rows it is 2^15: a gradient is kept to 3e-5, far finer than any
+ * split needs, and in exchange every histogram sum is exact (histogramLayout.ts).
  */
-export function writeGradients(margins: Float64Array, labels: Uint8Array, classes: number, gh: Float32Array): void {
+export function gradientScale(rows: number): number {
+  let scale = 2 ** 24;
+  while (scale > 1 && rows * scale > 2 ** 31 - 1) scale /= 2;
+  return scale;
+}
+
+/**
+ * Writes the gradient pairs of the `rows` rows for every class: for row i and class k, at int32
+ * `(k * rows + i) * 4` of `gh`, (p - y, max(2 p (1 - p), MIN_HESSIAN), 1, 0) in fixed point
+ * (times `scale`, rounded; a hessian at least 1 unit, so it stays positive), where p is the
+ * softmax of the row's margins (`margins[i * classes + k]`) and y is 1 for its label. The factor
+ * 2 is XGBoost's (its hessian is twice the diagonal of softmax's).
+ */
+export function writeGradients(margins: Float64Array, labels: Uint8Array, classes: number, gh: Int32Array, scale: number): void {
   const rows = labels.length;
   const p = new Float64Array(classes);
   for (let i = 0; i < rows; i++) {
     softmaxOf(margins, i * classes, classes, p);
     for (let k = 0; k < classes; k++) {
-      const at = (k * rows + i) * FLOATS_PER_PAIR;
+      const at = (k * rows + i) * INTS_PER_PAIR;
       const pk = p[k]!;
-      gh[at] = labels[i] === k ? pk - 1 : pk;
-      gh[at + 1] = Math.max(2 * pk * (1 - pk), MIN_HESSIAN);
+      gh[at] = Math.round((labels[i] === k ? pk - 1 : pk) * scale);
+      gh[at + 1] = Math.max(1, Math.round(Math.max(2 * pk * (1 - pk), MIN_HESSIAN) * scale));
       gh[at + 2] = 1;
       gh[at + 3] = 0;
     }

@@ -17,8 +17,10 @@ import type { WasmMemory } from '../wasm/wasmModule.js';
 /** A split must gain more than this (XGBoost's kRtEps). */
 export const MIN_SPLIT_GAIN = 1e-6;
 
-/** The parameters a tree's growth reads. */
-export type GrowParams = Pick<BoostParams, 'learningRate' | 'maxLeaves' | 'maxDepth' | 'lambda' | 'minChildWeight' | 'minDataInLeaf'>;
+/** The parameters a tree's growth reads, and the gradients' fixed-point scale (gradients.ts). */
+export type GrowParams = Pick<BoostParams, 'learningRate' | 'maxLeaves' | 'maxDepth' | 'lambda' | 'minChildWeight' | 'minDataInLeaf'> & {
+  gradientScale: number;
+};
 
 /** One tree to grow: for class `cls`, on the round's `sampleCount` sampled rows, splitting only on `features` (ascending). */
 export interface GrowTask {
@@ -126,8 +128,9 @@ class TreeGrower {
     const { kernels } = this.bound;
     kernels.sums(this.at.order + start * 4, count, this.at.gh, this.at.sums);
     const s = this.at.sums >> 3;
+    const unit = 1 / this.params.gradientScale;
     const node: Node = {
-      id: this.nodes.length, start, count, depth, grad: this.f64[s]!, hess: this.f64[s + 1]!,
+      id: this.nodes.length, start, count, depth, grad: this.f64[s]! * unit, hess: this.f64[s + 1]! * unit,
       slot: -1, gain: -Infinity, feature: -1, bin: -1, leftCount: 0, left: NO_NODE, right: NO_NODE,
     };
     this.nodes.push(node);
@@ -170,7 +173,7 @@ class TreeGrower {
     const run = () =>
       kernels.build(
         layout.x, layout.rows, this.at.order + node.start * 4, node.count, this.at.gh, this.at.features, this.task.features.length,
-        this.slotAddress(node.slot), scan ? 1 : 0, this.at.best, node.grad, node.hess, node.count, lambda, minChildWeight, minDataInLeaf,
+        this.slotAddress(node.slot), scan ? 1 : 0, this.at.best, node.grad, node.hess, node.count, 1 / this.params.gradientScale, lambda, minChildWeight, minDataInLeaf,
       );
     if (scan) this.scanInto(node, run);
     else run();
@@ -184,7 +187,7 @@ class TreeGrower {
     this.scanInto(node, () =>
       this.bound.kernels.subtract(
         this.slotAddress(node.slot), this.slotAddress(sibling.slot), this.task.features.length,
-        1, this.at.best, node.grad, node.hess, node.count, lambda, minChildWeight, minDataInLeaf,
+        1, this.at.best, node.grad, node.hess, node.count, 1 / this.params.gradientScale, lambda, minChildWeight, minDataInLeaf,
       ),
     );
     this.stats.subtracted++;

@@ -4,14 +4,18 @@
  * which import this file too: plain numeric constants only, so the kernels inline them and the
  * module keeps no data segment.
  *
- * A bin is four float32s, (sum of gradients, sum of hessians, row count, 0): one SIMD add
- * accumulates a row into it, and a histogram is subtracted from another four floats at a time.
- * A row's gradient pair is stored the same way, (g, h, 1, 0), so the add needs no shuffle.
+ * A bin is four int32s, (sum of gradients, sum of hessians, row count, 0), the gradients in
+ * fixed point (gradients.ts): one SIMD add accumulates a row into it, and a histogram is
+ * subtracted from another four lanes at a time. A row's gradient pair is stored the same way,
+ * (g, h, 1, 0), so the add needs no shuffle. Integer sums are exact in any order, so a
+ * histogram made by subtraction equals the one built from the rows, and two cuts that send the
+ * same rows left gain exactly the same (the tie then goes to the first feature, whichever thread
+ * or path made the histogram).
  */
 
 /** Distinct uint8 values a feature can take: a histogram's bins. */
 export const BINS = 256;
-/** Bytes of one bin (and of one row's gradient pair): four float32s. */
+/** Bytes of one bin (and of one row's gradient pair): four int32s. */
 export const BIN_BYTES = 16;
 /** Bytes of one feature's histogram. */
 export const HIST_BYTES = BINS * BIN_BYTES;

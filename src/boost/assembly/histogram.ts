@@ -2,8 +2,9 @@
  * The boosting learner's histogram loops (see ../histogramKernels.ts) over the boost memory
  * (../boostMemory.ts). All pointers are byte addresses in that memory.
  *
- * Layout (../histogramLayout.ts): a bin is four float32s (gradient sum, hessian sum, row count,
- * 0) and a feature's histogram is its BINS bins, HIST_BYTES long; the histograms of a node's
+ * Layout (../histogramLayout.ts): a bin is four int32s (gradient sum, hessian sum, row count,
+ * 0; the gradients in fixed point, `unit` apart) and a feature's histogram is its BINS bins,
+ * HIST_BYTES long; the histograms of a node's
  * features lie one after another in the order of its feature list. A row's gradient pair is
  * (g, h, 1, 0) at `gh + row * BIN_BYTES`. Feature f of row r is the byte at `x + f * stride + r`
  * (feature-major, so a big node reads each column in order).
@@ -19,7 +20,7 @@ import { BATCH, BEST_BIN, BEST_COUNT, BEST_FEATURE, BEST_GAIN, BIN_BYTES, HIST_B
  */
 export function build(
   x: usize, stride: i32, order: usize, count: i32, gh: usize, features: usize, nFeatures: i32, hist: usize,
-  scan: i32, best: usize, sumGrad: f64, sumHess: f64, rows: f64, lambda: f64, minChildWeight: f64, minRows: f64,
+  scan: i32, best: usize, sumGrad: f64, sumHess: f64, rows: f64, unit: f64, lambda: f64, minChildWeight: f64, minRows: f64,
 ): void {
   const orderEnd = order + (<usize>count << 2);
   let j = 0;
@@ -32,7 +33,7 @@ export function build(
       else for (let k = 0; k < batch; k++) fill1(column(x, stride, features, j + k), order, orderEnd, gh, h + <usize>k * HIST_BYTES);
     }
     if (scan) {
-      for (let k = 0; k < batch; k++) scanFeature(h + <usize>k * HIST_BYTES, j + k, best, sumGrad, sumHess, rows, lambda, minChildWeight, minRows);
+      for (let k = 0; k < batch; k++) scanFeature(h + <usize>k * HIST_BYTES, j + k, best, sumGrad, sumHess, rows, unit, lambda, minChildWeight, minRows);
     }
     j += batch;
   }
@@ -56,13 +57,13 @@ function fill4(x: usize, stride: i32, order: usize, orderEnd: usize, gh: usize, 
     // feature k's bin is at h + k * HIST_BYTES + value * BIN_BYTES: k's offset is the immediate
     // offset of the load and store (a literal constant)
     let slot = h + (<usize>load<u8>(c0 + row) << 4);
-    v128.store(slot, f32x4.add(v128.load(slot), pair));
+    v128.store(slot, i32x4.add(v128.load(slot), pair));
     slot = h + (<usize>load<u8>(c1 + row) << 4);
-    v128.store(slot, f32x4.add(v128.load(slot, HIST_BYTES), pair), HIST_BYTES);
+    v128.store(slot, i32x4.add(v128.load(slot, HIST_BYTES), pair), HIST_BYTES);
     slot = h + (<usize>load<u8>(c2 + row) << 4);
-    v128.store(slot, f32x4.add(v128.load(slot, 2 * HIST_BYTES), pair), 2 * HIST_BYTES);
+    v128.store(slot, i32x4.add(v128.load(slot, 2 * HIST_BYTES), pair), 2 * HIST_BYTES);
     slot = h + (<usize>load<u8>(c3 + row) << 4);
-    v128.store(slot, f32x4.add(v128.load(slot, 3 * HIST_BYTES), pair), 3 * HIST_BYTES);
+    v128.store(slot, i32x4.add(v128.load(slot, 3 * HIST_BYTES), pair), 3 * HIST_BYTES);
     order += 4;
   } while (order < orderEnd);
 }
@@ -72,7 +73,7 @@ function fill1(c: usize, order: usize, orderEnd: usize, gh: usize, h: usize): vo
   do {
     const row = <usize>load<i32>(order);
     const slot = h + (<usize>load<u8>(c + row) << 4);
-    v128.store(slot, f32x4.add(v128.load(slot), v128.load(gh + row * BIN_BYTES)));
+    v128.store(slot, i32x4.add(v128.load(slot), v128.load(gh + row * BIN_BYTES)));
     order += 4;
   } while (order < orderEnd);
 }
@@ -84,13 +85,13 @@ function fill1(c: usize, order: usize, orderEnd: usize, gh: usize, h: usize): vo
  */
 export function subtract(
   parent: usize, child: usize, nFeatures: i32,
-  scan: i32, best: usize, sumGrad: f64, sumHess: f64, rows: f64, lambda: f64, minChildWeight: f64, minRows: f64,
+  scan: i32, best: usize, sumGrad: f64, sumHess: f64, rows: f64, unit: f64, lambda: f64, minChildWeight: f64, minRows: f64,
 ): void {
   for (let j = 0; j < nFeatures; j++) {
     const p = parent + <usize>j * HIST_BYTES;
     const c = child + <usize>j * HIST_BYTES;
-    for (let b: usize = 0; b < <usize>HIST_BYTES; b += BIN_BYTES) v128.store(p + b, f32x4.sub(v128.load(p + b), v128.load(c + b)));
-    if (scan) scanFeature(p, j, best, sumGrad, sumHess, rows, lambda, minChildWeight, minRows);
+    for (let b: usize = 0; b < <usize>HIST_BYTES; b += BIN_BYTES) v128.store(p + b, i32x4.sub(v128.load(p + b), v128.load(c + b)));
+    if (scan) scanFeature(p, j, best, sumGrad, sumHess, rows, unit, lambda, minChildWeight, minRows);
   }
 }
 
@@ -99,27 +100,31 @@ export function subtract(
  * `best` when its gain beats the one there (strictly: the first feature and the lowest cut win
  * a tie). Left of the cut after bin b are the rows with value <= b. XGBoost's gain of a split:
  * GL^2 / (HL + lambda) + GR^2 / (HR + lambda) - G^2 / (H + lambda); a side needs a hessian sum
- * of at least minChildWeight and at least minRows rows. Empty bins (count 0: counts are exact
- * integers in float32, also after subtraction) are skipped: they add no cut.
+ * of at least minChildWeight and at least minRows rows. The node's sums (sumGrad, sumHess) are
+ * in gradient units: the bins' integer sums times `unit`, a power of two, so every sum here is
+ * exact. Empty bins are skipped: they add no cut.
  */
 function scanFeature(
-  h: usize, j: i32, best: usize, sumGrad: f64, sumHess: f64, rows: f64, lambda: f64, minChildWeight: f64, minRows: f64,
+  h: usize, j: i32, best: usize, sumGrad: f64, sumHess: f64, rows: f64, unit: f64, lambda: f64, minChildWeight: f64, minRows: f64,
 ): void {
   const parentScore = sumGrad * sumGrad / (sumHess + lambda);
   let bestGain = load<f64>(best, BEST_GAIN << 3);
-  let gl = 0.0;
-  let hl = 0.0;
-  let nl = 0.0;
+  let gSum: i64 = 0;
+  let hSum: i64 = 0;
+  let nl: i32 = 0;
+  const n = <i32>rows;
+  const least = <i32>minRows;
   const end = h + HIST_BYTES - BIN_BYTES; // the last bin leaves nothing on the right
   for (let bin = h; bin < end; bin += BIN_BYTES) {
-    const n = <f64>load<f32>(bin, 8);
-    if (n == 0) continue;
-    gl += <f64>load<f32>(bin);
-    hl += <f64>load<f32>(bin, 4);
-    nl += n;
-    const nr = rows - nl;
-    if (nr < minRows) break; // and fewer still on the right of every later cut
-    if (nl < minRows) continue;
+    const count = load<i32>(bin, 8);
+    if (count == 0) continue;
+    gSum += <i64>load<i32>(bin);
+    hSum += <i64>load<i32>(bin, 4);
+    nl += count;
+    if (n - nl < least) break; // and fewer still on the right of every later cut
+    if (nl < least) continue;
+    const gl = <f64>gSum * unit;
+    const hl = <f64>hSum * unit;
     const hr = sumHess - hl;
     if (hl < minChildWeight || hr < minChildWeight) continue;
     const gr = sumGrad - gl;
@@ -127,7 +132,7 @@ function scanFeature(
     if (gain > bestGain) {
       bestGain = gain;
       store<f64>(best, gain, BEST_GAIN << 3);
-      store<f64>(best, nl, BEST_COUNT << 3);
+      store<f64>(best, <f64>nl, BEST_COUNT << 3);
       store<f64>(best, <f64>j, BEST_FEATURE << 3);
       store<f64>(best, <f64>((bin - h) >> 4), BEST_BIN << 3);
     }
@@ -157,16 +162,16 @@ export function partition(column: usize, threshold: i32, order: usize, count: i3
   return <i32>((left - order) >> 2);
 }
 
-/** The gradient and hessian sums (float64s, at `out` and `out + 8`) of the `count` rows at `order`. */
+/** The gradient and hessian sums (float64s of the exact integer sums, at `out` and `out + 8`) of the `count` rows at `order`. */
 export function sums(order: usize, count: i32, gh: usize, out: usize): void {
   const orderEnd = order + (<usize>count << 2);
-  let g = 0.0;
-  let h = 0.0;
+  let g: i64 = 0;
+  let h: i64 = 0;
   for (let at = order; at < orderEnd; at += 4) {
     const pair = gh + <usize>load<i32>(at) * BIN_BYTES;
-    g += <f64>load<f32>(pair);
-    h += <f64>load<f32>(pair, 4);
+    g += <i64>load<i32>(pair);
+    h += <i64>load<i32>(pair, 4);
   }
-  store<f64>(out, g);
-  store<f64>(out, h, 8);
+  store<f64>(out, <f64>g);
+  store<f64>(out, <f64>h, 8);
 }

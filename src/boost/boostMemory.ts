@@ -1,9 +1,10 @@
 /**
  * The one shared WebAssembly memory a fit's threads work in (the kernels address only their own
- * memory): the training pixels feature by feature, every class's gradient pairs, the round's
- * sampled rows, and one region per thread for the tree it grows (its rows in node order and its
- * histograms). The main thread writes the pixels once and the gradients and sample each round;
- * a thread writes only inside the region it claimed.
+ * memory): the training pixels feature by feature, every class's gradient pairs, the margins of
+ * the training and validation rows, the round's sampled rows, and one region per thread for the
+ * tree it grows (its rows in node order and its histograms). The main thread writes the pixels
+ * once and the gradients and sample each round; a thread growing class k's tree writes only
+ * inside the region it claimed and class k's margins.
  */
 import { createSharedMemory, type WasmMemory } from '../wasm/wasmModule.js';
 import { BEST_SIZE, BIN_BYTES, HIST_BYTES } from './histogramLayout.js';
@@ -12,6 +13,8 @@ import { BEST_SIZE, BIN_BYTES, HIST_BYTES } from './histogramLayout.js';
 export interface BoostShape {
   /** training rows */
   rows: number;
+  /** validation rows (0: none) */
+  validRows: number;
   features: number;
   classes: number;
   maxLeaves: number;
@@ -44,8 +47,16 @@ export interface BoostLayout extends BoostShape {
   x: number;
   /** int32 (g, h, 1, 0) in fixed point (gradients.ts) of row r for class k at `gh + (k * rows + r) * BIN_BYTES` */
   gh: number;
+  /** float64 margins of the training rows, class-major: row r of class k at `margins + (k * rows + r) * 8` */
+  margins: number;
+  /** the same for the validation rows */
+  validMargins: number;
+  /** uint8 validation pixels, row-major */
+  validPixels: number;
   /** int32 training rows of the round, ascending */
   sample: number;
+  /** int32 training rows left out of the round's sample, ascending */
+  unsampled: number;
   /** int32 per region: 1 while a thread holds it */
   claims: number;
   /** region i starts at `regionStart + i * region.bytes` */
@@ -70,7 +81,7 @@ function pack<K extends string>(start: number, sizes: Record<K, number>): Record
 
 /** The layout of a memory for `shape`. */
 export function boostLayout(shape: BoostShape): BoostLayout {
-  const { rows, features, classes, maxLeaves, treeFeatures, regions } = shape;
+  const { rows, validRows, features, classes, maxLeaves, treeFeatures, regions } = shape;
   const slotBytes = treeFeatures * HIST_BYTES;
   const { end: regionBytes, ...region } = pack(0, {
     order: rows * 4,
@@ -84,7 +95,11 @@ export function boostLayout(shape: BoostShape): BoostLayout {
   const { end, ...parts } = pack(ALIGN, {
     x: features * rows,
     gh: classes * rows * BIN_BYTES,
+    margins: classes * rows * 8,
+    validMargins: classes * validRows * 8,
+    validPixels: validRows * features,
     sample: rows * 4,
+    unsampled: rows * 4,
     claims: regions * 4,
     regionStart: regions * regionBytes,
   });
@@ -101,7 +116,7 @@ export function createBoostMemory(layout: BoostLayout): WasmMemory {
  * feature at `layout.x`, a block of rows at a time so both the rows read and the columns written
  * stay in cache.
  */
-export function writePixels(memory: WasmMemory, layout: BoostLayout, pixels: Uint8Array, rows: ArrayLike<number>): void {
+export function writeTrainPixels(memory: WasmMemory, layout: BoostLayout, pixels: Uint8Array, rows: ArrayLike<number>): void {
   const { features, x } = layout;
   const n = rows.length;
   const out = new Uint8Array(memory.buffer, x, features * n);
@@ -113,4 +128,11 @@ export function writePixels(memory: WasmMemory, layout: BoostLayout, pixels: Uin
       for (let f = 0; f < features; f++) out[f * n + s] = row[f]!;
     }
   }
+}
+
+/** Copies the `rows` of row-major `pixels` to the validation pixels, in order. */
+export function writeValidPixels(memory: WasmMemory, layout: BoostLayout, pixels: Uint8Array, rows: ArrayLike<number>): void {
+  const { features, validPixels } = layout;
+  const out = new Uint8Array(memory.buffer, validPixels, rows.length * features);
+  for (let i = 0; i < rows.length; i++) out.set(pixels.subarray(rows[i]! * features, (rows[i]! + 1) * features), i * features);
 }

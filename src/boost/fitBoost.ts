@@ -7,9 +7,8 @@
 import { deriveSeed } from '../random.js';
 import { DataError } from '../errors.js';
 import { checkBoostParams } from './checkParams.js';
-import { boostLayout, createBoostMemory, writePixels } from './boostMemory.js';
-import { gradientScale, scoreMargins, writeGradients, type Scores } from './gradients.js';
-import { addTreeMargins } from './predict.js';
+import { boostLayout, createBoostMemory, writeTrainPixels, writeValidPixels } from './boostMemory.js';
+import { gradientScale, softmaxPass, type Scores } from './gradients.js';
 import { sampleAscending } from './sampling.js';
 import { createTreeRunner } from './treeRunner.js';
 import type { GrowStats } from './growTree.js';
@@ -64,27 +63,31 @@ export interface BoostFit {
 export async function fitBoost(data: BoostData, options: FitBoostOptions): Promise<BoostFit> {
   const { params, workers = 1, onRound, signal } = options;
   checkBoostParams(params);
-  const { numClass: K, numFeature: F, train } = data;
+  const { numClass: K, numFeature: F, train, valid } = data;
   const trainLabels = labelsOf(data, train);
-  const validLabels = data.valid && labelsOf(data, data.valid);
+  const validLabels = valid && labelsOf(data, valid);
   const N = train.length;
+  const V = valid?.length ?? 0;
   const treeFeatures = Math.max(1, Math.round(F * params.colsampleBytree));
-  const layout = boostLayout({ rows: N, features: F, classes: K, maxLeaves: params.maxLeaves, treeFeatures, regions: workers });
+  const layout = boostLayout({ rows: N, validRows: V, features: F, classes: K, maxLeaves: params.maxLeaves, treeFeatures, regions: workers });
   const memory = createBoostMemory(layout);
-  writePixels(memory, layout, data.pixels, train);
-  const gh = new Int32Array(memory.buffer, layout.gh, (K * N * BIN_BYTES) / 4);
-  const sample = new Int32Array(memory.buffer, layout.sample, N);
-  const scale = gradientScale(N);
-  const runner = createTreeRunner({ memory, layout, params: { ...params, gradientScale: scale } }, workers);
+  writeTrainPixels(memory, layout, data.pixels, train);
+  if (valid) writeValidPixels(memory, layout, data.pixels, valid);
+  const { buffer } = memory;
+  const gradients = { gh: new Int32Array(buffer, layout.gh, (K * N * BIN_BYTES) / 4), scale: gradientScale(N) };
+  const trainMargins = new Float64Array(buffer, layout.margins, K * N).fill(BASE_SCORE);
+  const validMargins = new Float64Array(buffer, layout.validMargins, K * V).fill(BASE_SCORE);
+  const sample = new Int32Array(buffer, layout.sample, N);
+  const unsampled = new Int32Array(buffer, layout.unsampled, N);
+  const runner = createTreeRunner({ memory, layout, params: { ...params, gradientScale: gradients.scale } }, workers);
 
-  const trainMargins = new Float64Array(N * K).fill(BASE_SCORE);
-  const validMargins = data.valid && new Float64Array(data.valid.length * K).fill(BASE_SCORE);
   const trees: BoostTree[] = [];
   const history: BoostRound[] = [];
   const stats: GrowStats = { built: 0, subtracted: 0, rowsBuilt: 0 };
   let best = { round: -1, loss: Infinity };
   let stoppedEarly = false;
   let interrupted = false;
+  softmaxPass(trainMargins, trainLabels, K, gradients);
   try {
     for (let round = 0; round < params.rounds; round++) {
       if (signal?.aborted) {
@@ -92,34 +95,33 @@ export async function fitBoost(data: BoostData, options: FitBoostOptions): Promi
         break;
       }
       const started = performance.now();
-      writeGradients(trainMargins, trainLabels, K, gh, scale);
-      const rows = sampleAscending(N, params.subsample, deriveSeed(params.seed, round * (K + 1)));
-      sample.set(rows);
+      const seed = deriveSeed(params.seed, round * (K + 1));
+      const { sampleCount, unsampledCount } = writeSample(sample, unsampled, sampleAscending(N, params.subsample, seed));
       const grown = await Promise.all(
-        Array.from({ length: K }, (_, cls) =>
-          runner.grow({ cls, sampleCount: rows.length, features: sampleAscending(F, params.colsampleBytree, deriveSeed(params.seed, round * (K + 1) + 1 + cls)) }),
-        ),
+        Array.from({ length: K }, (_, cls) => {
+          const features = sampleAscending(F, params.colsampleBytree, deriveSeed(params.seed, round * (K + 1) + 1 + cls));
+          return runner.grow({ cls, sampleCount, unsampledCount, features });
+        }),
       );
-      grown.forEach(({ tree, stats: s }, cls) => {
+      for (const { tree, stats: s } of grown) {
         trees.push(tree);
-        addTreeMargins(tree, cls, data.pixels, F, train, trainMargins, K);
-        if (data.valid) addTreeMargins(tree, cls, data.pixels, F, data.valid, validMargins!, K);
         stats.built += s.built;
         stats.subtracted += s.subtracted;
         stats.rowsBuilt += s.rowsBuilt;
-      });
+      }
+      // this round's train scores and the next round's gradients, from the same probabilities
       const scores: BoostRound = {
         round,
-        train: scoreMargins(trainMargins, trainLabels, K),
-        valid: validLabels && scoreMargins(validMargins!, validLabels, K),
+        train: softmaxPass(trainMargins, trainLabels, K, round + 1 < params.rounds ? gradients : undefined),
+        valid: validLabels && softmaxPass(validMargins, validLabels, K),
         seconds: 0,
       };
       scores.seconds = (performance.now() - started) / 1000;
       history.push(scores);
       onRound?.(scores);
-      const loss = scores.valid?.mlogloss ?? -round;
-      if (loss < best.loss) best = { round, loss };
-      if (data.valid && params.earlyStoppingRounds > 0 && round - best.round >= params.earlyStoppingRounds) {
+      if (!scores.valid) continue;
+      if (scores.valid.mlogloss < best.loss) best = { round, loss: scores.valid.mlogloss };
+      if (params.earlyStoppingRounds > 0 && round - best.round >= params.earlyStoppingRounds) {
         stoppedEarly = true;
         break;
       }
@@ -127,7 +129,7 @@ export async function fitBoost(data: BoostData, options: FitBoostOptions): Promi
   } finally {
     await runner.close();
   }
-  const kept = data.valid ? best.round + 1 : history.length;
+  const kept = valid ? best.round + 1 : history.length;
   const model: BoostModel = {
     numClass: K,
     numFeature: F,
@@ -137,6 +139,18 @@ export async function fitBoost(data: BoostData, options: FitBoostOptions): Promi
     bestIteration: kept - 1,
   };
   return { model, history, stoppedEarly, interrupted, stats };
+}
+
+/** Writes the round's sampled rows (ascending) to `sample` and the others (ascending) to `unsampled`. */
+function writeSample(sample: Int32Array, unsampled: Int32Array, rows: Int32Array): { sampleCount: number; unsampledCount: number } {
+  sample.set(rows);
+  let out = 0;
+  let next = 0;
+  for (let r = 0; r < sample.length; r++) {
+    if (next < rows.length && rows[next] === r) next++;
+    else unsampled[out++] = r;
+  }
+  return { sampleCount: rows.length, unsampledCount: out };
 }
 
 /** The labels of `rows`, checked to be classes of the model. */

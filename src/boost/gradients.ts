@@ -1,6 +1,10 @@
 /**
- * Multiclass softmax (XGBoost's multi:softprob): the probabilities of the margins, each round's
- * gradient pairs, and the scores of a set of rows (mlogloss, accuracy).
+ * Multiclass softmax (XGBoost's multi:softprob) over the margins of a set of rows: their scores
+ * (mlogloss, accuracy) and, for the training rows, the next round's gradient pairs, in one pass
+ * (the same probabilities serve both).
+ *
+ * Margins are class-major, `margins[k * rows + i]`: each class's column is written by the one
+ * thread that grew that class's tree, with no cache line shared between threads.
  */
 import { BIN_BYTES } from './histogramLayout.js';
 
@@ -22,55 +26,55 @@ export function gradientScale(rows: number): number {
   return scale;
 }
 
-/**
- * Writes the gradient pairs of the `rows` rows for every class: for row i and class k, at int32
- * `(k * rows + i) * 4` of `gh`, (p - y, max(2 p (1 - p), MIN_HESSIAN), 1, 0) in fixed point
- * (times `scale`, rounded; a hessian at least 1 unit, so it stays positive), where p is the
- * softmax of the row's margins (`margins[i * classes + k]`) and y is 1 for its label. The factor
- * 2 is XGBoost's (its hessian is twice the diagonal of softmax's).
- */
-export function writeGradients(margins: Float64Array, labels: Uint8Array, classes: number, gh: Int32Array, scale: number): void {
-  const rows = labels.length;
-  const p = new Float64Array(classes);
-  for (let i = 0; i < rows; i++) {
-    softmaxOf(margins, i * classes, classes, p);
-    for (let k = 0; k < classes; k++) {
-      const at = (k * rows + i) * INTS_PER_PAIR;
-      const pk = p[k]!;
-      gh[at] = Math.round((labels[i] === k ? pk - 1 : pk) * scale);
-      gh[at + 1] = Math.max(1, Math.round(Math.max(2 * pk * (1 - pk), MIN_HESSIAN) * scale));
-      gh[at + 2] = 1;
-      gh[at + 3] = 0;
-    }
-  }
-}
-
-/** The softmax of `classes` margins from `at` into `out`. */
-function softmaxOf(margins: Float64Array, at: number, classes: number, out: Float64Array): void {
-  let max = -Infinity;
-  for (let k = 0; k < classes; k++) max = Math.max(max, margins[at + k]!);
-  let sum = 0;
-  for (let k = 0; k < classes; k++) sum += out[k] = Math.exp(margins[at + k]! - max);
-  for (let k = 0; k < classes; k++) out[k] = out[k]! / sum;
-}
-
 /** Scores of a set of rows. */
 export interface Scores {
   mlogloss: number;
   accuracy: number;
 }
 
-/** mlogloss and accuracy of rows whose margins are `margins` (rows of `classes`) and labels `labels`; an argmax tie goes to the lower class. */
-export function scoreMargins(margins: Float64Array, labels: Uint8Array, classes: number): Scores {
+/** Where to write gradient pairs: int32s, and their fixed-point scale (gradientScale). */
+export interface GradientOut {
+  gh: Int32Array;
+  scale: number;
+}
+
+/**
+ * The scores of the rows whose class-major margins are `margins` and labels `labels` (an
+ * argmax tie goes to the lower class). With `out`, also writes every row's gradient pair for
+ * every class: for row i and class k, at int32 `(k * rows + i) * 4`, (p - y, max(2 p (1 - p),
+ * MIN_HESSIAN), 1, 0) in fixed point (times the scale, rounded; a hessian at least 1 unit, so it
+ * stays positive), p the softmax of the row's margins and y 1 for its label. The factor 2 is
+ * XGBoost's (its hessian is twice the diagonal of softmax's).
+ */
+export function softmaxPass(margins: Float64Array, labels: Uint8Array, classes: number, out?: GradientOut): Scores {
+  const rows = labels.length;
   const p = new Float64Array(classes);
   let loss = 0;
   let right = 0;
-  for (let i = 0; i < labels.length; i++) {
-    softmaxOf(margins, i * classes, classes, p);
+  for (let i = 0; i < rows; i++) {
+    let max = -Infinity;
+    for (let k = 0; k < classes; k++) max = Math.max(max, margins[k * rows + i]!);
+    let sum = 0;
+    for (let k = 0; k < classes; k++) sum += p[k] = Math.exp(margins[k * rows + i]! - max);
     let top = 0;
-    for (let k = 1; k < classes; k++) if (p[k]! > p[top]!) top = k;
-    if (top === labels[i]) right++;
-    loss -= Math.log(Math.max(p[labels[i]!]!, MIN_PROBABILITY));
+    for (let k = 0; k < classes; k++) {
+      p[k] = p[k]! / sum;
+      if (p[k]! > p[top]!) top = k;
+    }
+    const label = labels[i]!;
+    if (top === label) right++;
+    loss -= Math.log(Math.max(p[label]!, MIN_PROBABILITY));
+    if (out) {
+      const { gh, scale } = out;
+      for (let k = 0; k < classes; k++) {
+        const at = (k * rows + i) * INTS_PER_PAIR;
+        const pk = p[k]!;
+        gh[at] = Math.round((label === k ? pk - 1 : pk) * scale);
+        gh[at + 1] = Math.max(1, Math.round(Math.max(2 * pk * (1 - pk), MIN_HESSIAN) * scale));
+        gh[at + 2] = 1;
+        gh[at + 3] = 0;
+      }
+    }
   }
-  return { mlogloss: loss / labels.length, accuracy: right / labels.length };
+  return { mlogloss: loss / rows, accuracy: right / rows };
 }

@@ -22,10 +22,14 @@ export type GrowParams = Pick<BoostParams, 'learningRate' | 'maxLeaves' | 'maxDe
   gradientScale: number;
 };
 
-/** One tree to grow: for class `cls`, on the round's `sampleCount` sampled rows, splitting only on `features` (ascending). */
+/**
+ * One tree to grow: for class `cls`, on the round's `sampleCount` sampled rows, splitting only on
+ * `features` (ascending); `unsampledCount` rows were left out of the sample.
+ */
 export interface GrowTask {
   cls: number;
   sampleCount: number;
+  unsampledCount: number;
   features: Int32Array;
 }
 
@@ -42,6 +46,11 @@ export interface GrowStats {
 export interface GrownTree {
   tree: BoostTree;
   stats: GrowStats;
+}
+
+/** A grown tree and where its nodes' rows lie in the region's `order` (start, count per node), while the region is held. */
+export interface GrownInRegion extends GrownTree {
+  ranges: Int32Array;
 }
 
 /** The memory, its layout and the kernels bound to it, in one thread. */
@@ -73,7 +82,7 @@ interface Node {
 }
 
 /** Grows the tree of `task` in region `region` of `bound`'s memory. */
-export function growTree(bound: BoundMemory, region: number, task: GrowTask, params: GrowParams): GrownTree {
+export function growTree(bound: BoundMemory, region: number, task: GrowTask, params: GrowParams): GrownInRegion {
   return new TreeGrower(bound, region, task, params).grow();
 }
 
@@ -107,7 +116,7 @@ class TreeGrower {
     i32.set(task.features, this.at.features >> 2);
   }
 
-  grow(): GrownTree {
+  grow(): GrownInRegion {
     const root = this.newNode(0, this.task.sampleCount, 0);
     if (this.splittable(root)) {
       root.slot = this.takeSlot();
@@ -121,7 +130,9 @@ class TreeGrower {
       const [left, right] = this.split(best);
       leaves.splice(leaves.indexOf(best), 1, left, right);
     }
-    return { tree: this.toTree(), stats: this.stats };
+    const ranges = new Int32Array(2 * this.nodes.length);
+    for (const node of this.nodes) ranges.set([node.start, node.count], 2 * node.id);
+    return { tree: this.toTree(), stats: this.stats, ranges };
   }
 
   private newNode(start: number, count: number, depth: number): Node {

@@ -8,7 +8,7 @@
  * walked one at a time through every tree, so a row's 784 bytes stay in L1 while its trees are
  * walked.
  */
-import { NO_NODE, type BoostModel, type BoostTree } from './model.js';
+import { NO_NODE, type BoostModel } from './model.js';
 
 /** Int32s per split node in FlatForest.nodes: feature, threshold, left, right. */
 const STRIDE = 4;
@@ -130,19 +130,3 @@ export function predictProbabilities(forest: FlatForest, pixels: Uint8Array, cou
   return softmaxRows(predictMargins(forest, pixels, count), forest.numClass);
 }
 
-/**
- * Adds `tree`'s leaf value to the class `cls` margin of each row of `rows` (indexes into
- * row-major `pixels`, `width` bytes a row): the margins of the rows in `rows` order, `numClass`
- * each. The fit's per-round update of its train and valid margins.
- */
-export function addTreeMargins(
-  tree: BoostTree, cls: number, pixels: Uint8Array, width: number, rows: Int32Array, margins: Float64Array, numClass: number,
-): void {
-  const { leftChildren: left, rightChildren: right, splitIndices: feature, splitConditions: condition } = tree;
-  for (let i = 0; i < rows.length; i++) {
-    const row = rows[i]! * width;
-    let n = 0;
-    while (left[n] !== NO_NODE) n = pixels[row + feature[n]!]! < condition[n]! ? left[n]! : right[n]!;
-    margins[i * numClass + cls] += condition[n]!;
-  }
-}

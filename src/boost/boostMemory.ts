@@ -45,6 +45,8 @@ export interface RegionLayout {
 export interface BoostLayout extends BoostShape {
   /** uint8 pixels, feature f of training row r at `x + f * rows + r` */
   x: number;
+  /** the same pixels row-major: feature f of training row r at `xRows + r * features + f` */
+  xRows: number;
   /** int32 (g, h, 1, 0) in fixed point (gradients.ts) of row r for class k at `gh + (k * rows + r) * BIN_BYTES` */
   gh: number;
   /** float64 margins of the training rows, class-major: row r of class k at `margins + (k * rows + r) * 8` */
@@ -94,6 +96,7 @@ export function boostLayout(shape: BoostShape): BoostLayout {
   // address 0 is left unused, so no part starts at the null pointer
   const { end, ...parts } = pack(ALIGN, {
     x: features * rows,
+    xRows: rows * features,
     gh: classes * rows * BIN_BYTES,
     margins: classes * rows * 8,
     validMargins: classes * validRows * 8,
@@ -112,20 +115,22 @@ export function createBoostMemory(layout: BoostLayout): WasmMemory {
 }
 
 /**
- * Writes the `rows` (indexes into row-major `pixels`, `layout.features` bytes a row) feature by
- * feature at `layout.x`, a block of rows at a time so both the rows read and the columns written
- * stay in cache.
+ * Writes the `rows` (indexes into row-major `pixels`, `layout.features` bytes a row) row by row
+ * at `layout.xRows`, then feature by feature at `layout.x`, a block of rows at a time so both the
+ * rows read and the columns written stay in cache.
  */
 export function writeTrainPixels(memory: WasmMemory, layout: BoostLayout, pixels: Uint8Array, rows: ArrayLike<number>): void {
-  const { features, x } = layout;
+  const { features } = layout;
   const n = rows.length;
-  const out = new Uint8Array(memory.buffer, x, features * n);
+  const byRow = new Uint8Array(memory.buffer, layout.xRows, features * n);
+  for (let s = 0; s < n; s++) byRow.set(pixels.subarray(rows[s]! * features, (rows[s]! + 1) * features), s * features);
+  const byFeature = new Uint8Array(memory.buffer, layout.x, features * n);
   const BLOCK = 64;
   for (let start = 0; start < n; start += BLOCK) {
     const end = Math.min(n, start + BLOCK);
-    for (let s = start; s < end; s++) {
-      const row = pixels.subarray(rows[s]! * features, (rows[s]! + 1) * features);
-      for (let f = 0; f < features; f++) out[f * n + s] = row[f]!;
+    for (let f = 0; f < features; f++) {
+      const out = f * n;
+      for (let s = start; s < end; s++) byFeature[out + s] = byRow[s * features + f]!;
     }
   }
 }

@@ -9,7 +9,7 @@ import { WasmModule, type WasmMemory } from '../wasm/wasmModule.js';
 /** The module's exports; addresses are byte addresses in the boost memory, each documented at its source in assembly/histogram.ts. */
 export interface BoostKernels {
   build(
-    x: number, stride: number, order: number, count: number, gh: number, features: number, nFeatures: number, hist: number,
+    x: number, featureStride: number, rowStride: number, order: number, count: number, gh: number, features: number, nFeatures: number, hist: number,
     scan: number, best: number, sumGrad: number, sumHess: number, rows: number, unit: number, lambda: number, minChildWeight: number, minRows: number,
   ): void;
   subtract(

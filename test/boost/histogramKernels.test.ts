@@ -14,7 +14,7 @@ const UNIT = 1 / SCALE;
 
 /** A node of random rows (a scattered subset, in order) in a fresh memory, with the kernels bound to it. */
 function setUp(seed: number) {
-  const memory = createSharedMemory(4 << 20);
+  const memory = createSharedMemory(8 << 20);
   const kernels = bindBoostKernels(memory);
   const { buffer } = memory;
   let next = 64;
@@ -90,7 +90,7 @@ function build(m: Node, from: number, to: number, into: Int32Array, minChildWeig
   const { g, h } = sums(m, from, to);
   m.best.set([1e-6, 0, -1, -1]);
   m.kernels.build(
-    m.x.byteOffset, ROWS, m.order.byteOffset + from * 4, to - from, m.gh.byteOffset, m.features.byteOffset, FEATURES, into.byteOffset,
+    m.x.byteOffset, ROWS, 1, m.order.byteOffset + from * 4, to - from, m.gh.byteOffset, m.features.byteOffset, FEATURES, into.byteOffset,
     1, m.best.byteOffset, g, h, to - from, UNIT, LAMBDA, minChildWeight, minRows,
   );
   return { g, h };
@@ -106,6 +106,21 @@ describe('boosting histogram kernels (wasm SIMD) against plain TypeScript (issue
     for (let j = 0; j < FEATURES; j++) {
       assert.deepEqual(m.hist.subarray(j * BINS * 4, (j + 1) * BINS * 4), referenceHistogram(m, m.features[j]!, 0, m.count), `feature ${m.features[j]}`);
     }
+  });
+
+  it('build: from row-major pixels (a small node) the histograms are the same as from feature-major ones', () => {
+    const m = setUp(10);
+    build(m, 0, m.count, m.hist);
+    const byRow = new Uint8Array(m.memory.buffer, m.child.byteOffset + m.child.byteLength, ROWS * FEATURES);
+    for (let r = 0; r < ROWS; r++) for (let f = 0; f < FEATURES; f++) byRow[r * FEATURES + f] = m.x[f * ROWS + r]!;
+    const { g, h } = sums(m, 0, m.count);
+    const featureMajor = { hist: Int32Array.from(m.hist), best: bestOf(m) };
+    m.best.set([1e-6, 0, -1, -1]);
+    m.kernels.build(
+      byRow.byteOffset, 1, FEATURES, m.order.byteOffset, m.count, m.gh.byteOffset, m.features.byteOffset, FEATURES, m.hist.byteOffset,
+      1, m.best.byteOffset, g, h, m.count, UNIT, LAMBDA, 0, 1,
+    );
+    assert.deepEqual({ hist: m.hist, best: bestOf(m) }, featureMajor);
   });
 
   it('sums: the exact integer sums of the node gradients and hessians', () => {

@@ -4,10 +4,9 @@
  *
  * Layout (../histogramLayout.ts): a bin is four int32s (gradient sum, hessian sum, row count,
  * 0; the gradients in fixed point, `unit` apart) and a feature's histogram is its BINS bins,
- * HIST_BYTES long; the histograms of a node's
- * features lie one after another in the order of its feature list. A row's gradient pair is
- * (g, h, 1, 0) at `gh + row * BIN_BYTES`. Feature f of row r is the byte at `x + f * stride + r`
- * (feature-major, so a big node reads each column in order).
+ * HIST_BYTES long; the histograms of a node's features lie one after another in the order of
+ * its feature list. A row's gradient pair is (g, h, 1, 0) at `gh + row * BIN_BYTES`. The pixels
+ * are held twice, feature-major and row-major (see `build`).
  */
 import { BATCH, BEST_BIN, BEST_COUNT, BEST_FEATURE, BEST_GAIN, BIN_BYTES, HIST_BYTES } from '../histogramLayout';
 
@@ -17,9 +16,15 @@ import { BATCH, BEST_BIN, BEST_COUNT, BEST_FEATURE, BEST_GAIN, BIN_BYTES, HIST_B
  * pass: each row's index and gradient pair are loaded once for the batch, and the batch's
  * histograms (16 KB) stay in the L1 data cache. With `scan` set, each batch is scanned while
  * still in cache (see scanFeature), with the node's sums and the constraints that follow.
+ *
+ * Feature f of row r is the byte at `x + f * featureStride + r * rowStride`: feature-major
+ * pixels (featureStride = rows, rowStride = 1) for a big node, whose rows fill each column's
+ * cache lines; row-major ones (1, featureCount) for a small node, whose few rows are each read
+ * as 13 cache lines that stay in cache across the batches, where a column read would cost a
+ * miss per row and feature.
  */
 export function build(
-  x: usize, stride: i32, order: usize, count: i32, gh: usize, features: usize, nFeatures: i32, hist: usize,
+  x: usize, featureStride: i32, rowStride: i32, order: usize, count: i32, gh: usize, features: usize, nFeatures: i32, hist: usize,
   scan: i32, best: usize, sumGrad: f64, sumHess: f64, rows: f64, unit: f64, lambda: f64, minChildWeight: f64, minRows: f64,
 ): void {
   const orderEnd = order + (<usize>count << 2);
@@ -29,8 +34,8 @@ export function build(
     const h = hist + <usize>j * HIST_BYTES;
     memory.fill(h, 0, <usize>batch * HIST_BYTES);
     if (count > 0) {
-      if (batch == BATCH) fill4(x, stride, order, orderEnd, gh, features + (<usize>j << 2), h);
-      else for (let k = 0; k < batch; k++) fill1(column(x, stride, features, j + k), order, orderEnd, gh, h + <usize>k * HIST_BYTES);
+      if (batch == BATCH) fill4(x, featureStride, rowStride, order, orderEnd, gh, features + (<usize>j << 2), h);
+      else for (let k = 0; k < batch; k++) fill1(column(x, featureStride, features, j + k), rowStride, order, orderEnd, gh, h + <usize>k * HIST_BYTES);
     }
     if (scan) {
       for (let k = 0; k < batch; k++) scanFeature(h + <usize>k * HIST_BYTES, j + k, best, sumGrad, sumHess, rows, unit, lambda, minChildWeight, minRows);
@@ -39,40 +44,41 @@ export function build(
   }
 }
 
-/** The byte address of the column of the feature at position `j` of the list at `features`. */
+/** The byte address of row 0's value of the feature at position `j` of the list at `features`. */
 // @ts-ignore: decorator
-@inline function column(x: usize, stride: i32, features: usize, j: i32): usize {
-  return x + <usize>(load<i32>(features + (<usize>j << 2)) * stride);
+@inline function column(x: usize, featureStride: i32, features: usize, j: i32): usize {
+  return x + <usize>(load<i32>(features + (<usize>j << 2)) * featureStride);
 }
 
 /** Four features' histograms (at h, h + HIST_BYTES, ..) over the rows at [order, orderEnd). */
-function fill4(x: usize, stride: i32, order: usize, orderEnd: usize, gh: usize, features: usize, h: usize): void {
-  const c0 = column(x, stride, features, 0);
-  const c1 = column(x, stride, features, 1);
-  const c2 = column(x, stride, features, 2);
-  const c3 = column(x, stride, features, 3);
+function fill4(x: usize, featureStride: i32, rowStride: i32, order: usize, orderEnd: usize, gh: usize, features: usize, h: usize): void {
+  const c0 = column(x, featureStride, features, 0);
+  const c1 = column(x, featureStride, features, 1);
+  const c2 = column(x, featureStride, features, 2);
+  const c3 = column(x, featureStride, features, 3);
   do {
     const row = <usize>load<i32>(order);
     const pair = v128.load(gh + row * BIN_BYTES);
+    const at = row * <usize>rowStride;
     // feature k's bin is at h + k * HIST_BYTES + value * BIN_BYTES: k's offset is the immediate
     // offset of the load and store (a literal constant)
-    let slot = h + (<usize>load<u8>(c0 + row) << 4);
+    let slot = h + (<usize>load<u8>(c0 + at) << 4);
     v128.store(slot, i32x4.add(v128.load(slot), pair));
-    slot = h + (<usize>load<u8>(c1 + row) << 4);
+    slot = h + (<usize>load<u8>(c1 + at) << 4);
     v128.store(slot, i32x4.add(v128.load(slot, HIST_BYTES), pair), HIST_BYTES);
-    slot = h + (<usize>load<u8>(c2 + row) << 4);
+    slot = h + (<usize>load<u8>(c2 + at) << 4);
     v128.store(slot, i32x4.add(v128.load(slot, 2 * HIST_BYTES), pair), 2 * HIST_BYTES);
-    slot = h + (<usize>load<u8>(c3 + row) << 4);
+    slot = h + (<usize>load<u8>(c3 + at) << 4);
     v128.store(slot, i32x4.add(v128.load(slot, 3 * HIST_BYTES), pair), 3 * HIST_BYTES);
     order += 4;
   } while (order < orderEnd);
 }
 
 /** fill4 for one feature: the last features of a list when fewer than four remain. */
-function fill1(c: usize, order: usize, orderEnd: usize, gh: usize, h: usize): void {
+function fill1(c: usize, rowStride: i32, order: usize, orderEnd: usize, gh: usize, h: usize): void {
   do {
     const row = <usize>load<i32>(order);
-    const slot = h + (<usize>load<u8>(c + row) << 4);
+    const slot = h + (<usize>load<u8>(c + row * <usize>rowStride) << 4);
     v128.store(slot, i32x4.add(v128.load(slot), v128.load(gh + row * BIN_BYTES)));
     order += 4;
   } while (order < orderEnd);
@@ -114,29 +120,57 @@ function scanFeature(
   let nl: i32 = 0;
   const n = <i32>rows;
   const least = <i32>minRows;
-  const end = h + HIST_BYTES - BIN_BYTES; // the last bin leaves nothing on the right
-  for (let bin = h; bin < end; bin += BIN_BYTES) {
-    const count = load<i32>(bin, 8);
-    if (count == 0) continue;
-    gSum += <i64>load<i32>(bin);
-    hSum += <i64>load<i32>(bin, 4);
-    nl += count;
-    if (n - nl < least) break; // and fewer still on the right of every later cut
-    if (nl < least) continue;
-    const gl = <f64>gSum * unit;
-    const hl = <f64>hSum * unit;
-    const hr = sumHess - hl;
-    if (hl < minChildWeight || hr < minChildWeight) continue;
-    const gr = sumGrad - gl;
-    const gain = gl * gl / (hl + lambda) + gr * gr / (hr + lambda) - parentScore;
-    if (gain > bestGain) {
-      bestGain = gain;
-      store<f64>(best, gain, BEST_GAIN << 3);
-      store<f64>(best, <f64>nl, BEST_COUNT << 3);
-      store<f64>(best, <f64>j, BEST_FEATURE << 3);
-      store<f64>(best, <f64>((bin - h) >> 4), BEST_BIN << 3);
+  // the bins present, 32 at a time: `first` is the first one's address, `bits` their marks, so
+  // the loop visits only bins with rows instead of testing 256 whose emptiness a branch
+  // predictor cannot guess. The last bin present always ends the loop: nothing is right of it.
+  for (let first = h; first < h + HIST_BYTES; first += 32 * BIN_BYTES) {
+    let bits = presentBins32(first);
+    while (bits != 0) {
+      const bin = first + (<usize>ctz(bits) << 4);
+      bits &= bits - 1;
+      gSum += <i64>load<i32>(bin);
+      hSum += <i64>load<i32>(bin, 4);
+      nl += load<i32>(bin, 8);
+      if (n - nl < least) return; // and fewer still on the right of every later cut
+      if (nl < least) continue;
+      const gl = <f64>gSum * unit;
+      const hl = <f64>hSum * unit;
+      const hr = sumHess - hl;
+      if (hl < minChildWeight || hr < minChildWeight) continue;
+      const gr = sumGrad - gl;
+      // gain > bestGain, first without dividing: gl^2 B + gr^2 A > (bestGain + parentScore) A B
+      // for A, B > 0 (with a margin far above the products' rounding), and only for the few cuts
+      // that pass, the gain itself, compared exactly
+      const a = hl + lambda;
+      const b = hr + lambda;
+      if (gl * gl * b + gr * gr * a < (bestGain + parentScore) * a * b * NEAR) continue;
+      const gain = gl * gl / a + gr * gr / b - parentScore;
+      if (gain > bestGain) {
+        bestGain = gain;
+        store<f64>(best, gain, BEST_GAIN << 3);
+        store<f64>(best, <f64>nl, BEST_COUNT << 3);
+        store<f64>(best, <f64>j, BEST_FEATURE << 3);
+        store<f64>(best, <f64>((bin - h) >> 4), BEST_BIN << 3);
+      }
     }
   }
+}
+
+/** Just below 1: the division-free test lets through every cut within 1e-12 of the best gain. */
+const NEAR: f64 = 1 - 1e-12;
+
+/** Bit i set when bin i of the 32 bins at `bin` has rows (count lane != 0). */
+function presentBins32(bin: usize): u32 {
+  let bits: u32 = 0;
+  for (let i: u32 = 0; i < 32; i += 4) {
+    // the count lanes (2) of four bins into one vector
+    const ab = v128.shuffle<i32>(v128.load(bin), v128.load(bin, 16), 2, 6, 2, 6);
+    const cd = v128.shuffle<i32>(v128.load(bin, 32), v128.load(bin, 48), 2, 6, 2, 6);
+    const counts = v128.shuffle<i32>(ab, cd, 0, 1, 4, 5);
+    bits |= <u32>i32x4.bitmask(i32x4.ne(counts, i32x4.splat(0))) << i;
+    bin += 4 * BIN_BYTES;
+  }
+  return bits;
 }
 
 /**

@@ -21,6 +21,14 @@ export const XGBOOST_VERSION = [1, 7, 4] as const;
  * text and its parsed arrays stay well under 1 GB of memory.
  */
 export const MAX_MODEL_BYTES = 128 * 1024 * 1024;
+/** The deepest a tree may be (root at 0): far deeper than any boosted tree, shallow enough for any walk. */
+export const MAX_TREE_DEPTH = 256;
+/**
+ * The most split nodes one row may pass through, over all trees (the sum of the trees' depths):
+ * a prediction's work per row. A study model passes through a few 10,000s; this bound keeps the
+ * 10,000 test images within seconds whatever the file says.
+ */
+export const MAX_PATH_SPLITS = 1 << 18;
 
 /** Writes `model` to `path` as XGBoost JSON, atomically. */
 export function writeXgboostJson(path: string, model: BoostModel): Promise<void> {
@@ -136,7 +144,15 @@ class ModelReader {
     const booster = this.object(learner.gradient_booster, 'learner.gradient_booster');
     if (booster.name !== 'gbtree') this.fail(`learner.gradient_booster.name is ${JSON.stringify(booster.name)}, not "gbtree"`);
     const gbtree = this.object(booster.model, 'learner.gradient_booster.model');
-    const trees = this.array(gbtree.trees, 'trees').map((t, i) => this.tree(t, i, numFeature));
+    let pathSplits = 0;
+    const trees = this.array(gbtree.trees, 'trees').map((t, i) => {
+      const { tree, depth } = this.tree(t, i, numFeature);
+      pathSplits += depth;
+      return tree;
+    });
+    if (pathSplits > MAX_PATH_SPLITS) {
+      this.fail(`its trees' depths add up to ${pathSplits}, more than the ${MAX_PATH_SPLITS} splits a row may pass through here`);
+    }
     const treeInfo = this.intArray(gbtree.tree_info, 'tree_info', trees.length);
     treeInfo.forEach((c, i) => {
       if (c < 0 || c >= numClass) this.fail(`tree_info[${i}] is ${c}, not a class in [0, ${numClass})`);
@@ -159,7 +175,8 @@ class ModelReader {
     return score;
   }
 
-  private tree(json: unknown, index: number, numFeature: number): BoostTree {
+  /** Tree `index` and its depth (root 0). */
+  private tree(json: unknown, index: number, numFeature: number): { tree: BoostTree; depth: number } {
     const at = `trees[${index}]`;
     const t = this.object(json, at);
     const param = this.object(t.tree_param, `${at}.tree_param`);
@@ -181,18 +198,20 @@ class ModelReader {
       sumHessian: this.floatArray(t.sum_hessian, `${at}.sum_hessian`, n),
       baseWeights: this.floatArray(t.base_weights, `${at}.base_weights`, n),
     };
-    this.checkShape(tree, at, numFeature);
-    return tree;
+    return { tree, depth: this.checkShape(tree, at, numFeature) };
   }
 
-  /** Every child inside the tree and reached once from the root; split features inside the row. */
-  private checkShape(tree: BoostTree, at: string, numFeature: number): void {
+  /** Every child inside the tree and reached once from the root; split features inside the row; depth at most MAX_TREE_DEPTH. Returns the depth. */
+  private checkShape(tree: BoostTree, at: string, numFeature: number): number {
     const n = tree.leftChildren.length;
     const reached = new Uint8Array(n);
+    const depthOf = new Int32Array(n);
     const stack = [0];
     reached[0] = 1;
+    let depth = 0;
     while (stack.length > 0) {
       const node = stack.pop()!;
+      depth = Math.max(depth, depthOf[node]!);
       const left = tree.leftChildren[node]!;
       const right = tree.rightChildren[node]!;
       if (left === NO_NODE && right === NO_NODE) continue;
@@ -203,10 +222,13 @@ class ModelReader {
       for (const [side, child] of [['left', left], ['right', right]] as const) {
         if (child < 1 || child >= n) this.fail(`${at}.${side}_children[${node}] is ${child}, not a node in [1, ${n})`);
         if (reached[child]) this.fail(`${at}: node ${child} is reached twice (a cycle or a shared child)`);
+        if (depthOf[node]! === MAX_TREE_DEPTH) this.fail(`${at} is deeper than ${MAX_TREE_DEPTH} levels`);
         reached[child] = 1;
+        depthOf[child] = depthOf[node]! + 1;
         stack.push(child);
       }
     }
+    return depth;
   }
 
   private object(value: unknown, at: string): Json {

@@ -8,6 +8,8 @@ import { flattenModel, predictProbabilities } from '../../src/boost/predict.js';
 import {
   float32Text,
   MAX_MODEL_BYTES,
+  MAX_PATH_SPLITS,
+  MAX_TREE_DEPTH,
   parseXgboostJson,
   readXgboostJson,
   writeXgboostJson,
@@ -155,6 +157,35 @@ describe('XGBoost JSON models: files that are not a model this pipeline can read
     assert.throws(() => parseXgboostJson(cls, 'm.json'), refuses('m.json', 'tree_info[1] is 2, not a class in [0, 2)'));
     const base = edited((j) => (j.learner.learner_model_param.base_score = 'abc'));
     assert.throws(() => parseXgboostJson(base, 'm.json'), refuses('m.json', 'learner.learner_model_param.base_score is "abc", not one finite number'));
+  });
+
+  it('refuses a tree deeper than MAX_TREE_DEPTH and trees whose depths add up past MAX_PATH_SPLITS', () => {
+    // a chain: split node 2i has leaf 2i + 1 on its left and the next split on its right
+    const chain = (splits: number) => {
+      const n = 2 * splits + 1;
+      const left = Array.from({ length: n }, (_, i) => (i % 2 === 0 && i < n - 1 ? i + 1 : -1));
+      const right = Array.from({ length: n }, (_, i) => (i % 2 === 0 && i < n - 1 ? i + 2 : -1));
+      const zeros = new Array<number>(n).fill(0);
+      return {
+        base_weights: zeros, categories: [], categories_nodes: [], categories_segments: [], categories_sizes: [], default_left: zeros,
+        id: 0, left_children: left, right_children: right, loss_changes: zeros, parents: zeros, split_conditions: zeros, split_indices: zeros,
+        split_type: zeros, sum_hessian: zeros, tree_param: { num_deleted: '0', num_feature: '4', num_nodes: String(n), size_leaf_vector: '0' },
+      };
+    };
+    const withTrees = (trees: unknown[]) =>
+      edited((j) => {
+        j.learner.gradient_booster.model.trees = trees;
+        j.learner.gradient_booster.model.tree_info = trees.map(() => 0);
+        j.learner.gradient_booster.model.gbtree_model_param.num_trees = String(trees.length);
+        j.learner.attributes = {};
+      });
+    assert.equal(parseXgboostJson(withTrees([chain(MAX_TREE_DEPTH)]), 'm.json').trees.length, 1);
+    assert.throws(() => parseXgboostJson(withTrees([chain(MAX_TREE_DEPTH + 1)]), 'm.json'), refuses('m.json', `trees[0] is deeper than ${MAX_TREE_DEPTH} levels`));
+    const many = MAX_PATH_SPLITS / MAX_TREE_DEPTH + 1;
+    assert.throws(
+      () => parseXgboostJson(withTrees(new Array(many).fill(chain(MAX_TREE_DEPTH))), 'm.json'),
+      refuses('m.json', `its trees' depths add up to ${many * MAX_TREE_DEPTH}, more than the ${MAX_PATH_SPLITS} splits a row may pass through here`),
+    );
   });
 
   it('reads the base_score of XGBoost 2 ("[5E-1]")', () => {

@@ -6,7 +6,8 @@
  * Flags: --artifacts-dir DIR (the load and split stages' outputs), --workers N, and the
  * parameters (defaults: BOOST_DEFAULTS): --rounds, --learning-rate, --max-leaves, --max-depth,
  * --lambda, --min-child-weight, --min-data-in-leaf, --subsample, --colsample-bytree,
- * --early-stopping-rounds, --seed; --quiet prints no line per round.
+ * --early-stopping-rounds, --seed; --quiet prints no line per round; --save PATH writes the model
+ * as XGBoost JSON.
  */
 import { parseArgs } from 'node:util';
 import { DEFAULTS } from '../src/config.js';
@@ -17,6 +18,7 @@ import { readSplit } from '../src/io/split.js';
 import { fitBoost } from '../src/boost/fitBoost.js';
 import { BOOST_DEFAULTS, type BoostParams } from '../src/boost/model.js';
 import { flattenModel, predictProbabilities } from '../src/boost/predict.js';
+import { writeXgboostJson } from '../src/boost/xgboostJson.js';
 import { trackPeakRss } from './_measure.js';
 
 /** Flag of each parameter. */
@@ -58,7 +60,7 @@ export async function run(args: string[]): Promise<void> {
   const options = Object.fromEntries(Object.values(FLAGS).map((flag) => [flag, { type: 'string' as const }]));
   const { values } = parseArgs({
     args,
-    options: { ...options, 'artifacts-dir': { type: 'string', default: 'artifacts' }, workers: { type: 'string' }, quiet: { type: 'boolean', default: false } },
+    options: { ...options, 'artifacts-dir': { type: 'string', default: 'artifacts' }, workers: { type: 'string' }, quiet: { type: 'boolean', default: false }, save: { type: 'string' } },
   });
   const params = { ...BOOST_DEFAULTS };
   const given = values as unknown as Record<string, string | undefined>;
@@ -103,5 +105,6 @@ export async function run(args: string[]): Promise<void> {
       `valid ${best.valid!.accuracy.toFixed(4)}, test ${accuracyOf(testP, cache.test.labels).toFixed(4)}; ` +
       `predict ${cache.test.count} test images ${predictSeconds.toFixed(2)} s; peak RSS ${peakRss().toFixed(0)} MB`,
   );
+  if (values.save) await writeXgboostJson(values.save as string, fit.model);
   console.log(`histograms: ${fit.stats.built} built, ${fit.stats.subtracted} by subtraction, ${fit.stats.rowsBuilt} rows read to build`);
 }

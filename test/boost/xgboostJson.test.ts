@@ -4,6 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { pythonWithXgboost, randomBoostModel, runPython, treesTest100, treesTrain300 } from '../../fixtures/index.js';
+import { fitBoost } from '../../src/boost/fitBoost.js';
+import { BOOST_DEFAULTS } from '../../src/boost/model.js';
 import { flattenModel, predictProbabilities } from '../../src/boost/predict.js';
 import {
   float32Text,
@@ -92,6 +94,20 @@ describe('XGBoost JSON models (issue 17)', () => {
     await writeFile(pixelsPath, images.pixels);
     const theirs = runPython(python!, PREDICT, [modelPath, pixelsPath, '784']) as number[];
     assertClose(predictProbabilities(flattenModel(model), images.pixels, images.count), theirs, 1e-5);
+  });
+
+  it('a model fitted here loads in python3-xgboost with the same probabilities (1e-5)', { skip: NO_XGBOOST }, async () => {
+    const [train, test] = await Promise.all([treesTrain300(), treesTest100()]);
+    const rows = Int32Array.from({ length: train.count }, (_, i) => i);
+    const { model } = await fitBoost(
+      { pixels: train.pixels, labels: train.labels, numFeature: 784, numClass: 10, train: rows },
+      { params: { ...BOOST_DEFAULTS, rounds: 5, maxLeaves: 8, minDataInLeaf: 5 } },
+    );
+    const [modelPath, pixelsPath] = [join(dir, 'fitted.json'), join(dir, 'test-100-fitted.u8')];
+    await writeXgboostJson(modelPath, model);
+    await writeFile(pixelsPath, test.pixels);
+    const theirs = runPython(python!, PREDICT, [modelPath, pixelsPath, '784']) as number[];
+    assertClose(predictProbabilities(flattenModel(model), test.pixels, test.count), theirs, 1e-5);
   });
 
   it("a model saved by XGBoost's save_model reads into ours with the same probabilities (1e-5)", { skip: NO_XGBOOST }, async () => {

@@ -5,7 +5,7 @@
  * scored on the train and valid rows; early stopping on the valid mlogloss keeps the best round.
  */
 import { deriveSeed } from '../random.js';
-import { DataError } from '../errors.js';
+import { ConfigError, DataError } from '../errors.js';
 import { checkBoostParams } from './checkParams.js';
 import { boostLayout, createBoostMemory, writeTrainPixels, writeValidPixels } from './boostMemory.js';
 import { gradientScale, softmaxPass, type Scores } from './gradients.js';
@@ -63,6 +63,7 @@ export interface BoostFit {
 export async function fitBoost(data: BoostData, options: FitBoostOptions): Promise<BoostFit> {
   const { params, workers = 1, onRound, signal } = options;
   checkBoostParams(params);
+  if (!Number.isInteger(workers) || workers < 1) throw new ConfigError('workers', 'a positive integer', workers);
   const { numClass: K, numFeature: F, train, valid } = data;
   const trainLabels = labelsOf(data, train);
   const validLabels = valid && labelsOf(data, valid);

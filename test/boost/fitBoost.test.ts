@@ -171,6 +171,7 @@ describe('fitBoost (issue 17)', () => {
       return true;
     });
     await assert.rejects(fitBoost(data, { params: { ...SMALL, subsample: 0 } }), { message: 'Expected a number in (0, 1] for subsample but received 0.' });
+    await assert.rejects(fitBoost(data, { params: SMALL, workers: 0 }), { message: 'Expected a positive integer for workers but received 0.' });
     const labels = Uint8Array.from(data.labels);
     labels[7] = 255;
     await assert.rejects(fitBoost({ ...data, labels }, { params: SMALL }), (e: unknown) => {

@@ -16,8 +16,8 @@ import type { WasmMemory } from '../wasm/wasmModule.js';
 
 /**
  * Nodes of fewer rows build their histograms from the row-major pixels, bigger ones from the
- * feature-major: on the study's data a node of ~480 rows built 4.8x faster row-major, one of
- * ~2,400 about as fast either way, and one of ~4,800 3x slower (bench/RESULTS.md).
+ * feature-major: on the study's data row-major wins well below ~2,400 rows and loses from
+ * ~4,800 up (bench/RESULTS.md, `npm run bench -- boostKernels`).
  */
 export const ROW_MAJOR_BELOW = 2048;
 

@@ -34,6 +34,7 @@ export const RULES: Rule[] = [
   { name: 'networks know nothing of how they are run in parallel, or of stages', from: /^src\/networks\//, to: /^src\/(parallel|stages|report|workers|models)\// },
   { name: 'the data-parallel runtime does not reach up into stages or models', from: /^src\/parallel\//, to: /^src\/(stages|report|models|workers)\// },
   { name: 'the tree learner is plain data in, plain data out', from: /^src\/learn\//, to: /^src\/(tfjs|networks|parallel|models|stages|report|workers|operators)\// },
+  { name: 'the boosting learner is plain data in, plain data out', from: /^src\/boost\//, to: /^src\/(tfjs|networks|parallel|models|stages|report|workers|operators|learn|plots)\// },
   { name: 'operators are pure: no stage, model or worker', from: /^src\/operators\//, to: /^src\/(stages|models|networks|parallel|report|workers)\// },
   { name: 'the report reads artifacts, not stages', from: /^src\/report\//, to: /^src\/stages\// },
   { name: 'only main.ts and the stage list load stages', from: /^src\//, to: /^src\/stages\//, except: /^src\/(stages\/|main\.ts)/ },

@@ -1,5 +1,7 @@
 import { availableParallelism } from 'node:os';
 import { parseArgs } from 'node:util';
+import { boostParamProblem } from './boost/checkParams.js';
+import { BOOST_DEFAULTS, type BoostParams } from './boost/model.js';
 import { ConfigError, PipelineError } from './errors.js';
 import type { BackendName } from './tfjs/backend.js';
 
@@ -20,6 +22,12 @@ export const TRAINING_DEFAULTS = {
   cnn: { epochs: 25, patience: 25 },
 } as const;
 const { mlp: MLP, cnn: CNN } = TRAINING_DEFAULTS;
+
+/** The boost stage's settings: the learner's parameters (its seed is --seed) and whether to cross-validate. */
+export type BoostSettings = Omit<BoostParams, 'seed'> & {
+  /** also score 5-fold stratified CV of the training rows at these settings */
+  cv: boolean;
+};
 
 /** Everything a run can be told, validated once at startup. */
 export interface PipelineConfig {
@@ -45,10 +53,14 @@ export interface PipelineConfig {
   input: string | undefined;
   /** `predict --input`: larger image files are refused unread */
   maxInputBytes: number;
+  boost: BoostSettings;
 }
 
+/** Where a flag's value goes: a field of the config, or of its boost settings. */
+type FlagKey = Exclude<keyof PipelineConfig, 'boost'> | `boost.${keyof BoostSettings}`;
+
 interface FlagSpec {
-  key: keyof PipelineConfig;
+  key: FlagKey;
   type: 'string' | 'boolean';
   help: string;
   parse?: (raw: string, flag: string) => unknown;
@@ -85,7 +97,27 @@ export const DEFAULTS: PipelineConfig = {
   input: undefined,
   // 50 MB: far above any real photo, far below what could exhaust memory with the decodes in flight
   maxInputBytes: 50_000_000,
+  boost: { ...withoutSeed(BOOST_DEFAULTS), cv: false },
 };
+
+function withoutSeed({ seed: _seed, ...rest }: BoostParams): Omit<BoostParams, 'seed'> {
+  return rest;
+}
+
+/** A flag of the boost stage, checked by the learner's own range for `param`. */
+function boostFlag(param: Exclude<keyof BoostParams, 'seed'>, help: string): FlagSpec {
+  return {
+    key: `boost.${param}`,
+    type: 'string',
+    help: `boost: ${help}`,
+    parse: (raw, flag) => {
+      const value = raw.trim() === '' ? NaN : Number(raw);
+      const expected = boostParamProblem(param, value);
+      if (expected !== undefined) throw new ConfigError(param, expected, raw, flag);
+      return value;
+    },
+  };
+}
 
 /** CLI flags, in the order `--help` lists them. */
 export const FLAGS: Record<string, FlagSpec> = {
@@ -111,7 +143,29 @@ export const FLAGS: Record<string, FlagSpec> = {
   model: { key: 'model', type: 'string', help: 'model used by predict (default: best validation accuracy)' },
   input: { key: 'input', type: 'string', help: 'predict: "-" reads image paths from stdin, or a glob such as "dir/**/*.png"' },
   'max-input-bytes': { key: 'maxInputBytes', type: 'string', help: 'predict --input: larger image files are refused unread', parse: positiveInt('maxInputBytes') },
+  rounds: boostFlag('rounds', 'the most boosting rounds (each adds one tree per class)'),
+  'learning-rate': boostFlag('learningRate', "shrinkage of every tree's leaf values (XGBoost's eta)"),
+  'max-leaves': boostFlag('maxLeaves', 'the most leaves per tree (trees grow leaf-wise, best split first)'),
+  'max-depth': boostFlag('maxDepth', 'the deepest a leaf may be, root at 0 (0: no limit)'),
+  lambda: boostFlag('lambda', 'L2 regularisation of leaf values'),
+  'min-child-weight': boostFlag('minChildWeight', 'the least sum of hessians in a leaf'),
+  'min-data-in-leaf': boostFlag('minDataInLeaf', 'the least training rows in a leaf'),
+  subsample: boostFlag('subsample', "fraction of the training rows each round's trees see"),
+  'colsample-bytree': boostFlag('colsampleBytree', 'fraction of the pixels each tree may split on'),
+  'early-stopping-rounds': boostFlag('earlyStoppingRounds', 'stop when the valid mlogloss has not improved for this many rounds (0: never)'),
+  cv: { key: 'boost.cv', type: 'boolean', help: 'boost: also run 5-fold stratified CV of the training rows at these settings (5 more fits)' },
 };
+
+/** The value at `key` of `config`. */
+function valueAt(config: PipelineConfig, key: FlagKey): unknown {
+  return key.startsWith('boost.') ? config.boost[key.slice(6) as keyof BoostSettings] : config[key as keyof PipelineConfig];
+}
+
+/** Sets `key` of `config` (whose boost settings are its own copy) to `value`. */
+function setAt(config: PipelineConfig, key: FlagKey, value: unknown): void {
+  const [target, field] = key.startsWith('boost.') ? [config.boost, key.slice(6)] : [config, key];
+  (target as unknown as Record<string, unknown>)[field] = value;
+}
 
 /**
  * `--epochs -1` as `--epochs=-1`: parseArgs calls a value that starts with a dash ambiguous and
@@ -164,12 +218,11 @@ export function loadConfig(argv: string[]): PipelineConfig & { help: boolean } {
   } catch (err) {
     throw commandLineError(err as NodeJS.ErrnoException);
   }
-  const config: PipelineConfig = { ...DEFAULTS };
+  const config: PipelineConfig = { ...DEFAULTS, boost: { ...DEFAULTS.boost } };
   for (const [flag, spec] of Object.entries(FLAGS)) {
     const raw = values[flag];
     if (raw === undefined) continue;
-    const value = spec.parse && typeof raw === 'string' ? spec.parse(raw, `--${flag}`) : raw;
-    (config as unknown as Record<string, unknown>)[spec.key] = value;
+    setAt(config, spec.key, spec.parse && typeof raw === 'string' ? spec.parse(raw, `--${flag}`) : raw);
   }
   return { ...config, help: values.help === true };
 }
@@ -177,8 +230,8 @@ export function loadConfig(argv: string[]): PipelineConfig & { help: boolean } {
 /** The `--help` lines for flags, each with its default. */
 export function flagHelp(): string[] {
   return Object.entries(FLAGS).map(([flag, spec]) => {
-    const def = DEFAULTS[spec.key];
+    const def = valueAt(DEFAULTS, spec.key);
     const shown = def === undefined ? '' : ` (default: ${String(def)})`;
-    return `  --${flag.padEnd(15)} ${spec.help}${shown}`;
+    return `  --${flag.padEnd(21)} ${spec.help}${shown}`;
   });
 }

@@ -16,7 +16,7 @@ function usage(): string {
     '',
     'Flags:',
     ...flagHelp(),
-    '  --help, -h        this text',
+    `  --${'help, -h'.padEnd(21)} this text`,
   ].join('\n');
 }
 

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { BOOST_DEFAULTS } from '../src/boost/model.js';
 import { DEFAULTS, loadConfig } from '../src/config.js';
 
 describe('loadConfig', () => {
@@ -32,6 +33,17 @@ describe('loadConfig', () => {
     assert.throws(() => loadConfig(['--max-input-bytes', '0']), {
       message: 'Expected a positive integer for maxInputBytes but received "0" (from --max-input-bytes).',
     });
+  });
+
+  it("takes the boost stage's flags, each checked by the learner's range, without touching the defaults", () => {
+    const c = loadConfig(['--max-leaves', '63', '--learning-rate', '0.1', '--subsample', '1', '--cv']);
+    assert.deepEqual([c.boost.maxLeaves, c.boost.learningRate, c.boost.subsample, c.boost.cv], [63, 0.1, 1, true]);
+    assert.equal(c.boost.rounds, BOOST_DEFAULTS.rounds);
+    assert.deepEqual([DEFAULTS.boost.maxLeaves, DEFAULTS.boost.cv], [BOOST_DEFAULTS.maxLeaves, false]);
+    assert.throws(() => loadConfig(['--max-leaves', '1']), { message: 'Expected an integer in [2, 127] for maxLeaves but received "1" (from --max-leaves).' });
+    assert.throws(() => loadConfig(['--subsample', '1.5']), { message: 'Expected a number in (0, 1] for subsample but received "1.5" (from --subsample).' });
+    assert.throws(() => loadConfig(['--learning-rate', '']), { message: 'Expected a number > 0 for learningRate but received "" (from --learning-rate).' });
+    assert.throws(() => loadConfig(['--lambda', '-1']), { message: 'Expected a number >= 0 for lambda but received "-1" (from --lambda).' });
   });
 
   it('rejects an unknown backend', () => {

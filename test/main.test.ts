@@ -7,6 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { after, before, describe, it } from 'node:test';
 import { dataIdxDir } from '../fixtures/data.js';
 import { writeNetworkArtifacts } from '../fixtures/index.js';
+import { BOOST_DEFAULTS } from '../src/boost/model.js';
 import { TRAINING_DEFAULTS } from '../src/config.js';
 import { artifactPaths } from '../src/io/paths.js';
 
@@ -34,10 +35,14 @@ describe('the CLI', () => {
     const r = cli('--help');
     assert.equal(r.status, 0);
     const stages = [...r.stdout.matchAll(/^ {2}(\w+) {2,}/gm)].map((m) => m[1]);
-    assert.deepEqual(stages, ['prepare', 'load', 'visualize', 'split', 'trees', 'mlp', 'cnn', 'evaluate', 'predict', 'report']);
+    assert.deepEqual(stages, ['prepare', 'load', 'visualize', 'split', 'trees', 'boost', 'mlp', 'cnn', 'evaluate', 'predict', 'report']);
     assert.match(r.stdout, /--seed .*\(default: 87\)/);
     assert.match(r.stdout, /--data-dir .*\(default: data\/Fashion_MNIST\)/);
-    assert.match(r.stdout, /--max-input-bytes predict --input: larger image files are refused unread \(default: 50000000\)/);
+    assert.match(r.stdout, /--max-input-bytes +predict --input: larger image files are refused unread \(default: 50000000\)/);
+    // the boost stage's defaults, from the learner's own BOOST_DEFAULTS
+    assert.match(r.stdout, new RegExp(`--max-leaves +boost: .*\\(default: ${BOOST_DEFAULTS.maxLeaves}\\)`));
+    assert.match(r.stdout, new RegExp(`--learning-rate +boost: .*\\(default: ${BOOST_DEFAULTS.learningRate}\\)`));
+    assert.match(r.stdout, /--cv +boost: also run 5-fold stratified CV .*\(default: false\)/);
     // the defaults the network stages use (config.ts), not a copy that can drift
     const { mlp, cnn } = TRAINING_DEFAULTS;
     assert.match(r.stdout, new RegExp(`--epochs .*\\(default: mlp ${mlp.epochs}, cnn ${cnn.epochs}; the study: 500\\)`));
@@ -49,7 +54,7 @@ describe('the CLI', () => {
     assert.equal(r.status, 1);
     assert.equal(
       r.stderr,
-      'error: Unknown stage "bogus" (from --stage). Use one of: all, prepare, load, visualize, split, trees, mlp, cnn, evaluate, predict, report.\n',
+      'error: Unknown stage "bogus" (from --stage). Use one of: all, prepare, load, visualize, split, trees, boost, mlp, cnn, evaluate, predict, report.\n',
     );
   });
 

@@ -29,10 +29,19 @@ const CHECKS: { [K in keyof BoostParams]: [(v: number) => boolean, string] } = {
   seed: [integerIn(0, 2 ** 32 - 1), 'an integer in [0, 4294967295]'],
 };
 
+/**
+ * What `name` must be ("an integer in [2, 127]"), or undefined when `value` is in its range: the
+ * command line checks each flag with this, naming the flag.
+ */
+export function boostParamProblem(name: keyof BoostParams, value: unknown): string | undefined {
+  const [ok, expected] = CHECKS[name];
+  return typeof value === 'number' && ok(value) ? undefined : expected;
+}
+
 /** Throws a ConfigError for the first parameter out of its range. */
 export function checkBoostParams(params: BoostParams): void {
   for (const name of Object.keys(CHECKS) as (keyof BoostParams)[]) {
-    const [ok, expected] = CHECKS[name];
-    if (typeof params[name] !== 'number' || !ok(params[name])) throw new ConfigError(name, expected, params[name]);
+    const expected = boostParamProblem(name, params[name]);
+    if (expected !== undefined) throw new ConfigError(name, expected, params[name]);
   }
 }

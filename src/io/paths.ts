@@ -44,18 +44,34 @@ export function artifactPaths(artifactsDir: string) {
 }
 export type ArtifactPaths = ReturnType<typeof artifactPaths>;
 
+/** Where a model's training history goes: its scores per epoch or round, and their figure. */
+export function historyPaths(paths: ArtifactPaths, name: string) {
+  return {
+    history: join(paths.history, `${name}.json`),
+    figure: join(paths.figures, `${name}-history.png`),
+  };
+}
+
 /** Where one network's files go under the artifacts folder. */
 export function networkPaths(paths: ArtifactPaths, name: string) {
   const checkpoint = join(paths.checkpoints, name);
   return {
+    ...historyPaths(paths, name),
     /** the best val_loss so far (Layers format) */
     checkpoint,
     /** weights, optimizer and progress after the last finished epoch, for --resume */
     trainState: join(checkpoint, 'train-state.bin'),
     /** the final best model (Layers format) */
     model: join(paths.models, name),
-    history: join(paths.history, `${name}.json`),
-    figure: join(paths.figures, `${name}-history.png`),
+  };
+}
+
+/** The boost stage's files besides its model. */
+export function boostPaths(paths: ArtifactPaths) {
+  return {
+    ...historyPaths(paths, 'boost'),
+    /** total split gain per pixel as a 28x28 heat map */
+    importance: join(paths.figures, 'boost-importance.png'),
   };
 }
 

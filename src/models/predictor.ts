@@ -1,8 +1,9 @@
 /**
  * One interface over every trained model, so evaluate and predict need not know whether a
- * model is a tree (mljs JSON) or a network (TensorFlow.js Layers format).
+ * model is a tree (mljs JSON), boosted trees (XGBoost JSON) or a network (TensorFlow.js Layers
+ * format).
  */
-import { readFile } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { from, lastValueFrom, mergeMap } from 'rxjs';
 import type { BackendName } from '../config.js';
@@ -15,6 +16,8 @@ import { initBackend } from '../tfjs/backend.js';
 import { inferenceForward } from '../networks/evaluate.js';
 import { loadLayersModel } from '../networks/layersFiles.js';
 import { tf } from '../tfjs/tf.js';
+import { flattenModel, predictProbabilities } from '../boost/predict.js';
+import { MAX_MODEL_BYTES, parseXgboostJson } from '../boost/xgboostJson.js';
 import { compileTreeJson } from './treeJson.js';
 
 /** A loaded model that turns uint8 images into class probabilities. */
@@ -35,34 +38,34 @@ export interface Predictor {
 export interface LoadOptions {
   /** where a network runs (default: the fastest backend that loads) */
   backend?: BackendName;
-  /** metrics.json, where the trees stage records the sha256 of each tree model it wrote */
+  /** metrics.json, where the trees and boost stages record the sha256 of each model they wrote */
   metrics: string;
 }
 
 /**
- * Throws unless `bytes` (tree model `name`, read from `path`) are what the trees stage recorded in
+ * The bytes of model `name` at `path`, checked against the sha256 that `stage` recorded in
  * metrics.json: it writes a model before the model's entry, so a run killed in between leaves a
  * model that another run's figures describe.
  */
-async function checkRecordedSha256(name: string, path: string, bytes: Uint8Array, metricsPath: string): Promise<void> {
+async function readRecordedModel(name: string, path: string, stage: string, metricsPath: string): Promise<Buffer> {
+  let bytes: Buffer;
+  try {
+    bytes = await readFile(path);
+  } catch (err) {
+    throw new DataError(`Cannot read ${path} (${(err as Error).message}). Train it again with \`npm start -- --stage ${stage}\`.`);
+  }
   const recorded = (await readMetrics(metricsPath))[name]?.modelSha256;
-  if (recorded === sha256(bytes)) return;
+  if (recorded === sha256(bytes)) return bytes;
   const why = recorded === undefined
-    ? `no sha256 is recorded for "${name}" (the trees stage was interrupted before recording it, or an older version trained it)`
-    : `the model's sha256 is not the one recorded for "${name}" (the trees stage was interrupted between writing them)`;
-  throw new PipelineError(`${path} and ${metricsPath} disagree: ${why}. Run \`npm start -- --stage trees\` again.`);
+    ? `no sha256 is recorded for "${name}" (the ${stage} stage was interrupted before recording it, or an older version trained it)`
+    : `the model's sha256 is not the one recorded for "${name}" (the ${stage} stage was interrupted between writing them)`;
+  throw new PipelineError(`${path} and ${metricsPath} disagree: ${why}. Run \`npm start -- --stage ${stage}\` again.`);
 }
 
 /** A tree model saved in mljs JSON (ml-cart / ml-random-forest), checked against metrics.json. */
 export async function loadTreePredictor(name: string, path: string, opts: LoadOptions): Promise<Predictor> {
-  let bytes: Buffer;
+  const bytes = await readRecordedModel(name, path, 'trees', opts.metrics);
   let json: unknown;
-  try {
-    bytes = await readFile(path);
-  } catch (err) {
-    throw new DataError(`Cannot read ${path} (${(err as Error).message}). Train it again with \`npm start -- --stage trees\`.`);
-  }
-  await checkRecordedSha256(name, path, bytes, opts.metrics);
   try {
     json = JSON.parse(bytes.toString('utf8'));
   } catch (err) {
@@ -73,6 +76,29 @@ export async function loadTreePredictor(name: string, path: string, opts: LoadOp
     name,
     path,
     predictBatch: async (pixels, n) => model.predictProbabilities(pixels, n, PIXELS_PER_IMAGE),
+    concurrency: 1,
+    dispose: async () => undefined,
+  };
+}
+
+/**
+ * A gradient-boosted model saved in XGBoost JSON by the boost stage, checked against
+ * metrics.json; the file's size is checked before it is read (a model's JSON is tens of MB).
+ */
+export async function loadBoostPredictor(name: string, path: string, opts: LoadOptions): Promise<Predictor> {
+  const { size } = await stat(path).catch(() => ({ size: 0 }));
+  if (size > MAX_MODEL_BYTES) {
+    throw new DataError(`${path} is ${size} bytes, more than the ${MAX_MODEL_BYTES} a boosted model may be. Train it again with \`npm start -- --stage boost\`.`);
+  }
+  const bytes = await readRecordedModel(name, path, 'boost', opts.metrics);
+  const forest = flattenModel(parseXgboostJson(bytes.toString('utf8'), path));
+  if (forest.numClass !== NUM_CLASSES || forest.numFeature !== PIXELS_PER_IMAGE) {
+    throw new DataError(`${path} is a model of ${forest.numClass} classes over ${forest.numFeature} features, not ${NUM_CLASSES} over ${PIXELS_PER_IMAGE}. Train it again with \`npm start -- --stage boost\`.`);
+  }
+  return {
+    name,
+    path,
+    predictBatch: async (pixels, n) => Float32Array.from(predictProbabilities(forest, pixels, n)),
     concurrency: 1,
     dispose: async () => undefined,
   };

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import type { BackendName } from '../config.js';
 import { ConfigError, PipelineError } from '../errors.js';
 import { artifactPaths } from '../io/paths.js';
-import { loadNetworkPredictor, loadTreePredictor, type LoadOptions, type Predictor } from './predictor.js';
+import { loadBoostPredictor, loadNetworkPredictor, loadTreePredictor, type LoadOptions, type Predictor } from './predictor.js';
 
 export interface ModelSpec {
   /** `--model`, `models/<file>`, metrics.json's key, figure names */
@@ -21,8 +21,11 @@ export interface ModelSpec {
   /** its file under `models/`; present means trained */
   file: string;
   load(name: string, path: string, opts: LoadOptions): Promise<Predictor>;
-  /** whether its stage draws `figures/<name>-history.png` (loss and accuracy per epoch) */
-  history: boolean;
+  /**
+   * what one step of its training is, when its stage draws `figures/<name>-history.png` (train
+   * and valid loss and accuracy per step); false when the stage draws none
+   */
+  history: 'epoch' | 'round' | false;
   /** the study's published accuracies, shown beside ours; none for a model the study did not train */
   study?: { cvMean?: number; validAccuracy: number };
 }
@@ -48,12 +51,20 @@ export const MODELS = [
     study: { cvMean: 0.8799, validAccuracy: 0.8805 },
   },
   {
+    name: 'boost',
+    title: 'Gradient boosting',
+    stage: 'boost',
+    file: 'boost.json',
+    load: loadBoostPredictor,
+    history: 'round',
+  },
+  {
     name: 'mlp',
     title: 'MLP',
     stage: 'mlp',
     file: 'mlp/model.json',
     load: loadNetworkPredictor,
-    history: true,
+    history: 'epoch',
     study: { validAccuracy: 0.8953 },
   },
   {
@@ -62,7 +73,7 @@ export const MODELS = [
     stage: 'cnn',
     file: 'cnn/model.json',
     load: loadNetworkPredictor,
-    history: true,
+    history: 'epoch',
     study: { validAccuracy: 0.9252 },
   },
 ] as const satisfies readonly ModelSpec[];

@@ -35,12 +35,12 @@ function checkHistory(history: TrainingHistory, title: string): void {
 }
 
 /** One line layer on its own y axis: `metric` for train (solid) and validation (dashed). */
-function metricLayer(metric: 'loss' | 'accuracy', orient: 'left' | 'right', colour: string, points: boolean) {
+function metricLayer(metric: 'loss' | 'accuracy', orient: 'left' | 'right', colour: string, points: boolean, step: string) {
   return {
     transform: [{ filter: { field: 'metric', equal: metric } }],
     mark: { type: 'line' as const, point: points ? { color: colour, filled: true } : false, color: colour, strokeWidth: 2 },
     encoding: {
-      x: { field: 'epoch', type: 'quantitative' as const, title: 'epoch', axis: { tickMinStep: 1 } },
+      x: { field: 'epoch', type: 'quantitative' as const, title: step, axis: { tickMinStep: 1 } },
       y: {
         field: 'value',
         type: 'quantitative' as const,
@@ -73,7 +73,7 @@ function metricLayer(metric: 'loss' | 'accuracy', orient: 'left' | 'right', colo
  * The Vega-Lite spec behind `renderTrainingCurves`: loss (left axis, blue) and accuracy (right
  * axis, orange) over epochs, train solid and validation dashed, as the study's twin-axis plots.
  */
-export function trainingCurvesSpec(history: TrainingHistory, title: string, size: ChartSize): TopLevelSpec {
+export function trainingCurvesSpec(history: TrainingHistory, title: string, size: ChartSize, step = 'epoch'): TopLevelSpec {
   checkHistory(history, title);
   const values = history.epoch.flatMap((epoch, i) =>
     SERIES.map((s) => ({ epoch, metric: s.metric, set: s.set, value: history[s.key][i] })),
@@ -83,19 +83,20 @@ export function trainingCurvesSpec(history: TrainingHistory, title: string, size
   return {
     ...chartFrame(title, size),
     data: { values },
-    layer: [metricLayer('loss', 'left', LOSS_COLOUR, points), metricLayer('accuracy', 'right', ACCURACY_COLOUR, points)],
+    layer: [metricLayer('loss', 'left', LOSS_COLOUR, points, step), metricLayer('accuracy', 'right', ACCURACY_COLOUR, points, step)],
     resolve: { scale: { y: 'independent' } },
   };
 }
 
 /**
- * Renders one network's training curves as a PNG of `size` (default 800 x 450): train/val loss
- * on the left axis, train/val accuracy on the right, over epochs.
+ * Renders one model's training curves as a PNG of `size` (default 800 x 450): train/val loss
+ * on the left axis, train/val accuracy on the right, over epochs (or boosting rounds: `step`
+ * names the x axis).
  */
 export async function renderTrainingCurves(
   history: TrainingHistory,
   title: string,
-  size: ChartSize = { widthPx: 800, heightPx: 450 },
+  { size = { widthPx: 800, heightPx: 450 }, step = 'epoch' }: { size?: ChartSize; step?: string } = {},
 ): Promise<Buffer> {
-  return renderVegaLite(trainingCurvesSpec(history, title, size));
+  return renderVegaLite(trainingCurvesSpec(history, title, size, step));
 }

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { classCountTable, studyChecks } from '../dataset.js';
 import { readEvaluation, type Evaluation } from '../io/evaluation.js';
 import { readMetrics, type Metrics } from '../io/metrics.js';
-import { artifactPaths, networkPaths, visualizeOutputs } from '../io/paths.js';
+import { artifactPaths, boostPaths, historyPaths, visualizeOutputs } from '../io/paths.js';
 import { readCacheManifest, readPixelCache } from '../io/pixelCache.js';
 import { readSplit } from '../io/split.js';
 import { MODELS } from '../models/registry.js';
@@ -20,7 +20,7 @@ export interface ReportInputs {
   dataChecks: string[] | undefined;
   /** split counts per class as text lines, when split.json and the cache exist */
   splitTable: string[] | undefined;
-  /** figure data URIs by key: samples, sample, mlp-history, cnn-history, confusion-<model>, misclassified */
+  /** figure data URIs by key: samples, sample, <model>-history, boost-importance, confusion-<model>, misclassified */
   figures: Map<string, string>;
   /** image 8703's pixel values as the study prints them */
   sampleText: string | undefined;
@@ -37,8 +37,9 @@ export async function readReportInputs(artifactsDir: string): Promise<ReportInpu
   const figureFiles: [string, string][] = [
     ['samples', vis.samples],
     ['sample', vis.sampleImage],
-    ...MODELS.filter((m) => m.history).map((m): [string, string] => [`${m.name}-history`, networkPaths(paths, m.name).figure]),
+    ...MODELS.filter((m) => m.history).map((m): [string, string] => [`${m.name}-history`, historyPaths(paths, m.name).figure]),
     ...MODELS.map((m): [string, string] => [`confusion-${m.name}`, join(paths.figures, `confusion-${m.name}.png`)]),
+    ['boost-importance', boostPaths(paths).importance],
     ['misclassified', join(paths.figures, 'misclassified.png')],
   ];
   const figures = new Map<string, string>();

@@ -54,7 +54,12 @@ export const SECTIONS: Section[] = [
   {
     id: 'curves',
     title: 'Training curves',
-    render: (i) => MODELS.filter((m) => m.history).map((m) => fig(i, `${m.name}-history`, `${m.title}: loss and accuracy per epoch`, m.stage)).join(''),
+    render: (i) => MODELS.filter((m) => m.history).map((m) => fig(i, `${m.name}-history`, `${m.title}: loss and accuracy per ${m.history}`, m.stage)).join(''),
+  },
+  {
+    id: 'importance',
+    title: 'Gradient boosting: what it looks at',
+    render: (i) => fig(i, 'boost-importance', 'Total split gain per pixel over every tree: the pixels the boosted model relies on', 'boost'),
   },
   {
     id: 'results',

@@ -28,6 +28,11 @@ export const STAGES: readonly StageEntry[] = [
     load: async () => (await import('./trees/index.js')).trees,
   },
   {
+    name: 'boost',
+    summary: 'gradient-boosted trees (XGBoost JSON): early stopping on valid, curves, importance per pixel; --cv for 5-fold CV',
+    load: async () => (await import('./boost/index.js')).boost,
+  },
+  {
     name: 'mlp',
     summary: 'train the multi-layer perceptron (checkpoints, early stopping, curves, accuracy)',
     load: async () => (await import('./mlp.js')).mlp,

@@ -9,7 +9,7 @@ import type { Stage } from '../stage.js';
 /** The report page: one self-contained HTML string. */
 export function renderReport(inputs: ReportInputs): string {
   const body = SECTIONS.map((s) => section(s.id, s.title, s.render(inputs))).join('\n');
-  return page('Fashion-MNIST: trees, MLP and CNN', SECTIONS, body);
+  return page('Fashion-MNIST: trees, boosting, MLP and CNN', SECTIONS, body);
 }
 
 /** `report`: artifacts/report.html, every figure inlined; parts whose stage has not run say so. */

@@ -5,7 +5,9 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { createRequire } from 'node:module';
 import { RandomForestClassifier } from 'ml-random-forest';
-import { writeTreeModel } from '../../fixtures/index.js';
+import { randomBoostModel, writeRecordedModel } from '../../fixtures/index.js';
+import { flattenModel, predictProbabilities } from '../../src/boost/predict.js';
+import { xgboostJsonPieces } from '../../src/boost/xgboostJson.js';
 import { PIXELS_PER_IMAGE } from '../../src/dataset.js';
 import { PipelineError } from '../../src/errors.js';
 import { argmaxRows } from '../../src/learn/metrics.js';
@@ -91,7 +93,7 @@ describe('loadPredictor', () => {
 
   it('rejects an unknown model name, listing the known ones', () => {
     assert.throws(() => checkModelName('svm', '--model'), {
-      message: 'Expected decision-tree | random-forest | mlp | cnn for model but received "svm" (from --model).',
+      message: 'Expected decision-tree | random-forest | boost | mlp | cnn for model but received "svm" (from --model).',
     });
   });
 
@@ -99,12 +101,43 @@ describe('loadPredictor', () => {
     const { rows, labels } = toyData(60, PIXELS_PER_IMAGE);
     const tree = new DecisionTreeClassifier({ maxDepth: 3 });
     tree.train(rows.map((r) => r.slice(0, 16)), labels);
-    await writeTreeModel(dir, 'decision-tree', JSON.stringify(tree.toJSON()));
+    await writeRecordedModel(dir, 'decision-tree', JSON.stringify(tree.toJSON()));
     const predictor = await loadPredictor(dir, 'decision-tree');
     const probs = await predictor.predictBatch(Uint8Array.from(rows.flat()), 60);
     assert.equal(probs.length, 60 * 10);
     assert.deepEqual(Array.from(argmaxRows(probs, 60, 10)), tree.predict(rows.map((r) => r.slice(0, 16))));
     assert.deepEqual(await trainedModels(dir), ['decision-tree']);
+  });
+
+  it('loads a boosted model saved as XGBoost JSON and gives its softmax probabilities', async () => {
+    const model = randomBoostModel(5, { rounds: 4 });
+    await writeRecordedModel(dir, 'boost', [...xgboostJsonPieces(model)].join(''));
+    const predictor = await loadPredictor(dir, 'boost');
+    const pixels = Uint8Array.from({ length: 7 * PIXELS_PER_IMAGE }, (_, i) => (i * 13) % 256);
+    const expected = predictProbabilities(flattenModel(model), pixels, 7);
+    const probs = await predictor.predictBatch(pixels, 7);
+    assert.ok(probs instanceof Float32Array);
+    assert.deepEqual(Array.from(probs), Array.from(Float32Array.from(expected)));
+    assert.deepEqual(await trainedModels(dir), ['decision-tree', 'boost']);
+  });
+
+  it('refuses a boosted model of another shape, or one metrics.json does not record, saying to rerun boost', async () => {
+    const other = await mkdtemp(join(tmpdir(), 'predictor-boost-'));
+    try {
+      const path = modelFile(other, 'boost');
+      await writeRecordedModel(other, 'boost', [...xgboostJsonPieces(randomBoostModel(1, { numClass: 3, numFeature: 784 }))].join(''));
+      await assert.rejects(loadPredictor(other, 'boost'), {
+        name: 'DataError',
+        message: `${path} is a model of 3 classes over 784 features, not 10 over 784. Train it again with \`npm start -- --stage boost\`.`,
+      });
+      await writeFile(path, [...xgboostJsonPieces(randomBoostModel(2))].join(''));
+      await assert.rejects(loadPredictor(other, 'boost'), {
+        name: 'PipelineError',
+        message: `${path} and ${join(other, 'metrics.json')} disagree: the model's sha256 is not the one recorded for "boost" (the boost stage was interrupted between writing them). Run \`npm start -- --stage boost\` again.`,
+      });
+    } finally {
+      await rm(other, { recursive: true, force: true });
+    }
   });
 
   it('loads a network saved in Layers format, scales pixels to [0, 1] and leaks no tensors', async () => {
@@ -139,7 +172,7 @@ describe('loadPredictor', () => {
   it('reports a damaged model from a worker as a PipelineError with the loader\'s message', async () => {
     const broken = await mkdtemp(join(tmpdir(), 'predictor-broken-'));
     try {
-      await writeTreeModel(broken, 'random-forest', '{"name": "RFClassifier", "baseModel": ');
+      await writeRecordedModel(broken, 'random-forest', '{"name": "RFClassifier", "baseModel": ');
       const pooled = await loadPooledPredictor(broken, 'random-forest', { workers: 1 });
       await assert.rejects(pooled.predictBatch(new Uint8Array(PIXELS_PER_IMAGE), 1), (err: Error) => {
         assert.ok(err instanceof PipelineError);
@@ -160,7 +193,7 @@ describe('loadPredictor', () => {
       const tree = new DecisionTreeClassifier({ maxDepth: 1 });
       const { rows, labels } = toyData(20, 4);
       tree.train(rows, labels);
-      await writeTreeModel(other, 'decision-tree', JSON.stringify(tree.toJSON()));
+      await writeRecordedModel(other, 'decision-tree', JSON.stringify(tree.toJSON()));
       await writeFile(path, JSON.stringify(tree.toJSON(), null, 1)); // the same tree, other bytes: another run's file
       await assert.rejects(loadPredictor(other, 'decision-tree'), {
         name: 'PipelineError',

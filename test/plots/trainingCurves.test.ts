@@ -21,7 +21,7 @@ describe('renderTrainingCurves', () => {
   });
 
   it('renders a PNG of the size asked for', async () => {
-    const img = await decodePng(await renderTrainingCurves(history, 'MLP', { widthPx: 500, heightPx: 300 }));
+    const img = await decodePng(await renderTrainingCurves(history, 'MLP', { size: { widthPx: 500, heightPx: 300 } }));
     assert.deepEqual([img.width, img.height], [500, 300]);
   });
 
@@ -56,5 +56,15 @@ describe('renderTrainingCurves', () => {
         'Training history for "MLP" needs one value per epoch in every series (at least one epoch), but has ' +
         'epoch 3, loss 3, val_loss 1, accuracy 3, val_accuracy 3. Check the history file the training stage wrote.',
     });
+  });
+});
+
+describe('trainingCurvesSpec step', () => {
+  it('names the x axis after the step (boosting rounds), epoch by default', () => {
+    const history = { epoch: [1, 2], loss: [1, 0.5], accuracy: [0.5, 0.7], val_loss: [1.1, 0.6], val_accuracy: [0.4, 0.6] };
+    const xTitles = (step?: string) =>
+      (trainingCurvesSpec(history, 'Boost', { widthPx: 800, heightPx: 450 }, step) as unknown as { layer: { encoding: { x: { title: string } } }[] }).layer.map((l) => l.encoding.x.title);
+    assert.deepEqual(xTitles(), ['epoch', 'epoch']);
+    assert.deepEqual(xTitles('round'), ['round', 'round']);
   });
 });

@@ -7,8 +7,9 @@ import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import {
   dataLayoutDir, predictBoot28Png, predictBootLightBgPng, predictFixtureDir, predictImageBomb, predictNotAnImage,
-  predictPullover28Webp, predictTrouser84Jpg, tinyMlp,
+  predictPullover28Webp, predictTrouser84Jpg, randomBoostModel, tinyMlp, writeRecordedModel,
 } from '../../fixtures/index.js';
+import { xgboostJsonPieces } from '../../src/boost/xgboostJson.js';
 import { DEFAULTS, type PipelineConfig } from '../../src/config.js';
 import { PIXELS_PER_IMAGE } from '../../src/dataset.js';
 import { updateMetrics } from '../../src/io/metrics.js';
@@ -62,24 +63,28 @@ describe('predict stage', () => {
     });
   });
 
-  it("writes the best model's submission: test_sample.csv's columns and order, class predicted", async () => {
-    await updateMetrics(artifactPaths(dir).metrics, 'evaluation', { best: 'mlp' });
-    await predict.run(config, ctx);
-    const lines = (await readFile(join(dir, 'predictions', 'mlp_test.csv'), 'utf8')).trimEnd().split('\n');
-    const sample = (await readFile(join(dataLayoutDir, 'test_sample.csv'), 'utf8')).trimEnd().split('\n');
-    assert.equal(lines[0], 'id,class');
-    assert.deepEqual(lines.map((l) => l.split(',')[0]), sample.map((l) => l.split(',')[0]));
-    // the same model on the same 20 images, decoded here in sample order
-    const predictor = await loadPredictor(dir, 'mlp', 'cpu');
-    const pixels = new Uint8Array(20 * PIXELS_PER_IMAGE);
-    for (let i = 0; i < 20; i++) {
-      const id = Number(sample[i + 1]!.split(',')[0]);
-      decodeGreyPng(await readFile(join(dataLayoutDir, 'images', 'test', `${id}.png`)), `${id}.png`, pixels, i * PIXELS_PER_IMAGE);
-    }
-    const expected = argmaxRows(await predictor.predictBatch(pixels, 20), 20, 10);
-    assert.deepEqual(lines.slice(1).map((l) => Number(l.split(',')[1])), Array.from(expected));
-    predictor.dispose();
-  });
+  for (const model of ['mlp', 'boost'] as const) {
+    it(`writes the best model's submission: test_sample.csv's columns and order, class predicted (${model})`, async () => {
+      if (model === 'boost') await writeRecordedModel(dir, 'boost', [...xgboostJsonPieces(randomBoostModel(11, { rounds: 5 }))].join(''));
+      await updateMetrics(artifactPaths(dir).metrics, 'evaluation', { best: model });
+      await predict.run(config, ctx);
+      const lines = (await readFile(join(dir, 'predictions', `${model}_test.csv`), 'utf8')).trimEnd().split('\n');
+      const sample = (await readFile(join(dataLayoutDir, 'test_sample.csv'), 'utf8')).trimEnd().split('\n');
+      assert.equal(lines[0], 'id,class');
+      assert.deepEqual(lines.map((l) => l.split(',')[0]), sample.map((l) => l.split(',')[0]));
+      // the same model on the same 20 images, decoded here in sample order
+      const predictor = await loadPredictor(dir, model, 'cpu');
+      const pixels = new Uint8Array(20 * PIXELS_PER_IMAGE);
+      for (let i = 0; i < 20; i++) {
+        const id = Number(sample[i + 1]!.split(',')[0]);
+        decodeGreyPng(await readFile(join(dataLayoutDir, 'images', 'test', `${id}.png`)), `${id}.png`, pixels, i * PIXELS_PER_IMAGE);
+      }
+      const expected = argmaxRows(await predictor.predictBatch(pixels, 20), 20, 10);
+      assert.deepEqual(lines.slice(1).map((l) => Number(l.split(',')[1])), Array.from(expected));
+      if (model === 'boost') assert.ok(new Set(expected).size > 1, 'the boosted model predicts more than one class');
+      await predictor.dispose();
+    });
+  }
 
   it('names ids without an image and writes nothing', async () => {
     const data = await mkdtemp(join(tmpdir(), 'predict-data-'));
@@ -100,7 +105,7 @@ describe('predict stage', () => {
 
   it('rejects an unknown --model', async () => {
     await assert.rejects(predict.run({ ...config, model: 'svm' }, ctx), {
-      message: 'Expected decision-tree | random-forest | mlp | cnn for model but received "svm" (from --model).',
+      message: 'Expected decision-tree | random-forest | boost | mlp | cnn for model but received "svm" (from --model).',
     });
   });
 });
@@ -141,6 +146,15 @@ describe('predict --input (CLI)', () => {
     const run = await cli([...args, '--input', join(predictFixtureDir, '*.{jpg,webp}')]);
     assert.equal(run.code, 0, run.stderr);
     assert.deepEqual(run.stdout.trimEnd().split('\n').slice(1).map((r) => r.split(',')[0]).sort(), [predictPullover28Webp, predictTrouser84Jpg].sort());
+  });
+
+  it('predicts new images with the boosted model, each row its class and probability', async () => {
+    await writeRecordedModel(dir, 'boost', [...xgboostJsonPieces(randomBoostModel(12, { rounds: 5 }))].join(''));
+    const run = await cli([...args.slice(0, -6), '--model', 'boost', '--workers', '1', '--input', join(predictFixtureDir, '*.{jpg,webp}')]);
+    assert.equal(run.code, 0, run.stderr);
+    const rows = run.stdout.trimEnd().split('\n');
+    assert.equal(rows.length, 3);
+    for (const row of rows.slice(1)) assert.match(row, /^[^,]+,\d,[^,]+,(0|1)\.\d{4}$/);
   });
 
   it('says so when there is nothing to predict', async () => {

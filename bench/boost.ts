@@ -1,16 +1,23 @@
 /**
- * `npm run bench -- boost`: the gradient-boosting learner on the study's split (48,000 train /
- * 12,000 valid rows, the 10,000 test images): each round's seconds and scores, the fit's time and
- * seconds per round, valid and test accuracy of the best round, the prediction time of the test
- * images, the peak RSS, and a fixed integer loop's CPU time (how loaded the machine was).
- * Flags: --artifacts-dir DIR (the load and split stages' outputs), --workers N, and the
- * parameters (defaults: BOOST_DEFAULTS): --rounds, --learning-rate, --max-leaves, --max-depth,
- * --lambda, --min-child-weight, --min-data-in-leaf, --subsample, --colsample-bytree,
- * --early-stopping-rounds, --seed; --quiet prints no line per round; --save PATH writes the model
- * as XGBoost JSON.
+ * `npm run bench -- boost`: our gradient boosting against Debian's python3-xgboost (`hist`, the
+ * same threads), on the study's split (48,000 train / 12,000 valid rows, the 10,000 test
+ * images), in the same run: for each setting, ours is fitted, then XGBoost with the same rounds,
+ * tree size, learning rate and regularisation. Prints for both the fit seconds, seconds per
+ * round, valid and test accuracy of the kept round and the time to predict the test images,
+ * then ours / XGBoost's fit time.
+ *
+ * Settings (--settings, comma-separated; default depth,leaves):
+ * - depth: XGBoost's defaults, max_depth 6, eta 0.3 (ours: 64 leaves, depth 6, which grows
+ *   the same full trees);
+ * - leaves: LightGBM's defaults, 31 leaves grown leaf-wise, eta 0.1;
+ * - defaults: the boost stage's defaults (XGBoost gets the same parameters, but draws its own
+ *   row and feature samples, and has no min rows per leaf).
+ * Both fit --rounds rounds (default 50); with --early-stopping-rounds N both stop on the valid
+ * mlogloss and keep their best round. --workers N (default 2: both cores) is ours and XGBoost's
+ * threads. --no-reference skips XGBoost; --save PATH writes our last model as XGBoost JSON;
+ * --verbose prints our rounds. BENCH_PYTHON names the interpreter that has xgboost.
  */
 import { parseArgs } from 'node:util';
-import { DEFAULTS } from '../src/config.js';
 import { NUM_CLASSES, PIXELS_PER_IMAGE } from '../src/dataset.js';
 import { artifactPaths } from '../src/io/paths.js';
 import { readPixelCache } from '../src/io/pixelCache.js';
@@ -19,92 +26,157 @@ import { fitBoost } from '../src/boost/fitBoost.js';
 import { BOOST_DEFAULTS, type BoostParams } from '../src/boost/model.js';
 import { flattenModel, predictProbabilities } from '../src/boost/predict.js';
 import { writeXgboostJson } from '../src/boost/xgboostJson.js';
+import { accuracy, argmaxRows } from '../src/learn/metrics.js';
 import { trackPeakRss } from './_measure.js';
+import { figure, measureReference, referenceScript, type Reference } from './_reference.js';
 
-/** Flag of each parameter. */
-const FLAGS: Record<keyof BoostParams, string> = {
-  rounds: 'rounds',
-  learningRate: 'learning-rate',
-  maxLeaves: 'max-leaves',
-  maxDepth: 'max-depth',
-  lambda: 'lambda',
-  minChildWeight: 'min-child-weight',
-  minDataInLeaf: 'min-data-in-leaf',
-  subsample: 'subsample',
-  colsampleBytree: 'colsample-bytree',
-  earlyStoppingRounds: 'early-stopping-rounds',
-  seed: 'seed',
-};
+const XGBOOST_SCRIPT = referenceScript('xgboost_reference.py');
 
-/** CPU seconds of a fixed dependent integer loop: a gauge of how much CPU this process really gets (~0.2 s idle). */
-function calibrate(): number {
-  const before = process.cpuUsage();
-  let x = 1;
-  for (let i = 0; i < 1e8; i++) x = (Math.imul(x, 1103515245) + 12345) | 0;
-  if (x === 0.5) console.log(x);
-  return process.cpuUsage(before).user / 1e6;
+/** The same setting for both learners: our parameters and XGBoost's. */
+interface Setting {
+  ours: Omit<BoostParams, 'rounds' | 'earlyStoppingRounds'>;
+  xgboost: Record<string, number | string>;
 }
 
-/** Accuracy of probabilities (rows of NUM_CLASSES) against labels; an argmax tie goes to the lower class. */
-function accuracyOf(p: Float64Array, labels: Uint8Array): number {
-  let right = 0;
-  for (let i = 0; i < labels.length; i++) {
-    let top = 0;
-    for (let k = 1; k < NUM_CLASSES; k++) if (p[i * NUM_CLASSES + k]! > p[i * NUM_CLASSES + top]!) top = k;
-    if (top === labels[i]) right++;
-  }
-  return right / labels.length;
+/** Without sampling or min rows per leaf, ours grows XGBoost's trees: lambda and min_child_weight at XGBoost's 1. */
+const EXACT = { lambda: 1, minChildWeight: 1, minDataInLeaf: 1, subsample: 1, colsampleBytree: 1, seed: BOOST_DEFAULTS.seed };
+
+const SETTINGS: Record<string, Setting> = {
+  depth: {
+    ours: { ...EXACT, learningRate: 0.3, maxLeaves: 64, maxDepth: 6 },
+    xgboost: { max_depth: 6, eta: 0.3 },
+  },
+  leaves: {
+    ours: { ...EXACT, learningRate: 0.1, maxLeaves: 31, maxDepth: 0 },
+    xgboost: { grow_policy: 'lossguide', max_leaves: 31, max_depth: 0, eta: 0.1 },
+  },
+  defaults: {
+    ours: { ...BOOST_DEFAULTS },
+    xgboost: {
+      grow_policy: 'lossguide',
+      max_leaves: BOOST_DEFAULTS.maxLeaves,
+      max_depth: BOOST_DEFAULTS.maxDepth,
+      eta: BOOST_DEFAULTS.learningRate,
+      lambda: BOOST_DEFAULTS.lambda,
+      min_child_weight: BOOST_DEFAULTS.minChildWeight,
+      subsample: BOOST_DEFAULTS.subsample,
+      colsample_bytree: BOOST_DEFAULTS.colsampleBytree,
+      seed: BOOST_DEFAULTS.seed,
+    },
+  },
+};
+
+/** One learner's figures for one setting. */
+interface Figures {
+  rounds: number;
+  bestRound: number;
+  fitSeconds: number;
+  secondsPerRound: number;
+  validAccuracy: number;
+  testAccuracy: number;
+  predictSeconds: number;
+}
+
+const row = (name: string, f: Figures) =>
+  `  ${name.padEnd(14)} ${`${f.rounds} (${f.bestRound})`.padStart(11)} ${f.fitSeconds.toFixed(1).padStart(8)} ${f.secondsPerRound.toFixed(3).padStart(9)} ` +
+  `${f.validAccuracy.toFixed(4).padStart(7)} ${f.testAccuracy.toFixed(4).padStart(7)} ${f.predictSeconds.toFixed(2).padStart(10)}`;
+
+/** XGBoost's figures from its script's JSON. */
+function xgboostFigures(reference: Reference & { measured: true }): Figures {
+  const get = (key: keyof Figures) => figure(reference.figures, [key], XGBOOST_SCRIPT);
+  return {
+    rounds: get('rounds'),
+    bestRound: get('bestRound'),
+    fitSeconds: get('fitSeconds'),
+    secondsPerRound: get('secondsPerRound'),
+    validAccuracy: get('validAccuracy'),
+    testAccuracy: get('testAccuracy'),
+    predictSeconds: get('predictSeconds'),
+  };
 }
 
 export async function run(args: string[]): Promise<void> {
-  const options = Object.fromEntries(Object.values(FLAGS).map((flag) => [flag, { type: 'string' as const }]));
   const { values } = parseArgs({
     args,
-    options: { ...options, 'artifacts-dir': { type: 'string', default: 'artifacts' }, workers: { type: 'string' }, quiet: { type: 'boolean', default: false }, save: { type: 'string' } },
-  });
-  const params = { ...BOOST_DEFAULTS };
-  const given = values as unknown as Record<string, string | undefined>;
-  for (const [key, flag] of Object.entries(FLAGS) as [keyof BoostParams, string][]) {
-    if (given[flag] !== undefined) params[key] = Number(given[flag]);
-  }
-  const workers = Number(values.workers ?? Math.min(DEFAULTS.workers, NUM_CLASSES));
-  const peakRss = trackPeakRss();
-  const paths = artifactPaths(values['artifacts-dir'] as string);
-  const [cache, split] = await Promise.all([readPixelCache(paths), readSplit(paths.split)]);
-  console.log(
-    `boost bench: ${split.train.length} train / ${split.valid.length} valid rows, ${workers} workers, ` +
-      `${JSON.stringify(params)}; calibration loop ${calibrate().toFixed(2)} s CPU`,
-  );
-  const cpu = process.cpuUsage();
-  const started = performance.now();
-  const fit = await fitBoost(
-    { pixels: cache.train.pixels, labels: cache.train.labels, numFeature: PIXELS_PER_IMAGE, numClass: NUM_CLASSES, train: Int32Array.from(split.train), valid: Int32Array.from(split.valid) },
-    {
-      params,
-      workers,
-      onRound: values.quiet
-        ? undefined
-        : (r) =>
-            console.log(
-              `round ${r.round + 1}: ${r.seconds.toFixed(3)} s, train mlogloss ${r.train.mlogloss.toFixed(4)} acc ${r.train.accuracy.toFixed(4)}, ` +
-                `valid mlogloss ${r.valid!.mlogloss.toFixed(4)} acc ${r.valid!.accuracy.toFixed(4)}`,
-            ),
+    options: {
+      'artifacts-dir': { type: 'string', default: 'artifacts' },
+      settings: { type: 'string', default: 'depth,leaves' },
+      rounds: { type: 'string', default: '50' },
+      'early-stopping-rounds': { type: 'string', default: '0' },
+      workers: { type: 'string', default: '2' },
+      'no-reference': { type: 'boolean', default: false },
+      save: { type: 'string' },
+      verbose: { type: 'boolean', default: false },
     },
-  );
-  const fitSeconds = (performance.now() - started) / 1000;
-  const used = process.cpuUsage(cpu);
-  const rounds = fit.history.length;
-  const best = fit.history[fit.model.bestIteration]!;
-  const predictStart = performance.now();
-  const forest = flattenModel(fit.model);
-  const testP = predictProbabilities(forest, cache.test.pixels, cache.test.count);
-  const predictSeconds = (performance.now() - predictStart) / 1000;
-  console.log(
-    `fit ${fitSeconds.toFixed(1)} s (CPU ${((used.user + used.system) / 1e6).toFixed(1)} s), ${rounds} rounds` +
-      `${fit.stoppedEarly ? ' (early stop)' : ''}, ${(fitSeconds / rounds).toFixed(3)} s per round; best round ${fit.model.bestIteration + 1}: ` +
-      `valid ${best.valid!.accuracy.toFixed(4)}, test ${accuracyOf(testP, cache.test.labels).toFixed(4)}; ` +
-      `predict ${cache.test.count} test images ${predictSeconds.toFixed(2)} s; peak RSS ${peakRss().toFixed(0)} MB`,
-  );
-  if (values.save) await writeXgboostJson(values.save as string, fit.model);
-  console.log(`histograms: ${fit.stats.built} built, ${fit.stats.subtracted} by subtraction, ${fit.stats.rowsBuilt} rows read to build`);
+  });
+  const names = values.settings.split(',');
+  const unknown = names.filter((n) => !(n in SETTINGS));
+  if (unknown.length > 0) throw new Error(`Unknown setting(s) ${unknown.join(', ')}: use ${Object.keys(SETTINGS).join(', ')}`);
+  const rounds = Number(values.rounds);
+  const earlyStoppingRounds = Number(values['early-stopping-rounds']);
+  const workers = Number(values.workers);
+  const artifactsDir = values['artifacts-dir'];
+  const peakRss = trackPeakRss();
+  const paths = artifactPaths(artifactsDir);
+  const [cache, split] = await Promise.all([readPixelCache(paths), readSplit(paths.split)]);
+  const validLabels = Uint8Array.from(split.valid, (r) => cache.train.labels[r]!);
+  const validPixels = new Uint8Array(split.valid.length * PIXELS_PER_IMAGE);
+  split.valid.forEach((r, i) => validPixels.set(cache.train.pixels.subarray(r * PIXELS_PER_IMAGE, (r + 1) * PIXELS_PER_IMAGE), i * PIXELS_PER_IMAGE));
+  console.log(`boost bench: ${split.train.length} train / ${split.valid.length} valid rows, ${cache.test.count} test images, ${workers} threads, ` +
+    `${rounds} rounds${earlyStoppingRounds ? `, early stopping after ${earlyStoppingRounds}` : ''}`);
+
+  const lines: string[] = [];
+  for (const name of names) {
+    const setting = SETTINGS[name]!;
+    const params: BoostParams = { ...setting.ours, rounds, earlyStoppingRounds };
+    const started = performance.now();
+    const fit = await fitBoost(
+      { pixels: cache.train.pixels, labels: cache.train.labels, numFeature: PIXELS_PER_IMAGE, numClass: NUM_CLASSES, train: Int32Array.from(split.train), valid: Int32Array.from(split.valid) },
+      {
+        params,
+        workers,
+        onRound: values.verbose
+          ? (r) => console.log(`  round ${r.round + 1}: ${r.seconds.toFixed(3)} s, valid mlogloss ${r.valid!.mlogloss.toFixed(4)} accuracy ${r.valid!.accuracy.toFixed(4)}`)
+          : undefined,
+      },
+    );
+    const fitSeconds = (performance.now() - started) / 1000;
+    const predictStarted = performance.now();
+    const forest = flattenModel(fit.model);
+    const testP = predictProbabilities(forest, cache.test.pixels, cache.test.count);
+    const predictSeconds = (performance.now() - predictStarted) / 1000;
+    const validP = predictProbabilities(forest, validPixels, split.valid.length);
+    const ours: Figures = {
+      rounds: fit.history.length,
+      bestRound: fit.model.bestIteration + 1,
+      fitSeconds,
+      secondsPerRound: fitSeconds / fit.history.length,
+      validAccuracy: accuracy(validLabels, argmaxRows(validP, split.valid.length, NUM_CLASSES)),
+      testAccuracy: accuracy(cache.test.labels, argmaxRows(testP, cache.test.count, NUM_CLASSES)),
+      predictSeconds,
+    };
+    console.log(`${name}: ours ${row('', ours).trim()}`);
+    if (values.save) await writeXgboostJson(values.save, fit.model);
+    // after ours, so the two never share the cores
+    const reference: Reference = values['no-reference']
+      ? { measured: false, why: '--no-reference' }
+      : await measureReference(XGBOOST_SCRIPT, [
+          JSON.stringify(setting.xgboost), '--artifacts-dir', artifactsDir, '--rounds', String(rounds),
+          '--early-stopping-rounds', String(earlyStoppingRounds), '--jobs', String(workers),
+        ]);
+    lines.push(`${name}:`, row('ours', ours));
+    if (!reference.measured) {
+      lines.push(`  XGBoost not measured: ${reference.why}`);
+      continue;
+    }
+    const theirs = xgboostFigures(reference);
+    lines.push(
+      row(String(reference.figures.library), theirs),
+      `  ours / XGBoost: fit time ${(ours.fitSeconds / theirs.fitSeconds).toFixed(2)}x, per round ${(ours.secondsPerRound / theirs.secondsPerRound).toFixed(2)}x ` +
+        `(ours on ${workers} threads; test images predicted by ours on 1 thread, by XGBoost on ${workers})`,
+    );
+  }
+  console.log(`\n  ${'library'.padEnd(14)} ${'rounds(best)'.padStart(11)} ${'fit (s)'.padStart(8)} ${'s/round'.padStart(9)} ${'valid'.padStart(7)} ${'test'.padStart(7)} ${'predict (s)'.padStart(10)}`);
+  for (const line of lines) console.log(line);
+  console.log(`peak RSS of ours ${peakRss().toFixed(0)} MB`);
 }

@@ -25,6 +25,7 @@ import { tf } from '../src/tfjs/tf.js';
 import { trainModel } from '../src/networks/train.js';
 import { createRng, shuffleInPlace } from '../src/random.js';
 import { batchCount, holdOut, imageDataset } from '../src/stages/network/datasets.js';
+import type { TrainingRecipe } from '../src/stages/network/index.js';
 import { forwardFlopsPerImage, plainMatMulGflops } from './_flops.js';
 import { median } from './_measure.js';
 import { figure, measureReference, referenceScript, type Reference } from './_reference.js';
@@ -42,10 +43,21 @@ interface InferencePass {
 
 const PYTORCH_SCRIPT = referenceScript('pytorch_reference.py');
 
-/** PyTorch's run of the same measurement (same epochs, batch cap and inference batch sizes). */
-function measurePytorch(name: string, artifactsDir: string, batches: number | undefined, inferBatch: string): Promise<Reference> {
+/** PyTorch's run of the same measurement (same epochs, batch cap and inference batch sizes; the same recipe as JSON, if any). */
+function measurePytorch(name: string, artifactsDir: string, batches: number | undefined, inferBatch: string, recipe?: Record<string, unknown>): Promise<Reference> {
   const cap = batches === undefined ? [] : ['--batches', String(batches)];
-  return measureReference(PYTORCH_SCRIPT, [name, '--artifacts-dir', artifactsDir, '--epochs', String(TIMED_EPOCHS), ...cap, '--infer-batch', inferBatch]);
+  const convnet = recipe ? ['--convnet', JSON.stringify(recipe)] : [];
+  return measureReference(PYTORCH_SCRIPT, [name, '--artifacts-dir', artifactsDir, '--epochs', String(TIMED_EPOCHS), ...cap, '--infer-batch', inferBatch, ...convnet]);
+}
+
+/**
+ * A network trained the modern way (the convnet stage's recipe): fitted on all the split's
+ * training rows, validated on its validation rows, with its augmentation and per-step settings;
+ * `pytorch` is the same recipe as bench/pytorch_reference.py's --convnet JSON.
+ */
+export interface BenchRecipe {
+  training: TrainingRecipe;
+  pytorch: Record<string, unknown>;
 }
 
 /**
@@ -64,7 +76,7 @@ export function versusPytorch(reference: Reference, ours: number, inferBatch?: n
   return `; ${library}, same run: ${Math.round(theirs)} images/s -> ${(ours / theirs).toFixed(2)}x PyTorch's rate`;
 }
 
-export async function benchNetwork(name: string, build: (seed: number) => tf.LayersModel, args: string[]): Promise<void> {
+export async function benchNetwork(name: string, build: (seed: number) => tf.LayersModel, args: string[], recipe?: BenchRecipe): Promise<void> {
   const { values } = parseArgs({
     args,
     options: {
@@ -82,7 +94,7 @@ export async function benchNetwork(name: string, build: (seed: number) => tf.Lay
   const backend = await initBackend(values.backend as BackendName | undefined);
   const paths = artifactPaths(values['artifacts-dir']!);
   const [cache, split] = await Promise.all([readPixelCache(paths), readSplit(paths.split)]);
-  const { fit, holdout } = holdOut(split.train);
+  const { fit, holdout } = recipe ? { fit: split.train, holdout: split.valid } : holdOut(split.train);
   const fullBatches = batchCount(fit.length, batchSize);
   const batches = Math.min(fullBatches, Number(values.batches ?? fullBatches));
   // A capped epoch keeps the full epoch's train/validation proportion, so scaling stays fair.
@@ -103,8 +115,9 @@ export async function benchNetwork(name: string, build: (seed: number) => tf.Lay
     await trainModel({
       model,
       optimizer,
-      train: imageDataset(cache.train, () => shuffleInPlace([...rows], rng), batchSize),
+      train: imageDataset(cache.train, () => shuffleInPlace([...rows], rng), batchSize, recipe?.training.augment && { options: recipe.training.augment, seed: () => rng.int(2 ** 31) }),
       trainBatches: batches,
+      stepSettings: recipe?.training.stepSettings((1 + TIMED_EPOCHS) * batches),
       valid: imageDataset(cache.train, () => heldOut, batchSize),
       rng,
       epochs: 1 + TIMED_EPOCHS,
@@ -154,7 +167,7 @@ export async function benchNetwork(name: string, build: (seed: number) => tf.Lay
   // after ours, so the two never share the cores
   const reference: Reference = values['no-reference']
     ? { measured: false, why: '--no-reference' }
-    : await measurePytorch(name, values['artifacts-dir']!, batches < fullBatches ? batches : undefined, values['infer-batch']!);
+    : await measurePytorch(name, values['artifacts-dir']!, batches < fullBatches ? batches : undefined, values['infer-batch']!, recipe && { ...recipe.pytorch, batchSize });
 
   const perEpoch = median(seconds);
   const scaledNote = batches < fullBatches ? ` (scaled from ${batches} batches)` : '';

@@ -20,8 +20,25 @@ export const TRAINING_DEFAULTS = {
   // the moving statistics need ~10 epochs to converge, and until then inference-mode val_loss
   // rises while training goes well (docs/ARCHITECTURE.md), so an early stop would keep epoch 1's weights.
   cnn: { epochs: 25, patience: 25 },
+  // One cycle over all its epochs: an early stop would cut the cycle before its rate anneals.
+  convnet: { epochs: 12, patience: 12 },
 } as const;
-const { mlp: MLP, cnn: CNN } = TRAINING_DEFAULTS;
+const { mlp: MLP, cnn: CNN, convnet: CONVNET } = TRAINING_DEFAULTS;
+
+/** How the convnet stage trains (the study's networks train as the study did, with none of this). */
+export interface ConvnetSettings {
+  /** training images are shifted by up to AUGMENT_SHIFT_PX pixels, flipped left to right, both, or neither */
+  augment: { shift: boolean; flip: boolean };
+  /** one-cycle: rise to `maxLearningRate` and anneal over the run; constant: `maxLearningRate` throughout */
+  schedule: 'one-cycle' | 'constant';
+  maxLearningRate: number;
+  /** AdamW's decoupled weight decay (0: Adam) */
+  weightDecay: number;
+  /** 0: one-hot targets */
+  labelSmoothing: number;
+}
+
+const SCHEDULES: readonly ConvnetSettings['schedule'][] = ['one-cycle', 'constant'];
 
 /** The boost stage's settings: the learner's parameters (its seed is --seed) and whether to cross-validate. */
 export type BoostSettings = Omit<BoostParams, 'seed'> & {
@@ -54,10 +71,11 @@ export interface PipelineConfig {
   /** `predict --input`: larger image files are refused unread */
   maxInputBytes: number;
   boost: BoostSettings;
+  convnet: ConvnetSettings;
 }
 
-/** Where a flag's value goes: a field of the config, or of its boost settings. */
-type FlagKey = Exclude<keyof PipelineConfig, 'boost'> | `boost.${keyof BoostSettings}`;
+/** Where a flag's value goes: a field of the config, or of a stage's own settings. */
+type FlagKey = Exclude<keyof PipelineConfig, 'boost' | 'convnet'> | `boost.${keyof BoostSettings}` | `convnet.${keyof ConvnetSettings}`;
 
 interface FlagSpec {
   key: FlagKey;
@@ -71,6 +89,11 @@ const positiveInt = (name: string) => (raw: string, flag: string) => {
   if (!/^\d+$/.test(raw) || !Number.isSafeInteger(n) || n < 1) {
     throw new ConfigError(name, 'a positive integer', raw, flag);
   }
+  return n;
+};
+const numberIn = (name: string, min: number, max: number, expected: string) => (raw: string, flag: string) => {
+  const n = raw.trim() === '' ? NaN : Number(raw);
+  if (!(n >= min && n <= max)) throw new ConfigError(name, expected, raw, flag);
   return n;
 };
 const nonNegativeInt = (name: string) => (raw: string, flag: string) => {
@@ -98,7 +121,16 @@ export const DEFAULTS: PipelineConfig = {
   // 50 MB: far above any real photo, far below what could exhaust memory with the decodes in flight
   maxInputBytes: 50_000_000,
   boost: { ...withoutSeed(BOOST_DEFAULTS), cv: false },
+  convnet: { augment: { shift: true, flip: true }, schedule: 'one-cycle', maxLearningRate: 0.005, weightDecay: 0.01, labelSmoothing: 0.1 },
 };
+
+/** `--augment shift,flip` (either, both) or `none`. */
+function parseAugment(raw: string, flag: string): ConvnetSettings['augment'] {
+  const parts = raw.split(',').map((p) => p.trim());
+  const known = raw === 'none' || (parts.length > 0 && parts.every((p) => p === 'shift' || p === 'flip'));
+  if (!known) throw new ConfigError('augment', '"shift", "flip", "shift,flip" or "none"', raw, flag);
+  return { shift: parts.includes('shift'), flip: parts.includes('flip') };
+}
 
 function withoutSeed({ seed: _seed, ...rest }: BoostParams): Omit<BoostParams, 'seed'> {
   return rest;
@@ -136,8 +168,8 @@ export const FLAGS: Record<string, FlagSpec> = {
       return raw;
     },
   },
-  epochs: { key: 'epochs', type: 'string', help: `maximum training epochs for mlp and cnn (default: mlp ${MLP.epochs}, cnn ${CNN.epochs}; the study: 500)`, parse: positiveInt('epochs') },
-  patience: { key: 'patience', type: 'string', help: `early-stopping patience in epochs on val_loss (default: mlp ${MLP.patience}, cnn ${CNN.patience}; the study: 50)`, parse: positiveInt('patience') },
+  epochs: { key: 'epochs', type: 'string', help: `maximum training epochs of the networks (default: mlp ${MLP.epochs}, cnn ${CNN.epochs}, convnet ${CONVNET.epochs}; the study: 500)`, parse: positiveInt('epochs') },
+  patience: { key: 'patience', type: 'string', help: `early-stopping patience in epochs on val_loss (default: mlp ${MLP.patience}, cnn ${CNN.patience}, convnet ${CONVNET.patience}; the study: 50)`, parse: positiveInt('patience') },
   'batch-size': { key: 'batchSize', type: 'string', help: 'training and prediction batch size', parse: positiveInt('batchSize') },
   resume: { key: 'resume', type: 'boolean', help: 'continue mlp/cnn training from the last finished epoch' },
   model: { key: 'model', type: 'string', help: 'model used by predict (default: best validation accuracy)' },
@@ -154,17 +186,37 @@ export const FLAGS: Record<string, FlagSpec> = {
   'colsample-bytree': boostFlag('colsampleBytree', 'fraction of the pixels each tree may split on'),
   'early-stopping-rounds': boostFlag('earlyStoppingRounds', 'stop when the valid mlogloss has not improved for this many rounds (0: never)'),
   cv: { key: 'boost.cv', type: 'boolean', help: 'boost: also run 5-fold stratified CV of the training rows at these settings (5 more fits)' },
+  augment: { key: 'convnet.augment', type: 'string', help: 'convnet: vary training images by "shift" (up to 2 px), "flip" (left-right), both ("shift,flip") or "none"', parse: parseAugment },
+  schedule: {
+    key: 'convnet.schedule',
+    type: 'string',
+    help: 'convnet: learning-rate schedule, one-cycle | constant',
+    parse: (raw, flag) => {
+      if (!SCHEDULES.includes(raw as ConvnetSettings['schedule'])) throw new ConfigError('schedule', SCHEDULES.join(' | '), raw, flag);
+      return raw;
+    },
+  },
+  'max-learning-rate': { key: 'convnet.maxLearningRate', type: 'string', help: "convnet: the one-cycle's peak learning rate (the rate throughout with --schedule constant)", parse: numberIn('maxLearningRate', Number.MIN_VALUE, 1, 'a number in (0, 1]') },
+  'weight-decay': { key: 'convnet.weightDecay', type: 'string', help: "convnet: AdamW's decoupled weight decay (0: Adam)", parse: numberIn('weightDecay', 0, 1, 'a number in [0, 1]') },
+  'label-smoothing': { key: 'convnet.labelSmoothing', type: 'string', help: 'convnet: label smoothing of the training targets (0: none)', parse: numberIn('labelSmoothing', 0, 0.5, 'a number in [0, 0.5]') },
 };
+
+/** The object that holds `key` in `config`, and the field's name there. */
+function holderOf(config: PipelineConfig, key: FlagKey): [Record<string, unknown>, string] {
+  const [head, field] = key.split('.') as [string, string | undefined];
+  return field === undefined ? [config as unknown as Record<string, unknown>, head] : [config[head as 'boost' | 'convnet'] as unknown as Record<string, unknown>, field];
+}
 
 /** The value at `key` of `config`. */
 function valueAt(config: PipelineConfig, key: FlagKey): unknown {
-  return key.startsWith('boost.') ? config.boost[key.slice(6) as keyof BoostSettings] : config[key as keyof PipelineConfig];
+  const [holder, field] = holderOf(config, key);
+  return holder[field];
 }
 
-/** Sets `key` of `config` (whose boost settings are its own copy) to `value`. */
+/** Sets `key` of `config` (whose stage settings are its own copies) to `value`. */
 function setAt(config: PipelineConfig, key: FlagKey, value: unknown): void {
-  const [target, field] = key.startsWith('boost.') ? [config.boost, key.slice(6)] : [config, key];
-  (target as unknown as Record<string, unknown>)[field] = value;
+  const [holder, field] = holderOf(config, key);
+  holder[field] = value;
 }
 
 /**
@@ -218,7 +270,7 @@ export function loadConfig(argv: string[]): PipelineConfig & { help: boolean } {
   } catch (err) {
     throw commandLineError(err as NodeJS.ErrnoException);
   }
-  const config: PipelineConfig = { ...DEFAULTS, boost: { ...DEFAULTS.boost } };
+  const config: PipelineConfig = { ...DEFAULTS, boost: { ...DEFAULTS.boost }, convnet: { ...DEFAULTS.convnet } };
   for (const [flag, spec] of Object.entries(FLAGS)) {
     const raw = values[flag];
     if (raw === undefined) continue;
@@ -227,11 +279,18 @@ export function loadConfig(argv: string[]): PipelineConfig & { help: boolean } {
   return { ...config, help: values.help === true };
 }
 
+/** A default as its flag would be written. */
+function showDefault(value: unknown): string {
+  if (typeof value !== 'object' || value === null) return String(value);
+  const on = Object.entries(value).filter(([, v]) => v === true).map(([k]) => k);
+  return on.length > 0 ? on.join(',') : 'none';
+}
+
 /** The `--help` lines for flags, each with its default. */
 export function flagHelp(): string[] {
   return Object.entries(FLAGS).map(([flag, spec]) => {
     const def = valueAt(DEFAULTS, spec.key);
-    const shown = def === undefined ? '' : ` (default: ${String(def)})`;
+    const shown = def === undefined ? '' : ` (default: ${showDefault(def)})`;
     return `  --${flag.padEnd(21)} ${spec.help}${shown}`;
   });
 }

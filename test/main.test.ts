@@ -35,7 +35,7 @@ describe('the CLI', () => {
     const r = cli('--help');
     assert.equal(r.status, 0);
     const stages = [...r.stdout.matchAll(/^ {2}(\w+) {2,}/gm)].map((m) => m[1]);
-    assert.deepEqual(stages, ['prepare', 'load', 'visualize', 'split', 'trees', 'boost', 'mlp', 'cnn', 'evaluate', 'predict', 'report']);
+    assert.deepEqual(stages, ['prepare', 'load', 'visualize', 'split', 'trees', 'boost', 'mlp', 'cnn', 'convnet', 'evaluate', 'predict', 'report']);
     assert.match(r.stdout, /--seed .*\(default: 87\)/);
     assert.match(r.stdout, /--data-dir .*\(default: data\/Fashion_MNIST\)/);
     assert.match(r.stdout, /--max-input-bytes +predict --input: larger image files are refused unread \(default: 50000000\)/);
@@ -44,9 +44,10 @@ describe('the CLI', () => {
     assert.match(r.stdout, new RegExp(`--learning-rate +boost: .*\\(default: ${BOOST_DEFAULTS.learningRate}\\)`));
     assert.match(r.stdout, /--cv +boost: also run 5-fold stratified CV .*\(default: false\)/);
     // the defaults the network stages use (config.ts), not a copy that can drift
-    const { mlp, cnn } = TRAINING_DEFAULTS;
-    assert.match(r.stdout, new RegExp(`--epochs .*\\(default: mlp ${mlp.epochs}, cnn ${cnn.epochs}; the study: 500\\)`));
-    assert.match(r.stdout, new RegExp(`--patience .*\\(default: mlp ${mlp.patience}, cnn ${cnn.patience}; the study: 50\\)`));
+    const { mlp, cnn, convnet } = TRAINING_DEFAULTS;
+    assert.match(r.stdout, new RegExp(`--epochs .*\\(default: mlp ${mlp.epochs}, cnn ${cnn.epochs}, convnet ${convnet.epochs}; the study: 500\\)`));
+    assert.match(r.stdout, new RegExp(`--patience .*\\(default: mlp ${mlp.patience}, cnn ${cnn.patience}, convnet ${convnet.patience}; the study: 50\\)`));
+    assert.match(r.stdout, /--augment +convnet: .*\(default: shift,flip\)/);
   });
 
   it('exits 1 with a one-line cause for an unknown stage', () => {
@@ -54,7 +55,7 @@ describe('the CLI', () => {
     assert.equal(r.status, 1);
     assert.equal(
       r.stderr,
-      'error: Unknown stage "bogus" (from --stage). Use one of: all, prepare, load, visualize, split, trees, boost, mlp, cnn, evaluate, predict, report.\n',
+      'error: Unknown stage "bogus" (from --stage). Use one of: all, prepare, load, visualize, split, trees, boost, mlp, cnn, convnet, evaluate, predict, report.\n',
     );
   });
 

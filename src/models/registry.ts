@@ -76,6 +76,14 @@ export const MODELS = [
     history: 'epoch',
     study: { validAccuracy: 0.9252 },
   },
+  {
+    name: 'convnet',
+    title: 'Convnet',
+    stage: 'convnet',
+    file: 'convnet/model.json',
+    load: loadNetworkPredictor,
+    history: 'epoch',
+  },
 ] as const satisfies readonly ModelSpec[];
 
 export type ModelName = (typeof MODELS)[number]['name'];

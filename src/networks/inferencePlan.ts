@@ -64,6 +64,10 @@ export function compileInference(model: tf.LayersModel): InferencePlan | undefin
       case 'Flatten':
         steps.push((x) => tf.reshape(x, [x.shape[0]!, -1]));
         break;
+      case 'GlobalAveragePooling2D':
+        if (c.dataFormat !== 'channelsLast') return undefined;
+        steps.push((x) => tf.mean(x, [1, 2]));
+        break;
       case 'Dense': {
         const softmax = c.activation === 'softmax';
         if (!softmax && !FUSABLE.has(c.activation as string)) return undefined;

@@ -1,5 +1,6 @@
 import type { ImageBatch } from '../dataset.js';
 import { NUM_CLASSES } from '../dataset.js';
+import type { StepSettings } from './schedule.js';
 import { tf } from '../tfjs/tf.js';
 
 /** Gradients of one (part of a) batch, plus the sums needed for the epoch's loss and accuracy. */
@@ -13,13 +14,19 @@ export interface BatchGradients {
   count: number;
 }
 
-/** The batch as the model's input shape ([n, 28, 28] or [n, 28, 28, 1]) and one-hot labels. */
-export function batchTensors(model: tf.LayersModel, batch: ImageBatch): { xs: tf.Tensor; ys: tf.Tensor2D } {
+/**
+ * The batch as the model's input shape ([n, 28, 28] or [n, 28, 28, 1]) and one-hot labels,
+ * smoothed by `labelSmoothing` (Keras's label_smoothing: y * (1 - s) + s / classes).
+ */
+export function batchTensors(model: tf.LayersModel, batch: ImageBatch, labelSmoothing = 0): { xs: tf.Tensor; ys: tf.Tensor2D } {
   const inputShape = model.inputs[0]!.shape.slice(1) as number[];
-  return tf.tidy(() => ({
-    xs: tf.tensor(batch.pixels, [batch.count, ...inputShape]),
-    ys: tf.oneHot(tf.tensor1d(batch.labels, 'int32'), NUM_CLASSES).toFloat() as tf.Tensor2D,
-  }));
+  return tf.tidy(() => {
+    const oneHot = tf.oneHot(tf.tensor1d(batch.labels, 'int32'), NUM_CLASSES).toFloat() as tf.Tensor2D;
+    return {
+      xs: tf.tensor(batch.pixels, [batch.count, ...inputShape]),
+      ys: labelSmoothing > 0 ? oneHot.mul(1 - labelSmoothing).add(labelSmoothing / NUM_CLASSES) : oneHot,
+    };
+  });
 }
 
 /** Keras's categorical cross-entropy of predicted probabilities, averaged over the batch. */
@@ -53,8 +60,8 @@ export function dropoutLayerCount(model: tf.LayersModel): number {
  * returning gradients instead of applying them. Workers holding a replica can each run this on
  * part of a batch; the gradients, averaged by image count, then go to `applyGradients` once.
  */
-export function computeGradients(model: tf.LayersModel, batch: ImageBatch, dropoutSeeds: readonly number[]): BatchGradients {
-  const { xs, ys } = batchTensors(model, batch);
+export function computeGradients(model: tf.LayersModel, batch: ImageBatch, dropoutSeeds: readonly number[], labelSmoothing = 0): BatchGradients {
+  const { xs, ys } = batchTensors(model, batch, labelSmoothing);
   let correct: tf.Scalar | undefined;
   try {
     const variables = model.trainableWeights.map((w) => w.read() as tf.Variable);
@@ -82,14 +89,42 @@ export function applyGradients(optimizer: tf.Optimizer, grads: tf.NamedTensorMap
   }
 }
 
-/** One training step on a whole batch: gradients, then one update. */
+/**
+ * Sets the learning rate the optimizer's next update uses (tfjs's optimizers read their
+ * `learningRate` field at each update and have no setter).
+ */
+export function setLearningRate(optimizer: tf.Optimizer, learningRate: number): void {
+  (optimizer as unknown as { learningRate: number }).learningRate = learningRate;
+}
+
+/**
+ * AdamW's decoupled weight decay (PyTorch's AdamW, every trainable weight): each weight times
+ * 1 - learningRate * weightDecay, before the update. tfjs has no AdamW.
+ */
+export function decayWeights(model: tf.LayersModel, learningRate: number, weightDecay: number): void {
+  const keep = 1 - learningRate * weightDecay;
+  for (const w of model.trainableWeights) {
+    const variable = w.read() as tf.Variable;
+    variable.assign(tf.tidy(() => variable.mul(keep)));
+  }
+}
+
+/**
+ * One training step on a whole batch: gradients, then one update; with `settings`, at their
+ * learning rate, weight decay and label smoothing (else the optimizer's own rate, as the study).
+ */
 export function trainStep(
   model: tf.LayersModel,
   optimizer: tf.Optimizer,
   batch: ImageBatch,
   dropoutSeeds: readonly number[],
+  settings?: StepSettings,
 ): Omit<BatchGradients, 'grads'> {
-  const { grads, ...metrics } = computeGradients(model, batch, dropoutSeeds);
+  const { grads, ...metrics } = computeGradients(model, batch, dropoutSeeds, settings?.labelSmoothing);
+  if (settings) {
+    setLearningRate(optimizer, settings.learningRate);
+    if (settings.weightDecay > 0) decayWeights(model, settings.learningRate, settings.weightDecay);
+  }
   applyGradients(optimizer, grads);
   return metrics;
 }

@@ -1,5 +1,6 @@
 import type { ImageBatch } from '../dataset.js';
 import { evaluateDataset, type Evaluation } from './evaluate.js';
+import type { StepSettings } from './schedule.js';
 import { trainStep, type BatchGradients } from './step.js';
 import type { tf } from '../tfjs/tf.js';
 
@@ -12,8 +13,11 @@ export type StepFigures = Omit<BatchGradients, 'grads'>;
  * (parallel/dataParallelRunner.ts) splits them over worker threads.
  */
 export interface StepRunner {
-  /** One optimizer update from the whole `batch`; `dropoutSeeds` has one seed per Dropout layer. */
-  step(batch: ImageBatch, dropoutSeeds: readonly number[]): Promise<StepFigures>;
+  /**
+   * One optimizer update from the whole `batch`; `dropoutSeeds` has one seed per Dropout layer;
+   * `settings`, where given, are this step's learning rate, weight decay and label smoothing.
+   */
+  step(batch: ImageBatch, dropoutSeeds: readonly number[], settings?: StepSettings): Promise<StepFigures>;
   /**
    * Makes the caller's model and optimizer hold the state after the last step. Called at the
    * end of each epoch, before validation and before the caller checkpoints them.
@@ -26,7 +30,7 @@ export interface StepRunner {
 /** Today's single-thread training: `trainStep` and `evaluateDataset` on `model` itself. */
 export function inProcessRunner(model: tf.LayersModel, optimizer: tf.Optimizer): StepRunner {
   return {
-    step: async (batch, seeds) => trainStep(model, optimizer, batch, seeds),
+    step: async (batch, seeds, settings) => trainStep(model, optimizer, batch, seeds, settings),
     sync: async () => {},
     evaluate: (dataset) => evaluateDataset(model, dataset),
   };

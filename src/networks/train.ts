@@ -1,6 +1,7 @@
 import type { ImageBatch } from '../dataset.js';
 import type { Rng } from '../random.js';
 import { INITIAL_EARLY_STOPPING, observeValLoss, type EarlyStoppingState } from './earlyStopping.js';
+import type { StepSettings } from './schedule.js';
 import { dropoutLayerCount } from './step.js';
 import { inProcessRunner, type StepRunner } from './stepRunner.js';
 import { tf } from '../tfjs/tf.js';
@@ -61,6 +62,12 @@ export interface TrainOptions {
   signal?: AbortSignal;
   /** continue after this (model and optimizer weights already restored by the caller) */
   resume?: TrainProgress;
+  /**
+   * the settings of 0-based step `step` of the run (epoch e's batch b is step (e - 1) x
+   * trainBatches + b): a schedule's learning rate, weight decay, label smoothing; none: the
+   * optimizer's own learning rate, as the study trains
+   */
+  stepSettings?: (step: number) => StepSettings;
   /** runs the steps and validation (default: `inProcessRunner(model, optimizer)`) */
   runner?: StepRunner;
   onEpochStart?(epoch: number, batches: number): void;
@@ -114,8 +121,9 @@ export async function trainModel(opts: TrainOptions): Promise<TrainResult> {
       await yieldToEventLoop();
       if (signal?.aborted) return { progress, stoppedEarly: false, interrupted: true };
       const seeds = Array.from({ length: seedsPerStep }, () => rng.int(SEED_RANGE));
+      const settings = opts.stepSettings?.((epoch - 1) * opts.trainBatches + batchIndex);
       // A runner with worker threads leaves this one idle: build the next batch meanwhile.
-      const [step, following] = await Promise.all([runner.step(next.value, seeds), iterator.next()]);
+      const [step, following] = await Promise.all([runner.step(next.value, seeds, settings), iterator.next()]);
       lossSum += step.loss * step.count;
       correct += step.correct;
       count += step.count;

@@ -118,13 +118,18 @@ export function createDataParallelRunner(opts: DataParallelOptions): DataParalle
 
   return {
     workers,
-    async step(batch, dropoutSeeds) {
+    async step(batch, dropoutSeeds, stepSettings) {
       const settings = await start();
+      if (stepSettings) {
+        settings.learningRate = stepSettings.learningRate;
+        settings.weightDecay = stepSettings.weightDecay;
+      }
       const started = performance.now();
       const shards = splitBatch(batch, workers);
       const dealt = performance.now();
       const figures = await Promise.all(
-        shards.map((shard, k) => runBatch({ kind: 'gradients', version, batch: shard, dropoutSeeds: shardSeeds(dropoutSeeds, k), slot: k })),
+        shards.map((shard, k) =>
+          runBatch({ kind: 'gradients', version, batch: shard, dropoutSeeds: shardSeeds(dropoutSeeds, k), slot: k, labelSmoothing: stepSettings?.labelSmoothing ?? 0 })),
       );
       const gradientsDone = performance.now();
       const shares = shards.map((s) => s.count / batch.count);

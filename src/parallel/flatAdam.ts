@@ -12,6 +12,8 @@ import type { FlatLayout } from './flatWeights.js';
  */
 export interface AdamSettings {
   learningRate: number;
+  /** AdamW's decoupled weight decay: each weight is scaled by 1 - learningRate * weightDecay first (0: Adam) */
+  weightDecay: number;
   beta1: number;
   beta2: number;
   epsilon: number;
@@ -39,7 +41,7 @@ export interface GradientPair {
 
 /**
  * adam(w, m, v, a, b, groups, shareA, shareB, beta1, beta2, keep1, keep2, stepSize, inverse2,
- * epsilon): `groups` x 4 floats from the byte addresses w, m, v (updated in place) and a, b (the
+ * epsilon, keepW): `groups` x 4 floats from the byte addresses w, m, v (updated in place) and a, b (the
  * two gradients), with `adamUpdate`'s formula and constants. Four floats at a time in float32,
  * as tfjs computes Adam; the JavaScript loop below works in float64 one value at a time, with a
  * conversion at each load and store, several times slower.
@@ -47,7 +49,7 @@ export interface GradientPair {
 type SimdAdam = (
   w: number, m: number, v: number, a: number, b: number, groups: number,
   shareA: number, shareB: number, beta1: number, beta2: number, keep1: number, keep2: number,
-  stepSize: number, inverse2: number, epsilon: number,
+  stepSize: number, inverse2: number, epsilon: number, keepW: number,
 ) => void;
 
 const ADAM = new WasmModule(new URL('./assembly/adam.wasm', import.meta.url));
@@ -64,7 +66,7 @@ export function simdAdam(memory: WasmMemory): SimdAdam {
  * assembly/adam.ts (float32 throughout) and only the rest in the loop here.
  */
 export function adamUpdate(state: AdamState, weights: Float32Array, grad: GradientPair, start: number, end: number, memory?: WasmMemory): void {
-  const { learningRate, beta1, beta2, epsilon, m, v } = state;
+  const { learningRate, weightDecay, beta1, beta2, epsilon, m, v } = state;
   const { a, shareA, b, shareB } = grad;
   // tfjs keeps beta^(t+1) in accBeta1/accBeta2 at the start of update t+1
   const correction1 = 1 - beta1 ** (state.iterations + 1);
@@ -75,12 +77,14 @@ export function adamUpdate(state: AdamState, weights: Float32Array, grad: Gradie
   // makes the loop much faster (the rounding differs by float64 ulps, far below float32's)
   const stepSize = -learningRate / correction1;
   const inverse2 = 1 / correction2;
+  // PyTorch's AdamW: the weight shrinks by lr * decay, then takes Adam's step (1 for Adam: exact)
+  const keepW = 1 - learningRate * weightDecay;
   const arrays = [weights, m, v, a, b];
   const inMemory = memory !== undefined && arrays.every((x) => x.buffer === memory.buffer);
   const groups = inMemory ? (end - start) >> 2 : 0;
   if (inMemory) {
     const [wAt, mAt, vAt, aAt, bAt] = arrays.map((x) => x.byteOffset + start * Float32Array.BYTES_PER_ELEMENT) as [number, number, number, number, number];
-    simdAdam(memory)(wAt, mAt, vAt, aAt, bAt, groups, shareA, shareB, beta1, beta2, keep1, keep2, stepSize, inverse2, epsilon);
+    simdAdam(memory)(wAt, mAt, vAt, aAt, bAt, groups, shareA, shareB, beta1, beta2, keep1, keep2, stepSize, inverse2, epsilon, keepW);
   }
   // One pass reads the two gradients, the moments and the weight once each: averaging first in
   // a pass of its own made the update markedly slower (bench/RESULTS.md).
@@ -90,7 +94,7 @@ export function adamUpdate(state: AdamState, weights: Float32Array, grad: Gradie
     const vi = v[i]! * beta2 + g * g * keep2;
     m[i] = mi;
     v[i] = vi;
-    weights[i]! += (stepSize * mi) / (Math.sqrt(vi * inverse2) + epsilon);
+    weights[i] = weights[i]! * keepW + (stepSize * mi) / (Math.sqrt(vi * inverse2) + epsilon);
   }
 }
 
@@ -125,7 +129,7 @@ export async function readAdamState(optimizer: tf.Optimizer, layout: FlatLayout)
       v.set(moments[trainableCount + i]!.dataSync() as Float32Array, layout.offsets[i]);
     }
   }
-  return { learningRate: config.learningRate, beta1: config.beta1, beta2: config.beta2, epsilon: config.epsilon, iterations, m, v };
+  return { learningRate: config.learningRate, weightDecay: 0, beta1: config.beta1, beta2: config.beta2, epsilon: config.epsilon, iterations, m, v };
 }
 
 /**

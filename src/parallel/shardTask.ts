@@ -32,7 +32,7 @@ export interface TrainShardData extends SharedTrainingArrays {
  * evaluate: the batch in inference mode.
  */
 export type TrainShardTask =
-  | { kind: 'gradients'; version: number; batch: ImageBatch; dropoutSeeds: number[]; slot: number }
+  | { kind: 'gradients'; version: number; batch: ImageBatch; dropoutSeeds: number[]; slot: number; labelSmoothing: number }
   | { kind: 'update'; range: UpdateRange }
   | { kind: 'evaluate'; version: number; batch: ImageBatch };
 
@@ -88,7 +88,7 @@ export default async function trainShard(task: TrainShardTask): Promise<TrainSha
   }
   const loadMs = lap();
   if (task.kind === 'evaluate') return { ...evaluateBatch(r.model, task.batch, (r.forward ??= inferenceForward(r.model))), times: { loadMs } };
-  const { grads, ...figures } = computeGradients(r.model, task.batch, task.dropoutSeeds);
+  const { grads, ...figures } = computeGradients(r.model, task.batch, task.dropoutSeeds, task.labelSmoothing);
   const gradientsMs = lap();
   // BatchNorm moved its statistics: the weights are no longer the shared version.
   r.version = -1;

@@ -43,6 +43,11 @@ export const STAGES: readonly StageEntry[] = [
     load: async () => (await import('./cnn.js')).cnn,
   },
   {
+    name: 'convnet',
+    summary: 'train the modern network: 3x3 convolutions, BatchNorm, global average pooling; augmentation, one-cycle AdamW',
+    load: async () => (await import('./convnet.js')).convnet,
+  },
+  {
     name: 'evaluate',
     summary: 'results table of every trained model, per-class scores, confusion matrices (metrics.json, figures/)',
     load: async () => (await import('./evaluate.js')).evaluate,

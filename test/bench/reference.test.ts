@@ -94,9 +94,9 @@ describe('comparing with the reference', () => {
 describe('running the reference scripts without their library', () => {
   let hidden: string;
   before(() => {
-    // packages named torch and sklearn that fail to import, found before any installed ones
+    // packages named torch, sklearn and xgboost that fail to import, found before any installed ones
     hidden = mkdtempSync(join(tmpdir(), 'no-reference-'));
-    for (const name of ['torch', 'sklearn']) {
+    for (const name of ['torch', 'sklearn', 'xgboost']) {
       mkdirSync(join(hidden, name));
       writeFileSync(join(hidden, name, '__init__.py'), `raise ImportError("No module named '${name}'")\n`);
     }
@@ -111,7 +111,11 @@ describe('running the reference scripts without their library', () => {
     });
   });
 
-  for (const [script, args, module] of [['pytorch_reference.py', ['mlp'], 'torch'], ['sklearn_reference.py', ['--no-cv'], 'sklearn']] as const) {
+  for (const [script, args, module] of [
+    ['pytorch_reference.py', ['mlp'], 'torch'],
+    ['sklearn_reference.py', ['--no-cv'], 'sklearn'],
+    ['xgboost_reference.py', ['{"max_depth": 6}'], 'xgboost'],
+  ] as const) {
     it(`measures nothing where ${module} cannot be imported, before reading any data (${script})`, async () => {
       const env = { ...process.env, BENCH_PYTHON: 'python3', PYTHONPATH: hidden };
       const reference = await measureReference(referenceScript(script), [...args, '--artifacts-dir', '/nonexistent'], env);

@@ -93,7 +93,7 @@ describe('loadPredictor', () => {
 
   it('rejects an unknown model name, listing the known ones', () => {
     assert.throws(() => checkModelName('svm', '--model'), {
-      message: 'Expected decision-tree | random-forest | boost | mlp | cnn for model but received "svm" (from --model).',
+      message: 'Expected decision-tree | random-forest | boost | mlp | cnn | convnet for model but received "svm" (from --model).',
     });
   });
 

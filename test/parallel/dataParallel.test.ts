@@ -12,6 +12,7 @@ import { tf } from '../../src/tfjs/tf.js';
 import { trainModel, type TrainProgress } from '../../src/networks/train.js';
 import type { ImageBatch } from '../../src/dataset.js';
 import { createRng, shuffleInPlace } from '../../src/random.js';
+import { ONE_CYCLE_DEFAULTS, oneCycleLearningRate, type StepSettings } from '../../src/networks/schedule.js';
 import { batchOfRows, holdOut, imageDataset } from '../../src/stages/network/datasets.js';
 
 const SEED = 3;
@@ -34,7 +35,7 @@ interface Segment {
  * Trains a fresh model on 40 real images (batches of 10, 10 held out) in segments, each
  * continuing from the last as --resume does, but in memory; returns history and weights.
  */
-async function train(build: () => tf.LayersModel, segments: Segment[]) {
+async function train(build: () => tf.LayersModel, segments: Segment[], stepSettings?: (step: number) => StepSettings) {
   const model = build();
   const optimizer = tf.train.adam();
   let progress: TrainProgress | undefined;
@@ -54,6 +55,7 @@ async function train(build: () => tf.LayersModel, segments: Segment[]) {
         patience: 100,
         resume: progress,
         runner,
+        stepSettings,
         onEpochEnd: async () => {
           tensorsAfterEpoch.push(tf.memory().numTensors);
         },
@@ -90,6 +92,20 @@ describe('data-parallel training', () => {
   before(async () => {
     await initBackend('wasm');
     set = await networkImageSet60();
+  });
+
+  it('trains with a one-cycle rate, AdamW weight decay and label smoothing on 2 wasm workers as on one backend', async () => {
+    const settings = (step: number): StepSettings => ({
+      learningRate: oneCycleLearningRate(step, { ...ONE_CYCLE_DEFAULTS, peak: 0.01, totalSteps: 16 }),
+      weightDecay: 0.05,
+      labelSmoothing: 0.1,
+    });
+    const single = await train(noDropoutMlp, [{ epochs: 4 }], settings);
+    const parallel = await train(noDropoutMlp, [{ epochs: 2, runner: dataParallel(2) }, { epochs: 4, runner: dataParallel(2) }], settings);
+    const plain = await train(noDropoutMlp, [{ epochs: 4 }]);
+    assert.ok(single.history.loss[3]! < single.history.loss[0]! - 0.3, `the loss falls: ${single.history.loss.join(', ')}`);
+    assert.ok(Math.abs(single.weights[0]![0]! - plain.weights[0]![0]!) > 1e-4, 'the settings changed the training');
+    assertSameTraining(parallel, single, 1e-5);
   });
 
   it('trains a network without dropout on 2 wasm workers to the same loss curve and weights as one backend', async () => {

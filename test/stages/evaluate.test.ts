@@ -67,7 +67,7 @@ describe('evaluate stage', () => {
     try {
       await writeNetworkArtifacts(empty);
       await assert.rejects(evaluate.run({ ...config, artifactsDir: empty }, ctx), {
-        message: `No trained model to evaluate in ${join(empty, 'models')}. Run the stage that trains one (trees, boost, mlp, cnn) first, or use --stage all.`,
+        message: `No trained model to evaluate in ${join(empty, 'models')}. Run the stage that trains one (trees, boost, mlp, cnn, convnet) first, or use --stage all.`,
       });
     } finally {
       await rm(empty, { recursive: true, force: true });
@@ -79,7 +79,7 @@ describe('evaluate stage', () => {
     await evaluate.run(config, ctx);
     const e = (await readEvaluation(dir))!;
     assert.deepEqual(e.table.map((r) => r.model), ['decision-tree', 'boost', 'mlp']);
-    assert.deepEqual(e.missing.map((m) => m.model), ['random-forest', 'cnn']);
+    assert.deepEqual(e.missing.map((m) => m.model), ['random-forest', 'cnn', 'convnet']);
     assert.equal(e.missing[1]!.message, `Model "cnn" is not trained yet (no ${join(dir, 'models', 'cnn', 'model.json')}). Run \`npm start -- --stage cnn\` first.`);
     const set = await networkImageSet60();
     const treeRow = e.table[0]!;

@@ -105,7 +105,7 @@ describe('predict stage', () => {
 
   it('rejects an unknown --model', async () => {
     await assert.rejects(predict.run({ ...config, model: 'svm' }, ctx), {
-      message: 'Expected decision-tree | random-forest | boost | mlp | cnn for model but received "svm" (from --model).',
+      message: 'Expected decision-tree | random-forest | boost | mlp | cnn | convnet for model but received "svm" (from --model).',
     });
   });
 });

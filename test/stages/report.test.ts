@@ -30,7 +30,7 @@ describe('report stage', () => {
 
   it('writes one page with every figure inlined and says where it is', async () => {
     const html = await readFile(join(dir, 'report.html'), 'utf8');
-    assert.equal((html.match(/<img src="data:image\/png;base64,/g) ?? []).length, 12);
+    assert.equal((html.match(/<img src="data:image\/png;base64,/g) ?? []).length, 14);
     assert.doesNotMatch(html, /src="(?!data:)/);
     assert.match(html, /\(60, 28, 28\) \(60,\) \(60, 28, 28\)/); // data checks from the cache
     assert.deepEqual(lines, [`report: ${join(dir, 'report.html')}`, `submission CSV: ${join(dir, 'predictions', 'cnn_test.csv')}`]);
@@ -45,7 +45,7 @@ describe('report stage', () => {
       const html = await readFile(join(empty, 'report.html'), 'utf8');
       const notes = html.match(/<p class="missing">.*?<\/p>/g) ?? [];
       const stages = notes.map((n) => /--stage ([a-z]+)/.exec(n)?.[1]);
-      assert.deepEqual(stages, ['load', 'visualize', 'visualize', 'split', 'trees', 'boost', 'mlp', 'cnn', 'boost', 'evaluate', 'evaluate', 'evaluate', 'evaluate', 'predict']);
+      assert.deepEqual(stages, ['load', 'visualize', 'visualize', 'split', 'trees', 'boost', 'mlp', 'cnn', 'convnet', 'boost', 'evaluate', 'evaluate', 'evaluate', 'evaluate', 'predict']);
       assert.equal(notes[0], '<p class="missing">The pixel cache not available yet: run <code>npm start -- --stage load</code>.</p>');
     } finally {
       await rm(empty, { recursive: true, force: true });
@@ -61,7 +61,7 @@ describe('report stage', () => {
       const url = pathToFileURL(join(dir, 'report.html')).href;
       await page.goto(url, { waitUntil: 'load' });
       const widths = await page.$$eval('img', (imgs) => imgs.map((img) => (img as { naturalWidth: number }).naturalWidth));
-      assert.equal(widths.length, 12);
+      assert.equal(widths.length, 14);
       assert.ok(widths.every((w) => w > 0), `natural widths ${widths.join(', ')}`);
       const models = await page.$$eval('#results tbody tr td:first-child', (tds) => tds.map((td) => td.textContent));
       assert.deepEqual(models, [...MODEL_NAMES]);

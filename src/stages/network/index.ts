@@ -18,6 +18,8 @@ import type { ImageBatch } from '../../dataset.js';
 import { renderTrainingCurves } from '../../plots/trainingCurves.js';
 import { createRng, shuffleInPlace } from '../../random.js';
 import type { Stage, StageContext } from '../../stage.js';
+import type { AugmentOptions } from '../../operators/augmentImages.js';
+import type { StepSettings } from '../../networks/schedule.js';
 import { batchCount, holdOut, imageDataset } from './datasets.js';
 import { createEpochProgress, epochLine } from './epochReport.js';
 
@@ -29,7 +31,28 @@ export interface NetworkSpec {
   build(seed: number): tf.LayersModel;
   /** used when --epochs / --patience are not given; sized so mlp + cnn fit in 40 minutes (README) */
   defaults: { epochs: number; patience: number };
+  /** how a network designed after the study trains; none: exactly as the study's (see TrainingRecipe) */
+  recipe?(config: PipelineConfig): TrainingRecipe;
 }
+
+/**
+ * Training beyond the study's: such a network fits every training row of the split and is
+ * validated (checkpoints, early stopping) on its validation rows, where the study's networks
+ * hold out the last 20% of the training rows as Keras's validation_split does.
+ */
+export interface TrainingRecipe {
+  /** how training images are varied; none: as they are */
+  augment?: AugmentOptions;
+  /** each step's settings in a run of `totalSteps` steps */
+  stepSettings(totalSteps: number): (step: number) => StepSettings;
+  /** one line saying all of the above, for the log */
+  describe: string;
+  /** what metrics.json records of it */
+  record: Record<string, unknown>;
+}
+
+/** Draws up to 2^31, for seeds. */
+const SEED_RANGE = 2 ** 31;
 
 /** A training stage for `spec`: reads the pixel cache and split, trains, evaluates the best model. */
 export function networkStage(spec: NetworkSpec): Stage {
@@ -76,18 +99,23 @@ async function runNetwork(spec: NetworkSpec, config: PipelineConfig, ctx: StageC
     const resume = config.resume ? await loadTrainState(files.trainState, model, optimizer) : undefined;
     if (config.resume) ctx.log(resume ? `resuming after epoch ${resume.epochsDone}` : `nothing to resume in ${files.trainState}: starting at epoch 1`);
     const rng = createRng(config.seed, resume?.rngState);
-    const { fit, holdout } = holdOut(split.train);
+    const recipe = spec.recipe?.(config);
+    const { fit, holdout } = recipe ? { fit: split.train, holdout: split.valid } : holdOut(split.train);
     ctx.log(
       `fit on ${fit.length} images, validate on ${holdout.length}; batch ${config.batchSize}, ` +
         `up to ${epochs} epochs, early stopping patience ${patience}`,
     );
+    if (recipe) ctx.log(recipe.describe);
+    const trainBatches = batchCount(fit.length, config.batchSize);
     if (runner) ctx.log(`training data-parallel on ${runner.workers} ${backend} workers`);
     const bar = createEpochProgress();
     const result = await trainModel({
       model,
       optimizer,
-      train: imageDataset(cache.train, () => shuffleInPlace([...fit], rng), config.batchSize),
-      trainBatches: batchCount(fit.length, config.batchSize),
+      // the augmentation's seed is drawn after the shuffle, each epoch, from the run's rng (kept for --resume)
+      train: imageDataset(cache.train, () => shuffleInPlace([...fit], rng), config.batchSize, recipe?.augment && { options: recipe.augment, seed: () => rng.int(SEED_RANGE) }),
+      trainBatches,
+      stepSettings: recipe?.stepSettings(epochs * trainBatches),
       valid: imageDataset(cache.train, () => holdout, config.batchSize),
       rng,
       epochs,
@@ -113,7 +141,7 @@ async function runNetwork(spec: NetworkSpec, config: PipelineConfig, ctx: StageC
     }
     const best = result.progress.earlyStopping.bestEpoch;
     ctx.log(`${result.stoppedEarly ? 'early stopping' : 'finished'} after epoch ${done}; best val_loss at epoch ${best}`);
-    await finish(spec, config, ctx, result.progress, cache, split, runner);
+    await finish(spec, config, ctx, result.progress, cache, split, runner, recipe);
   } finally {
     await runner?.close();
     model.dispose();
@@ -130,6 +158,7 @@ async function finish(
   cache: PixelCache,
   split: SplitFile,
   runner: DataParallelRunner | undefined,
+  recipe: TrainingRecipe | undefined,
 ): Promise<void> {
   const paths = artifactPaths(config.artifactsDir);
   const files = networkPaths(paths, spec.name);
@@ -160,6 +189,9 @@ async function finish(
       bestValLoss: progress.earlyStopping.best,
       batchSize: config.batchSize,
       backend: tf.getBackend(),
+      parameters: best.countParams(),
+      // undefined drops an older run's: the study's networks have none
+      recipe: recipe?.record,
     });
   } finally {
     best.dispose();

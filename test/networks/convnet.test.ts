@@ -1,0 +1,64 @@
+import assert from 'node:assert/strict';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { before, describe, it } from 'node:test';
+import { CONVNET_STAGES, buildConvnet, convnetMultiplyAdds } from '../../src/networks/convnet.js';
+import { inferenceForward } from '../../src/networks/evaluate.js';
+import { saveLayersModel } from '../../src/networks/layersFiles.js';
+import { tf } from '../../src/tfjs/tf.js';
+
+describe('convnet', () => {
+  before(async () => {
+    await tf.setBackend('cpu');
+  });
+
+  it('has at most 300,000 parameters, 3x3 convolutions with BatchNorm, global average pooling and no dense head', () => {
+    const model = buildConvnet({ seed: 87 });
+    assert.ok(model.countParams() <= 300_000, `${model.countParams()} parameters`);
+    const kinds = model.layers.map((l) => l.getClassName());
+    assert.equal(kinds.filter((k) => k === 'Conv2D').length, CONVNET_STAGES.flat().length);
+    assert.equal(kinds.filter((k) => k === 'BatchNormalization').length, CONVNET_STAGES.flat().length);
+    assert.deepEqual(kinds.slice(-2), ['GlobalAveragePooling2D', 'Dense']);
+    for (const l of model.layers.filter((x) => x.getClassName() === 'Conv2D')) assert.deepEqual((l.getConfig() as { kernelSize: number[] }).kernelSize, [3, 3]);
+    assert.deepEqual(model.outputs[0]!.shape, [null, 10]);
+    model.dispose();
+  });
+
+  it('counts multiply-adds per image layer by layer', () => {
+    // [[4], [8]]: 28x28x9x1x4, then 14x14x9x4x8, then 8 x 10 in the dense layer
+    assert.equal(convnetMultiplyAdds([[4], [8]]), 28 * 28 * 9 * 4 + 14 * 14 * 9 * 4 * 8 + 80);
+    assert.ok(convnetMultiplyAdds() < 6.4e6, `${convnetMultiplyAdds()}: below the study CNN's`);
+  });
+
+  it("saves a standard Layers model: stock tf.loadLayersModel gives the same predictions, as does the inference plan", async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'convnet-'));
+    try {
+      const model = buildConvnet({ seed: 5, stages: [[4], [6, 6]] });
+      // move BatchNorm off its initial statistics so that the test can see them
+      const x = tf.randomUniform([6, 28, 28, 1], 0, 1, 'float32', 9);
+      for (const w of model.weights.filter((v) => v.name.includes('moving_'))) w.write(tf.randomUniform(w.shape as number[], 0.5, 1.5, 'float32', 3));
+      await saveLayersModel(model, join(dir, 'convnet'));
+      const json = JSON.parse(await readFile(join(dir, 'convnet', 'model.json'), 'utf8')) as tf.io.ModelJSON;
+      const weights = await readFile(join(dir, 'convnet', 'weights.bin'));
+      const stock = await tf.loadLayersModel(tf.io.fromMemory({
+        modelTopology: json.modelTopology,
+        weightSpecs: json.weightsManifest[0]!.weights,
+        weightData: weights.buffer.slice(weights.byteOffset, weights.byteOffset + weights.byteLength),
+      }));
+      const expected = (model.predict(x) as tf.Tensor).dataSync();
+      const loaded = (stock.predict(x) as tf.Tensor).dataSync();
+      const forward = inferenceForward(model);
+      const planned = forward.run(x).dataSync();
+      expected.forEach((p, i) => {
+        assert.ok(Math.abs(p - loaded[i]!) < 1e-6, `stock ${i}`);
+        assert.ok(Math.abs(p - planned[i]!) < 1e-5, `plan ${i}`);
+      });
+      forward.dispose();
+      model.dispose();
+      stock.dispose();
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});

@@ -1,0 +1,59 @@
+import assert from 'node:assert/strict';
+import { cp, mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { writeNetworkArtifacts } from '../../fixtures/index.js';
+import { loadConfig } from '../../src/config.js';
+import { oneCycleLearningRate, ONE_CYCLE_DEFAULTS } from '../../src/networks/schedule.js';
+import { convnet, convnetRecipe } from '../../src/stages/convnet.js';
+import { runStageLines } from './network/runStage.js';
+
+let dir: string;
+const FLAGS = ['--backend', 'wasm', '--batch-size', '15', '--workers', '1'];
+
+describe('convnet stage', () => {
+  before(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'convnet-stage-'));
+    await writeNetworkArtifacts(dir); // split: 45 train rows, 15 valid rows
+  });
+  after(() => rm(dir, { recursive: true, force: true }));
+
+  it('fits every training row of the split, validates on its validation rows, with its recipe, and records it', async () => {
+    const lines = await runStageLines(convnet, ['--artifacts-dir', dir, ...FLAGS, '--epochs', '2']);
+    assert.ok(lines.includes('fit on 45 images, validate on 15; batch 15, up to 2 epochs, early stopping patience 12'), lines.join('\n'));
+    assert.ok(lines.some((l) => /^augmentation: shifts up to 2 px and flips; learning rate: one cycle, peak 0\.005; AdamW, weight decay 0\.01; label smoothing 0\.1; \d+\.\d\dM multiply-adds per image$/.test(l)));
+    const metrics = JSON.parse(await readFile(join(dir, 'metrics.json'), 'utf8'));
+    assert.equal(metrics.convnet.epochsRun, 2);
+    assert.ok(metrics.convnet.parameters <= 300_000);
+    assert.deepEqual(metrics.convnet.recipe.augment, { shift: true, flip: true });
+    const model = JSON.parse(await readFile(join(dir, 'models', 'convnet', 'model.json'), 'utf8'));
+    assert.equal(model.modelTopology.class_name, 'Sequential');
+  });
+
+  it('trains the same weights in one run as in a run interrupted after epoch 1 and resumed (augmentation draws included)', async () => {
+    const resumed = await mkdtemp(join(tmpdir(), 'convnet-resume-'));
+    try {
+      await cp(dir, resumed, { recursive: true });
+      const common = ['--artifacts-dir', resumed, ...FLAGS, '--epochs', '2'];
+      await runStageLines(convnet, common, /^epoch 1\/2 /);
+      const lines = await runStageLines(convnet, [...common, '--resume']);
+      assert.ok(lines.includes('resuming after epoch 1'));
+      const weights = (d: string) => readFile(join(d, 'models', 'convnet', 'weights.bin'));
+      assert.deepEqual(await weights(resumed), await weights(dir));
+    } finally {
+      await rm(resumed, { recursive: true, force: true });
+    }
+  });
+
+  it('turns each part of the recipe off by flag', () => {
+    const recipe = convnetRecipe(loadConfig(['--augment', 'none', '--schedule', 'constant', '--max-learning-rate', '0.001', '--weight-decay', '0', '--label-smoothing', '0']).convnet);
+    assert.equal(recipe.augment, undefined);
+    assert.deepEqual(recipe.stepSettings(100)(50), { learningRate: 0.001, weightDecay: 0, labelSmoothing: 0 });
+    assert.match(recipe.describe, /^augmentation: none; learning rate: constant 0\.001; Adam; label smoothing 0;/);
+    const cycle = convnetRecipe(loadConfig(['--augment', 'flip']).convnet);
+    assert.deepEqual(cycle.augment, { shift: 0, flip: true });
+    assert.equal(cycle.stepSettings(100)(10).learningRate, oneCycleLearningRate(10, { ...ONE_CYCLE_DEFAULTS, peak: 0.005, totalSteps: 100 }));
+    assert.throws(() => loadConfig(['--augment', 'rotate']), { message: 'Expected "shift", "flip", "shift,flip" or "none" for augment but received "rotate" (from --augment).' });
+  });
+});

@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
 import { initBackend } from '../../src/tfjs/backend.js';
 import { buildCnn } from '../../src/networks/cnn.js';
+import { buildConvnet } from '../../src/networks/convnet.js';
 import { inferenceForward } from '../../src/networks/evaluate.js';
 import { FAST_KERNELS, registeredProjectKernels } from '../../src/tfjs/kernels/index.js';
 import { clearTakenPaths, takenPaths } from '../../src/tfjs/kernels/kernelPaths.js';
@@ -47,6 +48,21 @@ const SHARED = {
   Tile: ['leading axes'],
 };
 
+/** What one training step and one inference pass of the convnet take. */
+const CONVNET_PATHS = {
+  ...SHARED,
+  'BatchNormalization layer, training': ['two-read statistics, closed-form gradient'],
+  'Conv2D layer, training': ['fused convolution + bias + activation'],
+  // patches for the first convolution (1 -> 32 channels), per-tap products for the 3x3 'same' others
+  Conv2DBackpropFilter: ['patches', 'taps'],
+  Conv2DBackpropInput: ['taps'],
+  FusedBatchNorm: ['simd affine'],
+  MaxPoolGrad: ['simd 2x2'],
+  // global average pooling: a mean over the two spatial axes, and its gradient a tile of dy
+  // over them (stock kernels: a few values per activation, see bench/RESULTS.md)
+  Tile: ['leading axes', 'stock'],
+};
+
 describe('fast kernels on the study shapes', () => {
   before(async () => {
     assert.equal(await initBackend('wasm'), 'wasm');
@@ -75,6 +91,19 @@ describe('fast kernels on the study shapes', () => {
       FusedBatchNorm: ['simd affine'],
       MaxPoolGrad: ['simd 2x2'],
     });
+  });
+});
+
+describe('fast kernels on the convnet', () => {
+  before(async () => {
+    assert.equal(await initBackend('wasm'), 'wasm');
+  });
+
+  it('takes only fast paths, its 3x3 convolutions the per-tap products', () => {
+    const model = buildConvnet({ seed: 87 });
+    const paths = pathsOf(model);
+    model.dispose();
+    assert.deepEqual(paths, CONVNET_PATHS);
   });
 });
 

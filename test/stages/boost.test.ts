@@ -3,30 +3,18 @@ import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { decodePng, treesTest100, treesTrain300, type TreesImageSet } from '../../fixtures/index.js';
+import { decodePng, treesTest100, treesTrain300, writeTreesArtifacts, type TreesImageSet } from '../../fixtures/index.js';
 import { parseXgboostJson } from '../../src/boost/xgboostJson.js';
 import { flattenModel, predictProbabilities } from '../../src/boost/predict.js';
 import { loadConfig, type PipelineConfig } from '../../src/config.js';
 import { readMetrics } from '../../src/io/metrics.js';
 import { artifactPaths, boostPaths } from '../../src/io/paths.js';
-import { writePixelCache } from '../../src/io/pixelCache.js';
 import { sha256 } from '../../src/io/sha256.js';
-import { writeSplit } from '../../src/io/split.js';
 import { accuracy, argmaxRows } from '../../src/learn/metrics.js';
-import { stratifiedKFold } from '../../src/learn/stratifiedKFold.js';
 import { loadPredictor, modelFile } from '../../src/models/registry.js';
-import { checkInputs, createStageContext } from '../../src/stage.js';
+import { createStageContext } from '../../src/stage.js';
 import { boost } from '../../src/stages/boost/index.js';
 
-/** An artifacts folder holding a pixel cache of the fixture images and a stratified 240/60 split. */
-async function writeArtifacts(dir: string, train: TreesImageSet, test: TreesImageSet): Promise<{ valid: number[] }> {
-  const ids = (n: number) => Int32Array.from({ length: n }, (_, i) => i);
-  await writePixelCache(artifactPaths(dir), { train: { ...train, ids: ids(300) }, test: { ...test, ids: ids(100) } }, 'fixture');
-  const [fold] = stratifiedKFold(train.labels, 5, 1);
-  const split = { seed: 1, validFraction: 0.2, train: Array.from(fold!.train), valid: Array.from(fold!.test) };
-  await writeSplit(artifactPaths(dir).split, split);
-  return split;
-}
 
 /** Small trees and few rounds, through the command line's own flags. */
 const FLAGS = ['--rounds', '30', '--max-leaves', '8', '--min-data-in-leaf', '5', '--learning-rate', '0.3', '--early-stopping-rounds', '5'];
@@ -55,7 +43,7 @@ describe('boost stage', () => {
     [train, test] = await Promise.all([treesTrain300(), treesTest100()]);
     dir = await mkdtemp(join(tmpdir(), 'boost-'));
     config = { ...loadConfig([...FLAGS, '--cv']), artifactsDir: dir, workers: 2 };
-    ({ valid } = await writeArtifacts(dir, train, test));
+    ({ valid } = await writeTreesArtifacts(dir, train, test));
     lines = await runStage(config);
   });
   after(() => rm(dir, { recursive: true, force: true }));
@@ -108,7 +96,7 @@ describe('boost stage', () => {
   it('writes the same model bytes with 1 and 2 workers, and drops the CV scores of an earlier run', async () => {
     const other = await mkdtemp(join(tmpdir(), 'boost-one-'));
     try {
-      await writeArtifacts(other, train, test);
+      await writeTreesArtifacts(other, train, test);
       await runStage({ ...config, boost: { ...config.boost, cv: false }, artifactsDir: other, workers: 1 });
       assert.deepEqual(await readFile(modelFile(other, 'boost')), await readFile(modelFile(dir, 'boost')));
       await runStage({ ...config, boost: { ...config.boost, cv: false } });
@@ -121,7 +109,7 @@ describe('boost stage', () => {
   it('stops without writing anything when interrupted', async () => {
     const other = await mkdtemp(join(tmpdir(), 'boost-abort-'));
     try {
-      await writeArtifacts(other, train, test);
+      await writeTreesArtifacts(other, train, test);
       const controller = new AbortController();
       controller.abort(new Error('interrupted'));
       assert.deepEqual(await runStage({ ...config, artifactsDir: other }, controller.signal), []);
@@ -131,14 +119,4 @@ describe('boost stage', () => {
     }
   });
 
-  it('names the stage that makes a missing input', async () => {
-    const empty = await mkdtemp(join(tmpdir(), 'boost-empty-'));
-    try {
-      await assert.rejects(checkInputs(boost, { ...config, artifactsDir: empty }), {
-        message: `Missing ${join(empty, 'cache', 'manifest.json')} (input of stage "boost"). Run \`npm start -- --stage load\` first, or use --stage all.`,
-      });
-    } finally {
-      await rm(empty, { recursive: true, force: true });
-    }
-  });
 });

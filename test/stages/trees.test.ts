@@ -4,16 +4,12 @@ import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { treesTest100, treesTrain300, type TreesImageSet } from '../../fixtures/index.js';
+import { treesTest100, treesTrain300, writeTreesArtifacts, type TreesImageSet } from '../../fixtures/index.js';
 import { DEFAULTS, type PipelineConfig } from '../../src/config.js';
 import { readMetrics, updateMetrics } from '../../src/io/metrics.js';
 import { artifactPaths } from '../../src/io/paths.js';
-import { writePixelCache } from '../../src/io/pixelCache.js';
 import { sha256 } from '../../src/io/sha256.js';
-import { writeSplit } from '../../src/io/split.js';
 import { accuracy } from '../../src/learn/metrics.js';
-import { stratifiedKFold } from '../../src/learn/stratifiedKFold.js';
-import { checkInputs } from '../../src/stage.js';
 import { modelFile } from '../../src/models/registry.js';
 import { trees } from '../../src/stages/trees/index.js';
 import { createStageContext } from '../../src/stage.js';
@@ -27,15 +23,6 @@ const { RandomForestClassifier } = require('ml-random-forest') as { RandomForest
 
 const rowsOf = (pixels: Uint8Array, rows: number[]) => rows.map((r) => Array.from(pixels.subarray(r * 784, (r + 1) * 784)));
 
-/** An artifacts folder holding a pixel cache of the fixture images and a stratified 240/60 split. */
-async function writeArtifacts(dir: string, train: TreesImageSet, test: TreesImageSet): Promise<{ valid: number[] }> {
-  const ids = (n: number) => Int32Array.from({ length: n }, (_, i) => i);
-  await writePixelCache(artifactPaths(dir), { train: { ...train, ids: ids(300) }, test: { ...test, ids: ids(100) } }, 'fixture');
-  const [fold] = stratifiedKFold(train.labels, 5, 1);
-  const split = { seed: 1, validFraction: 0.2, train: Array.from(fold!.train), valid: Array.from(fold!.test) };
-  await writeSplit(artifactPaths(dir).split, split);
-  return split;
-}
 
 describe('trees stage', () => {
   let dir: string;
@@ -49,7 +36,7 @@ describe('trees stage', () => {
     [train, test] = await Promise.all([treesTrain300(), treesTest100()]);
     dir = await mkdtemp(join(tmpdir(), 'trees-'));
     config = { ...DEFAULTS, artifactsDir: dir, workers: 2 };
-    ({ valid } = await writeArtifacts(dir, train, test));
+    ({ valid } = await writeTreesArtifacts(dir, train, test));
     await updateMetrics(artifactPaths(dir).metrics, 'mlp', { validAccuracy: 0.5 });
     await trees.run(config, createStageContext({ log: (l) => lines.push(l), signal: new AbortController().signal }));
   });
@@ -95,7 +82,7 @@ describe('trees stage', () => {
   it('stops without writing models when interrupted', async () => {
     const other = await mkdtemp(join(tmpdir(), 'trees-abort-'));
     try {
-      await writeArtifacts(other, train, test);
+      await writeTreesArtifacts(other, train, test);
       const controller = new AbortController();
       controller.abort(new Error('interrupted'));
       await trees.run({ ...config, artifactsDir: other }, createStageContext({ log: () => undefined, signal: controller.signal }));
@@ -105,14 +92,4 @@ describe('trees stage', () => {
     }
   });
 
-  it('names the stage that makes a missing input', async () => {
-    const empty = await mkdtemp(join(tmpdir(), 'trees-empty-'));
-    try {
-      await assert.rejects(checkInputs(trees, { ...config, artifactsDir: empty }), {
-        message: `Missing ${join(empty, 'cache', 'manifest.json')} (input of stage "trees"). Run \`npm start -- --stage load\` first, or use --stage all.`,
-      });
-    } finally {
-      await rm(empty, { recursive: true, force: true });
-    }
-  });
 });

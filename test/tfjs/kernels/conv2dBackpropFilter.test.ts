@@ -35,6 +35,21 @@ describe('Conv2DBackpropFilter on wasm', () => {
     assertMatchesCpu(r, [2, 2, 8, 16], 1e-5);
   });
 
+  // The convnet's 3x3 'same' convolutions (padded 1 all round): taps above and left of a pixel read
+  // rows before it, so each tap's products run over the pixels whose row exists.
+  for (const [x, dy, filterShape] of [
+    [[4, 15, 13, 8], [4, 15, 13, 16], [3, 3, 8, 16]],
+    [[2, 14, 14, 32], [2, 14, 14, 32], [3, 3, 32, 32]],
+    [[2, 7, 7, 32], [2, 7, 7, 64], [3, 3, 32, 64]],
+  ]) {
+    it(`matches cpu with the per-tap products on [${x}] (3x3 filter, same padding)`, async () => {
+      const r = await compareWithCpu('Conv2DBackpropFilter', { x: x!, dy: dy! }, {
+        strides: 1, pad: 'same', dataFormat: 'NHWC', filterShape,
+      });
+      assertMatchesCpu(r, filterShape!, 1e-5);
+    });
+  }
+
   // Few input channels take the patches path (filterGradByPatches.ts): its padding handling.
   for (const pad of ['same', 'valid'] as const) {
     it(`matches cpu with a 3x3 filter on 2 input channels, stride 1, ${pad} padding (patches path)`, async () => {

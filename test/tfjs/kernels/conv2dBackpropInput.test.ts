@@ -35,6 +35,22 @@ describe('Conv2DBackpropInput on wasm', () => {
     });
   }
 
+  // The convnet's 3x3 'same' convolutions (padded 1 all round) take the per-tap products too: taps
+  // above and left of the pixel read rows before it, the centre tap goes first and writes dx.
+  for (const [inputShape, dy, filter] of [
+    [[4, 15, 13, 8], [4, 15, 13, 16], [3, 3, 8, 16]],
+    [[1, 1, 3, 8], [1, 1, 3, 16], [3, 3, 8, 16]],
+    [[BATCH, 14, 14, 32], [BATCH, 14, 14, 32], [3, 3, 32, 32]],
+    [[BATCH, 7, 7, 32], [BATCH, 7, 7, 64], [3, 3, 32, 64]],
+  ]) {
+    it(`matches cpu with the per-tap products on [${inputShape}] (3x3 filter, same padding)`, async () => {
+      const r = await compareWithCpu('Conv2DBackpropInput', { dy: dy!, filter: filter! }, {
+        strides: 1, pad: 'same', dataFormat: 'NHWC', inputShape,
+      });
+      assertMatchesCpu(r, inputShape!, 1e-5);
+    });
+  }
+
   it('matches cpu with a 3x3 filter and valid padding', async () => {
     const r = await compareWithCpu('Conv2DBackpropInput', { dy: [2, 6, 5, 4], filter: [3, 3, 3, 4] }, {
       strides: 1, pad: 'valid', dataFormat: 'NHWC', inputShape: [2, 8, 7, 3],

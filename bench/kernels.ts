@@ -1,6 +1,6 @@
 /**
- * `npm run bench -- kernels mlp|cnn [--steps N] [--batch N]`: per-kernel time of one training
- * step of the study's MLP or CNN on wasm (one core), with the stock kernels ("before") and
+ * `npm run bench -- kernels mlp|cnn|convnet [--steps N] [--batch N]`: per-kernel time of one training
+ * step of the study's MLP or CNN, or the convnet, on wasm (one core), with the stock kernels ("before") and
  * with the project's fast kernels ("after"). Random pixels and labels: kernel cost does not
  * depend on the values. Prints ms per step for each kernel, sorted by the "before" time.
  * Kernel times are process CPU time (user + system), which stays meaningful on a loaded
@@ -8,12 +8,13 @@
  */
 import { initBackend } from '../src/tfjs/backend.js';
 import { buildCnn } from '../src/networks/cnn.js';
+import { buildConvnet } from '../src/networks/convnet.js';
 import { registerFastKernels, restoreStockKernels } from '../src/tfjs/kernels/index.js';
 import { buildMlp } from '../src/networks/mlp.js';
 import { tf } from '../src/tfjs/tf.js';
 import { median } from './_measure.js';
 
-const MODELS = { mlp: () => buildMlp({ seed: 87 }), cnn: () => buildCnn({ seed: 87 }) };
+const MODELS = { mlp: () => buildMlp({ seed: 87 }), cnn: () => buildCnn({ seed: 87 }), convnet: () => buildConvnet({ seed: 87 }) };
 type ModelName = keyof typeof MODELS;
 
 interface Profile {
@@ -29,7 +30,7 @@ interface Profile {
 
 export async function run(args: string[]): Promise<void> {
   const name = args[0] as ModelName;
-  if (!(name in MODELS)) throw new Error(`Usage: npm run bench -- kernels mlp|cnn [--steps N] [--batch N]; got "${args[0] ?? ''}".`);
+  if (!(name in MODELS)) throw new Error(`Usage: npm run bench -- kernels mlp|cnn|convnet [--steps N] [--batch N]; got "${args[0] ?? ''}".`);
   const steps = numberFlag(args, '--steps', 3);
   const batch = numberFlag(args, '--batch', 500);
   console.log(`backend: ${await initBackend('wasm')}; ${name}, batch ${batch}, ${steps} timed steps after 1 warm-up`);

@@ -58,9 +58,8 @@ const CONVNET_PATHS = {
   Conv2DBackpropInput: ['taps'],
   FusedBatchNorm: ['simd affine'],
   MaxPoolGrad: ['simd 2x2'],
-  // global average pooling: a mean over the two spatial axes, and its gradient a tile of dy
-  // over them (stock kernels: a few values per activation, see bench/RESULTS.md)
-  Tile: ['leading axes', 'stock'],
+  // global average pooling's gradient spreads each image's dy over its pixels
+  Tile: ['leading axes', 'middle axes'],
 };
 
 describe('fast kernels on the study shapes', () => {

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
 import { networkImageSet60, tinyCnn, tinyMlp } from '../../fixtures/index.js';
-import { computeGradients, dropoutLayerCount, trainStep } from '../../src/networks/step.js';
+import { batchTensors, computeGradients, decayWeights, dropoutLayerCount, trainStep } from '../../src/networks/step.js';
 import { tf } from '../../src/tfjs/tf.js';
 import type { ImageBatch } from '../../src/dataset.js';
 import { batchOfRows } from '../../src/stages/network/datasets.js';
@@ -82,6 +82,28 @@ describe('training step', () => {
   it('counts one dropout seed per Dropout layer', () => {
     const model = tinyCnn();
     assert.equal(dropoutLayerCount(model), 5);
+    model.dispose();
+  });
+
+  it('smooths the targets by label smoothing s: 1 - s + s/10 on the true class, s/10 elsewhere', () => {
+    const model = tinyMlp();
+    const { xs, ys } = batchTensors(model, batch, 0.1);
+    const rows = ys.arraySync();
+    rows.forEach((row, i) => row.forEach((v, k) => assert.ok(Math.abs(v - (k === batch.labels[i] ? 0.91 : 0.01)) < 1e-7)));
+    tf.dispose([xs, ys]);
+    model.dispose();
+  });
+
+  it("decays every trainable weight by 1 - lr * decay (AdamW's decoupled decay) and leaves the statistics", () => {
+    const model = tinyCnn();
+    const before = model.getWeights().map((w) => Array.from(w.dataSync()));
+    decayWeights(model, 0.01, 0.5);
+    const trainable = new Set(model.trainableWeights.map((w) => w.name));
+    model.weights.forEach((w, i) => {
+      const after = Array.from(w.read().dataSync());
+      const factor = trainable.has(w.name) ? 0.995 : 1;
+      after.forEach((v, j) => assert.ok(Math.abs(v - before[i]![j]! * factor) < 1e-6, `${w.name}[${j}]`));
+    });
     model.dispose();
   });
 });

@@ -21,7 +21,7 @@ export const TRAINING_DEFAULTS = {
   // rises while training goes well (docs/ARCHITECTURE.md), so an early stop would keep epoch 1's weights.
   cnn: { epochs: 25, patience: 25 },
   // One cycle over all its epochs: an early stop would cut the cycle before its rate anneals.
-  convnet: { epochs: 12, patience: 12 },
+  convnet: { epochs: 15, patience: 15 },
 } as const;
 const { mlp: MLP, cnn: CNN, convnet: CONVNET } = TRAINING_DEFAULTS;
 

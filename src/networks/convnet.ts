@@ -9,7 +9,7 @@ import { glorotUniformFor } from './init.js';
  * 28x28, then 14x14, then 7x7. See README "A better network" for the arithmetic behind the
  * widths.
  */
-export const CONVNET_STAGES: readonly (readonly number[])[] = [[32], [32], [64, 64]];
+export const CONVNET_STAGES: readonly (readonly number[])[] = [[32], [48], [96, 96]];
 /** PyTorch's BatchNorm defaults (momentum 0.1 in its convention, Keras's 0.9): a short run's moving statistics settle within an epoch. */
 export const CONVNET_BATCH_NORM = { momentum: 0.9, epsilon: 1e-5 } as const;
 

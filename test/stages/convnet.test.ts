@@ -21,7 +21,7 @@ describe('convnet stage', () => {
 
   it('fits every training row of the split, validates on its validation rows, with its recipe, and records it', async () => {
     const lines = await runStageLines(convnet, ['--artifacts-dir', dir, ...FLAGS, '--epochs', '2']);
-    assert.ok(lines.includes('fit on 45 images, validate on 15; batch 15, up to 2 epochs, early stopping patience 12'), lines.join('\n'));
+    assert.ok(lines.includes('fit on 45 images, validate on 15; batch 15, up to 2 epochs, early stopping patience 15'), lines.join('\n'));
     assert.ok(lines.some((l) => /^augmentation: shifts up to 2 px and flips; learning rate: one cycle, peak 0\.005; AdamW, weight decay 0\.01; label smoothing 0\.1; \d+\.\d\dM multiply-adds per image$/.test(l)));
     const metrics = JSON.parse(await readFile(join(dir, 'metrics.json'), 'utf8'));
     assert.equal(metrics.convnet.epochsRun, 2);

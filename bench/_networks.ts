@@ -24,7 +24,7 @@ import { describeProfile, type StepProfile } from '../src/parallel/stepProfile.j
 import { tf } from '../src/tfjs/tf.js';
 import { trainModel } from '../src/networks/train.js';
 import { createRng, shuffleInPlace } from '../src/random.js';
-import { batchCount, holdOut, imageDataset } from '../src/stages/network/datasets.js';
+import { augmentEachEpoch, batchCount, holdOut, imageDataset } from '../src/stages/network/datasets.js';
 import type { TrainingRecipe } from '../src/stages/network/index.js';
 import { forwardFlopsPerImage, plainMatMulGflops } from './_flops.js';
 import { median } from './_measure.js';
@@ -115,7 +115,7 @@ export async function benchNetwork(name: string, build: (seed: number) => tf.Lay
     await trainModel({
       model,
       optimizer,
-      train: imageDataset(cache.train, () => shuffleInPlace([...rows], rng), batchSize, recipe?.training.augment && { options: recipe.training.augment, seed: () => rng.int(2 ** 31) }),
+      train: imageDataset(cache.train, () => shuffleInPlace([...rows], rng), batchSize, recipe?.training.augment && augmentEachEpoch(recipe.training.augment, rng)),
       trainBatches: batches,
       stepSettings: recipe?.training.stepSettings((1 + TIMED_EPOCHS) * batches),
       valid: imageDataset(cache.train, () => heldOut, batchSize),

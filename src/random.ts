@@ -11,6 +11,9 @@ export interface Rng {
   state(): number;
 }
 
+/** Seeds drawn for other generators (dropout masks, shards, augmentation) are integers below this. */
+export const SEED_RANGE = 2 ** 31;
+
 export function createRng(seed: number, state?: number): Rng {
   // The state is kept as an int32 (`| 0`): as a uint32 (`>>> 0`) half its values are not small
   // integers to V8 and every step would allocate a heap number (much slower). Same bits either

@@ -1,5 +1,5 @@
 import type { ImageBatch } from '../dataset.js';
-import type { Rng } from '../random.js';
+import { SEED_RANGE, type Rng } from '../random.js';
 import { INITIAL_EARLY_STOPPING, observeValLoss, type EarlyStoppingState } from './earlyStopping.js';
 import type { StepSettings } from './schedule.js';
 import { dropoutLayerCount } from './step.js';
@@ -85,7 +85,6 @@ export interface TrainResult {
 /** A history with no epoch yet. */
 export const emptyHistory = (): History => ({ epoch: [], loss: [], accuracy: [], val_loss: [], val_accuracy: [], seconds: [] });
 
-const SEED_RANGE = 2 ** 31;
 
 /**
  * Lets timers and signal handlers run. Each step is synchronous and the dataset's promises are

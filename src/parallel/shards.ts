@@ -1,7 +1,6 @@
 import type { ImageBatch } from '../dataset.js';
+import { SEED_RANGE } from '../random.js';
 
-/** Seeds stay in [0, 2^31), as trainModel draws them. */
-const SEED_RANGE = 2 ** 31;
 /** An odd constant far from small seeds: shard k's seeds are the step's shifted k times by it. */
 const SHARD_SEED_STEP = 0x5bd1e995;
 

@@ -6,7 +6,7 @@ import { batchImages } from '../../operators/batchImages.js';
 import type { ImageBatch } from '../../dataset.js';
 import { augmentImages, type AugmentOptions } from '../../operators/augmentImages.js';
 import { normalizePixels } from '../../operators/normalizePixels.js';
-import { createRng, type Rng } from '../../random.js';
+import { createRng, SEED_RANGE, type Rng } from '../../random.js';
 
 /** Keras `validation_split`: the fraction of the training rows held out, taken from the end. */
 export const VALIDATION_SPLIT = 0.2;
@@ -22,6 +22,11 @@ export interface DatasetAugmentation {
   options: AugmentOptions;
   /** called once per epoch, after `order`: the seed of that epoch's draws */
   seed(): number;
+}
+
+/** `options` with each epoch's seed drawn from `rng` (the run's, whose state --resume restores). */
+export function augmentEachEpoch(options: AugmentOptions, rng: Rng): DatasetAugmentation {
+  return { options, seed: () => rng.int(SEED_RANGE) };
 }
 
 /** Rows `rows` of `set` through the normalize (and, given `rng`, augment) and batch operators, as one batch. */

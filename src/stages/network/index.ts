@@ -20,7 +20,7 @@ import { createRng, shuffleInPlace } from '../../random.js';
 import type { Stage, StageContext } from '../../stage.js';
 import type { AugmentOptions } from '../../operators/augmentImages.js';
 import type { StepSettings } from '../../networks/schedule.js';
-import { batchCount, holdOut, imageDataset } from './datasets.js';
+import { augmentEachEpoch, batchCount, holdOut, imageDataset } from './datasets.js';
 import { createEpochProgress, epochLine } from './epochReport.js';
 
 /** What differs between the mlp and cnn stages. */
@@ -51,8 +51,7 @@ export interface TrainingRecipe {
   record: Record<string, unknown>;
 }
 
-/** Draws up to 2^31, for seeds. */
-const SEED_RANGE = 2 ** 31;
+
 
 /** A training stage for `spec`: reads the pixel cache and split, trains, evaluates the best model. */
 export function networkStage(spec: NetworkSpec): Stage {
@@ -113,7 +112,7 @@ async function runNetwork(spec: NetworkSpec, config: PipelineConfig, ctx: StageC
       model,
       optimizer,
       // the augmentation's seed is drawn after the shuffle, each epoch, from the run's rng (kept for --resume)
-      train: imageDataset(cache.train, () => shuffleInPlace([...fit], rng), config.batchSize, recipe?.augment && { options: recipe.augment, seed: () => rng.int(SEED_RANGE) }),
+      train: imageDataset(cache.train, () => shuffleInPlace([...fit], rng), config.batchSize, recipe?.augment && augmentEachEpoch(recipe.augment, rng)),
       trainBatches,
       stepSettings: recipe?.stepSettings(epochs * trainBatches),
       valid: imageDataset(cache.train, () => holdout, config.batchSize),

@@ -18,7 +18,7 @@
  * --verbose prints our rounds. BENCH_PYTHON names the interpreter that has xgboost.
  */
 import { parseArgs } from 'node:util';
-import { NUM_CLASSES, PIXELS_PER_IMAGE } from '../src/dataset.js';
+import { imageRows, NUM_CLASSES, PIXELS_PER_IMAGE } from '../src/dataset.js';
 import { artifactPaths } from '../src/io/paths.js';
 import { readPixelCache } from '../src/io/pixelCache.js';
 import { readSplit } from '../src/io/split.js';
@@ -120,8 +120,7 @@ export async function run(args: string[]): Promise<void> {
   const paths = artifactPaths(artifactsDir);
   const [cache, split] = await Promise.all([readPixelCache(paths), readSplit(paths.split)]);
   const validLabels = Uint8Array.from(split.valid, (r) => cache.train.labels[r]!);
-  const validPixels = new Uint8Array(split.valid.length * PIXELS_PER_IMAGE);
-  split.valid.forEach((r, i) => validPixels.set(cache.train.pixels.subarray(r * PIXELS_PER_IMAGE, (r + 1) * PIXELS_PER_IMAGE), i * PIXELS_PER_IMAGE));
+  const validPixels = imageRows(cache.train.pixels, split.valid);
   console.log(`boost bench: ${split.train.length} train / ${split.valid.length} valid rows, ${cache.test.count} test images, ${workers} threads, ` +
     `${rounds} rounds${earlyStoppingRounds ? `, early stopping after ${earlyStoppingRounds}` : ''}`);
 

@@ -25,6 +25,13 @@ export const CLASS_NAMES = [
 /** The image the study enlarges and prints: a Shirt (label 6). */
 export const SAMPLE_ID = 8703;
 
+/** Images `rows` of row-major images `pixels` (PIXELS_PER_IMAGE each), copied into one buffer in that order. */
+export function imageRows(pixels: Uint8Array, rows: ArrayLike<number>): Uint8Array {
+  const out = new Uint8Array(rows.length * PIXELS_PER_IMAGE);
+  for (let i = 0; i < rows.length; i++) out.set(pixels.subarray(rows[i]! * PIXELS_PER_IMAGE, (rows[i]! + 1) * PIXELS_PER_IMAGE), i * PIXELS_PER_IMAGE);
+  return out;
+}
+
 /** A float as Python prints it (`0.0`, `1.0`, `0.5`), so the study's checks read the same. */
 export function formatFloat(x: number): string {
   return Number.isInteger(x) ? x.toFixed(1) : String(x);

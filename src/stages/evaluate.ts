@@ -4,7 +4,7 @@
  * pixel cache (so every model is scored the same way), into metrics.json's "evaluation".
  */
 import { join } from 'node:path';
-import { CLASS_NAMES, NUM_CLASSES, PIXELS_PER_IMAGE } from '../dataset.js';
+import { CLASS_NAMES, imageRows, NUM_CLASSES, PIXELS_PER_IMAGE } from '../dataset.js';
 import { PipelineError } from '../errors.js';
 import { writeFileAtomic } from '../io/atomicWrite.js';
 import type { Evaluation, Misclassified, ModelEvaluation, TableRow } from '../io/evaluation.js';
@@ -26,9 +26,7 @@ export const MISCLASSIFIED_SHOWN = 15;
 
 /** The validation rows of the train set as their own ImageSet (pixels copied in split order). */
 function subset(set: ImageSet, rows: number[]): ImageSet {
-  const pixels = new Uint8Array(rows.length * PIXELS_PER_IMAGE);
-  rows.forEach((r, i) => pixels.set(set.pixels.subarray(r * PIXELS_PER_IMAGE, (r + 1) * PIXELS_PER_IMAGE), i * PIXELS_PER_IMAGE));
-  return { count: rows.length, pixels, labels: Uint8Array.from(rows, (r) => set.labels[r]!), ids: Int32Array.from(rows, (r) => set.ids[r]!) };
+  return { count: rows.length, pixels: imageRows(set.pixels, rows), labels: Uint8Array.from(rows, (r) => set.labels[r]!), ids: Int32Array.from(rows, (r) => set.ids[r]!) };
 }
 
 function scoreSet(predicted: Uint8Array, probs: Float32Array, set: ImageSet): ModelEvaluation {

@@ -8,10 +8,10 @@
 import type { BoostSettings, PipelineConfig } from '../../config.js';
 import { fitBoost, type BoostData, type BoostRound } from '../../boost/fitBoost.js';
 import { totalGain } from '../../boost/importance.js';
-import type { BoostModel, BoostParams } from '../../boost/model.js';
-import { flattenModel, predictProbabilities } from '../../boost/predict.js';
+import type { BoostParams } from '../../boost/model.js';
+import { flattenModel, predictProbabilities, type FlatForest } from '../../boost/predict.js';
 import { xgboostJsonPieces } from '../../boost/xgboostJson.js';
-import { IMAGE_SIZE_PX, NUM_CLASSES, PIXELS_PER_IMAGE } from '../../dataset.js';
+import { IMAGE_SIZE_PX, imageRows, NUM_CLASSES, PIXELS_PER_IMAGE } from '../../dataset.js';
 import { writeFileAtomic, writeJsonAtomic } from '../../io/atomicWrite.js';
 import { updateMetrics } from '../../io/metrics.js';
 import { artifactPaths, boostPaths } from '../../io/paths.js';
@@ -37,19 +37,10 @@ export function boostParams({ cv: _cv, ...settings }: BoostSettings, seed: numbe
   return { ...settings, seed };
 }
 
-/** Accuracy of `model` on `rows` of `pixels` (row-major images) against `labels` (one per row). */
-function accuracyOn(model: BoostModel, pixels: Uint8Array, rows: ArrayLike<number> | undefined, labels: Uint8Array): number {
-  const images = rows ? rowsOf(pixels, rows) : pixels;
-  const count = images.length / PIXELS_PER_IMAGE;
-  const probabilities = predictProbabilities(flattenModel(model), images, count);
-  return accuracy(labels, argmaxRows(probabilities, count, NUM_CLASSES));
-}
-
-/** Rows `rows` of row-major images, copied into one buffer. */
-function rowsOf(pixels: Uint8Array, rows: ArrayLike<number>): Uint8Array {
-  const out = new Uint8Array(rows.length * PIXELS_PER_IMAGE);
-  for (let i = 0; i < rows.length; i++) out.set(pixels.subarray(rows[i]! * PIXELS_PER_IMAGE, (rows[i]! + 1) * PIXELS_PER_IMAGE), i * PIXELS_PER_IMAGE);
-  return out;
+/** Accuracy of `forest` on row-major `images` against `labels` (one per image). */
+function accuracyOn(forest: FlatForest, images: Uint8Array, labels: Uint8Array): number {
+  const count = labels.length;
+  return accuracy(labels, argmaxRows(predictProbabilities(forest, images, count), count, NUM_CLASSES));
 }
 
 /** The rounds' scores as the training-curves figure takes them (1-based rounds). */
@@ -79,7 +70,7 @@ async function crossValidate(data: BoostData, params: BoostParams, workers: numb
     const held = Int32Array.from(fold.test, (i) => trainRows[i]!);
     const fit = await fitBoost({ ...data, train, valid: undefined }, { params: { ...params, earlyStoppingRounds: 0 }, workers, signal: ctx.signal, onRound: () => progress.tick() });
     if (fit.interrupted) return undefined;
-    scores.push(accuracyOn(fit.model, data.pixels, held, Uint8Array.from(held, (r) => data.labels[r]!)));
+    scores.push(accuracyOn(flattenModel(fit.model), imageRows(data.pixels, held), Uint8Array.from(held, (r) => data.labels[r]!)));
   }
   progress.done();
   return scores;
@@ -130,10 +121,11 @@ export const boost: Stage = {
     ctx.log(`boost: ${fit.stoppedEarly ? 'early stopping' : 'finished'} after round ${history.length}; best valid mlogloss at round ${rounds}`);
 
     const validLabels = Uint8Array.from(split.valid, (r) => cache.train.labels[r]!);
-    const validAccuracy = accuracyOn(model, cache.train.pixels, split.valid, validLabels);
+    const forest = flattenModel(model);
+    const validAccuracy = accuracyOn(forest, imageRows(cache.train.pixels, split.valid), validLabels);
     const testKnown = cache.test.count > 0 && !cache.test.labels.includes(UNKNOWN_LABEL);
     const predictStart = performance.now();
-    const testAccuracy = testKnown ? accuracyOn(model, cache.test.pixels, undefined, cache.test.labels) : null;
+    const testAccuracy = testKnown ? accuracyOn(forest, cache.test.pixels, cache.test.labels) : null;
     const testPredictSeconds = testKnown ? (performance.now() - predictStart) / 1000 : null;
 
     const cvScores = c.boost.cv ? await crossValidate(data, { ...params, rounds }, workers, ctx) : undefined;

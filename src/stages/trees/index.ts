@@ -5,7 +5,7 @@
  * the worker pool; the models are saved in mljs JSON (ml-cart / ml-random-forest) format.
  */
 import { setImmediate as nextTurn } from 'node:timers/promises';
-import { NUM_CLASSES, PIXELS_PER_IMAGE } from '../../dataset.js';
+import { imageRows, NUM_CLASSES, PIXELS_PER_IMAGE } from '../../dataset.js';
 import { updateMetrics } from '../../io/metrics.js';
 import { artifactPaths } from '../../io/paths.js';
 import { readPixelCache, UNKNOWN_LABEL } from '../../io/pixelCache.js';
@@ -26,13 +26,6 @@ import { CV_FOLDS, planFits, treeCount, treeModelName, type PlannedFit, type Tre
 
 /** The registry's models of this stage, each with its learner in plan.ts. */
 const MODEL_NAMES = modelsOfStage('trees').map(treeModelName);
-
-/** Rows `rows` of row-major images, copied into one contiguous buffer. */
-function rowsOf(pixels: Uint8Array, rows: ArrayLike<number>): Uint8Array {
-  const out = new Uint8Array(rows.length * PIXELS_PER_IMAGE);
-  for (let i = 0; i < rows.length; i++) out.set(pixels.subarray(rows[i]! * PIXELS_PER_IMAGE, (rows[i]! + 1) * PIXELS_PER_IMAGE), i * PIXELS_PER_IMAGE);
-  return out;
-}
 
 /**
  * The model's classes for row-major `pixels`. A forest is scored a tree at a time, giving the
@@ -73,7 +66,7 @@ export const trees: Stage = {
     const folds = stratifiedKFold(data.labels, CV_FOLDS, c.seed);
     const all = sharedInt32(trainRows.map((_, i) => i));
     const plan = planFits(MODEL_NAMES, all, folds.map((f) => ({ train: sharedInt32(f.train) })), PIXELS_PER_IMAGE, c.seed);
-    const valid = { pixels: rowsOf(cache.train.pixels, split.valid), labels: Uint8Array.from(split.valid, (r) => cache.train.labels[r]!) };
+    const valid = { pixels: imageRows(cache.train.pixels, split.valid), labels: Uint8Array.from(split.valid, (r) => cache.train.labels[r]!) };
     const testKnown = cache.test.count > 0 && !cache.test.labels.includes(UNKNOWN_LABEL);
     const cv = new Map<TreeModelName, ModelResult['cv']>(MODEL_NAMES.map((m) => [m, []]));
     const finals = new Map<TreeModelName, ModelResult>();
@@ -82,7 +75,7 @@ export const trees: Stage = {
 
     const scoreFold = async ({ model, spec }: PlannedFit, fold: number, outcome: FitOutcome) => {
       const rows = folds[fold]!.test;
-      const pixels = rowsOf(cache.train.pixels, Array.from(rows, (i) => trainRows[i]!));
+      const pixels = imageRows(cache.train.pixels, Array.from(rows, (i) => trainRows[i]!));
       const labels = Uint8Array.from(rows, (i) => data.labels[i]!);
       cv.get(model)![fold] = { ...timing(outcome), accuracy: accuracy(labels, await predict(spec.kind, outcome.trees, pixels)) };
     };

@@ -6,14 +6,14 @@
  * with the GFLOP/s that is; then PyTorch's figures for the same network, measured the same way
  * right after (bench/pytorch_reference.py, see _reference.ts), and the ratio of ours to them.
  * Flags: --backend NAME, --artifacts-dir DIR (needs the load and split stages' outputs),
- * --batch-size N (training), --infer-batch N[,N...] (inference; default INFERENCE_BATCH_SIZE,
+ * --batch-size N (training; default the stage's), --infer-batch N[,N...] (inference; default INFERENCE_BATCH_SIZE,
  * a list measures each), --batches N (cap each epoch at N batches, and validation in
  * proportion, then scale the time up to a full epoch: for slow backends), --workers N
  * (data-parallel threads on wasm, as the stages use them; default as the stages: one per
  * core; 1 trains and infers in this thread), --no-reference (skip PyTorch).
  */
 import { parseArgs } from 'node:util';
-import { DEFAULTS, type BackendName } from '../src/config.js';
+import { DEFAULTS, TRAINING_DEFAULTS, type BackendName } from '../src/config.js';
 import { artifactPaths } from '../src/io/paths.js';
 import { readPixelCache } from '../src/io/pixelCache.js';
 import { readSplit } from '../src/io/split.js';
@@ -76,13 +76,13 @@ export function versusPytorch(reference: Reference, ours: number, inferBatch?: n
   return `; ${library}, same run: ${Math.round(theirs)} images/s -> ${(ours / theirs).toFixed(2)}x PyTorch's rate`;
 }
 
-export async function benchNetwork(name: string, build: (seed: number) => tf.LayersModel, args: string[], recipe?: BenchRecipe): Promise<void> {
+export async function benchNetwork(name: keyof typeof TRAINING_DEFAULTS, build: (seed: number) => tf.LayersModel, args: string[], recipe?: BenchRecipe): Promise<void> {
   const { values } = parseArgs({
     args,
     options: {
       backend: { type: 'string' },
       'artifacts-dir': { type: 'string', default: 'artifacts' },
-      'batch-size': { type: 'string', default: '500' },
+      'batch-size': { type: 'string', default: String(TRAINING_DEFAULTS[name].batchSize) },
       'infer-batch': { type: 'string', default: String(INFERENCE_BATCH_SIZE) },
       batches: { type: 'string' },
       workers: { type: 'string', default: String(DEFAULTS.workers) },

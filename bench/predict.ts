@@ -16,6 +16,7 @@ import { parseArgs } from 'node:util';
 import { DEFAULTS } from '../src/config.js';
 import { readEvaluation } from '../src/io/evaluation.js';
 import { dataPaths } from '../src/io/paths.js';
+import { INFERENCE_BATCH_SIZE } from '../src/networks/evaluate.js';
 import { loadPooledPredictor } from '../src/models/pooledPredictor.js';
 import { checkModelName } from '../src/models/registry.js';
 import { predictTestSet } from '../src/stages/predict/testSet.js';
@@ -34,7 +35,7 @@ export async function run(args: string[]): Promise<void> {
 
   const predictor = await loadPooledPredictor(artifactsDir, model, { workers: DEFAULTS.workers });
   const started = performance.now();
-  const { path, rows } = await predictTestSet(predictor, { dataDir, artifactsDir, workers: DEFAULTS.workers, batchSize: DEFAULTS.batchSize, signal: new AbortController().signal });
+  const { path, rows } = await predictTestSet(predictor, { dataDir, artifactsDir, workers: DEFAULTS.workers, batchSize: INFERENCE_BATCH_SIZE, signal: new AbortController().signal });
   const seconds = (performance.now() - started) / 1000;
   await predictor.dispose();
   console.log(`test set (${model}): ${rows} images in ${seconds.toFixed(2)} s = ${Math.round(rows / seconds)} images/s (decode + model + CSV) -> ${path}`);

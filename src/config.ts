@@ -15,13 +15,14 @@ const BACKENDS: readonly BackendName[] = ['tensorflow', 'wasm', 'cpu'];
  */
 export const TRAINING_DEFAULTS = {
   // The MLP's val_loss levels off by epoch 15 (valid accuracy ~0.89); its minutes go to the CNN.
-  mlp: { epochs: 15, patience: 5 },
+  mlp: { epochs: 15, patience: 5, batchSize: 500 },
   // The CNN's patience covers its whole default run: with Keras's BatchNorm momentum (0.99)
   // the moving statistics need ~10 epochs to converge, and until then inference-mode val_loss
   // rises while training goes well (docs/ARCHITECTURE.md), so an early stop would keep epoch 1's weights.
-  cnn: { epochs: 25, patience: 25 },
+  cnn: { epochs: 25, patience: 25, batchSize: 500 },
   // One cycle over all its epochs: an early stop would cut the cycle before its rate anneals.
-  convnet: { epochs: 15, patience: 15 },
+  // Batch 128 steps 3.9x as often as 500 for the same epoch time (bench/RESULTS.md).
+  convnet: { epochs: 15, patience: 15, batchSize: 128 },
 } as const;
 const { mlp: MLP, cnn: CNN, convnet: CONVNET } = TRAINING_DEFAULTS;
 
@@ -62,7 +63,8 @@ export interface PipelineConfig {
   /** undefined: each network's own default (see the mlp and cnn stages) */
   epochs: number | undefined;
   patience: number | undefined;
-  batchSize: number;
+  /** undefined: each network's own training default, and INFERENCE_BATCH_SIZE for prediction */
+  batchSize: number | undefined;
   resume: boolean;
   /** model for `predict`; undefined means the best by validation accuracy */
   model: string | undefined;
@@ -114,7 +116,7 @@ export const DEFAULTS: PipelineConfig = {
   backend: undefined,
   epochs: undefined,
   patience: undefined,
-  batchSize: 500,
+  batchSize: undefined,
   resume: false,
   model: undefined,
   input: undefined,
@@ -170,7 +172,7 @@ export const FLAGS: Record<string, FlagSpec> = {
   },
   epochs: { key: 'epochs', type: 'string', help: `maximum training epochs of the networks (default: mlp ${MLP.epochs}, cnn ${CNN.epochs}, convnet ${CONVNET.epochs}; the study: 500)`, parse: positiveInt('epochs') },
   patience: { key: 'patience', type: 'string', help: `early-stopping patience in epochs on val_loss (default: mlp ${MLP.patience}, cnn ${CNN.patience}, convnet ${CONVNET.patience}; the study: 50)`, parse: positiveInt('patience') },
-  'batch-size': { key: 'batchSize', type: 'string', help: 'training and prediction batch size', parse: positiveInt('batchSize') },
+  'batch-size': { key: 'batchSize', type: 'string', help: "training and prediction batch size (default: each network's own; 500 for prediction)", parse: positiveInt('batchSize') },
   resume: { key: 'resume', type: 'boolean', help: 'continue mlp/cnn training from the last finished epoch' },
   model: { key: 'model', type: 'string', help: 'model used by predict (default: best validation accuracy)' },
   input: { key: 'input', type: 'string', help: 'predict: "-" reads image paths from stdin, or a glob such as "dir/**/*.png"' },

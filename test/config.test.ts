@@ -10,7 +10,8 @@ describe('loadConfig', () => {
     assert.equal(c.dataDir, 'data/Fashion_MNIST');
     assert.equal(c.artifactsDir, 'artifacts');
     assert.equal(c.seed, 87);
-    assert.equal(c.batchSize, DEFAULTS.batchSize);
+    // each network's own training batch size, and INFERENCE_BATCH_SIZE for prediction
+    assert.equal(c.batchSize, undefined);
   });
 
   it('parses numeric flags', () => {

@@ -46,6 +46,13 @@ describe('convnet stage', () => {
     }
   });
 
+  it('trains in batches of its own default size, 128, when --batch-size is not given, and records it', async () => {
+    const lines = await runStageLines(convnet, ['--artifacts-dir', dir, '--backend', 'wasm', '--workers', '1', '--epochs', '1']);
+    assert.ok(lines.includes('fit on 45 images, validate on 15; batch 128, up to 1 epochs, early stopping patience 15'), lines.join('\n'));
+    const metrics = JSON.parse(await readFile(join(dir, 'metrics.json'), 'utf8'));
+    assert.equal(metrics.convnet.batchSize, 128);
+  });
+
   it('turns each part of the recipe off by flag', () => {
     const recipe = convnetRecipe(loadConfig(['--augment', 'none', '--schedule', 'constant', '--max-learning-rate', '0.001', '--weight-decay', '0', '--label-smoothing', '0']).convnet);
     assert.equal(recipe.augment, undefined);

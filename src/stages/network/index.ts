@@ -8,7 +8,7 @@ import { readPixelCache, UNKNOWN_LABEL, type PixelCache } from '../../io/pixelCa
 import { readSplit, type SplitFile } from '../../io/split.js';
 import { initBackend } from '../../tfjs/backend.js';
 import { registeredProjectKernels } from '../../tfjs/kernels/index.js';
-import { evaluateDataset } from '../../networks/evaluate.js';
+import { evaluateDataset, INFERENCE_BATCH_SIZE } from '../../networks/evaluate.js';
 import { loadLayersModel, saveLayersModel } from '../../networks/layersFiles.js';
 import { createDataParallelRunner, trainsDataParallel, type DataParallelRunner } from '../../parallel/dataParallelRunner.js';
 import { tf } from '../../tfjs/tf.js';
@@ -29,8 +29,8 @@ export interface NetworkSpec {
   /** figure title */
   title: string;
   build(seed: number): tf.LayersModel;
-  /** used when --epochs / --patience are not given; sized so mlp + cnn fit in 40 minutes (README) */
-  defaults: { epochs: number; patience: number };
+  /** used when --epochs / --patience / --batch-size are not given; sized so mlp + cnn fit in 40 minutes (README) */
+  defaults: { epochs: number; patience: number; batchSize: number };
   /** how a network designed after the study trains; none: exactly as the study's (see TrainingRecipe) */
   recipe?(config: PipelineConfig): TrainingRecipe;
 }
@@ -78,6 +78,7 @@ async function runNetwork(spec: NetworkSpec, config: PipelineConfig, ctx: StageC
   const files = networkPaths(paths, spec.name);
   const epochs = config.epochs ?? spec.defaults.epochs;
   const patience = config.patience ?? spec.defaults.patience;
+  const batchSize = config.batchSize ?? spec.defaults.batchSize;
   const backend = await initBackend(config.backend);
   ctx.log(`backend: ${backend}`);
   if (backend === 'wasm') {
@@ -101,21 +102,21 @@ async function runNetwork(spec: NetworkSpec, config: PipelineConfig, ctx: StageC
     const recipe = spec.recipe?.(config);
     const { fit, holdout } = recipe ? { fit: split.train, holdout: split.valid } : holdOut(split.train);
     ctx.log(
-      `fit on ${fit.length} images, validate on ${holdout.length}; batch ${config.batchSize}, ` +
+      `fit on ${fit.length} images, validate on ${holdout.length}; batch ${batchSize}, ` +
         `up to ${epochs} epochs, early stopping patience ${patience}`,
     );
     if (recipe) ctx.log(recipe.describe);
-    const trainBatches = batchCount(fit.length, config.batchSize);
+    const trainBatches = batchCount(fit.length, batchSize);
     if (runner) ctx.log(`training data-parallel on ${runner.workers} ${backend} workers`);
     const bar = createEpochProgress();
     const result = await trainModel({
       model,
       optimizer,
       // the augmentation's seed is drawn after the shuffle, each epoch, from the run's rng (kept for --resume)
-      train: imageDataset(cache.train, () => shuffleInPlace([...fit], rng), config.batchSize, recipe?.augment && augmentEachEpoch(recipe.augment, rng)),
+      train: imageDataset(cache.train, () => shuffleInPlace([...fit], rng), batchSize, recipe?.augment && augmentEachEpoch(recipe.augment, rng)),
       trainBatches,
       stepSettings: recipe?.stepSettings(epochs * trainBatches),
-      valid: imageDataset(cache.train, () => holdout, config.batchSize),
+      valid: imageDataset(cache.train, () => holdout, batchSize),
       rng,
       epochs,
       patience,
@@ -140,7 +141,7 @@ async function runNetwork(spec: NetworkSpec, config: PipelineConfig, ctx: StageC
     }
     const best = result.progress.earlyStopping.bestEpoch;
     ctx.log(`${result.stoppedEarly ? 'early stopping' : 'finished'} after epoch ${done}; best val_loss at epoch ${best}`);
-    await finish(spec, config, ctx, result.progress, cache, split, runner, recipe);
+    await finish(spec, config, ctx, { progress: result.progress, batchSize, recipe }, cache, split, runner);
   } finally {
     await runner?.close();
     model.dispose();
@@ -153,11 +154,10 @@ async function finish(
   spec: NetworkSpec,
   config: PipelineConfig,
   ctx: StageContext,
-  progress: TrainProgress,
+  { progress, batchSize, recipe }: { progress: TrainProgress; batchSize: number; recipe: TrainingRecipe | undefined },
   cache: PixelCache,
   split: SplitFile,
   runner: DataParallelRunner | undefined,
-  recipe: TrainingRecipe | undefined,
 ): Promise<void> {
   const paths = artifactPaths(config.artifactsDir);
   const files = networkPaths(paths, spec.name);
@@ -168,10 +168,10 @@ async function finish(
     await saveLayersModel(best, files.model);
     // on the training threads when there are some (both cores), else in this thread
     const evaluate = (set: tf.data.Dataset<ImageBatch>) => (runner ? runner.evaluateModel(best, set) : evaluateDataset(best, set));
-    const valid = await evaluate(imageDataset(cache.train, () => split.valid, config.batchSize));
+    const valid = await evaluate(imageDataset(cache.train, () => split.valid, INFERENCE_BATCH_SIZE));
     const testKnown = cache.test.count > 0 && !cache.test.labels.includes(UNKNOWN_LABEL);
     const allTest = Array.from({ length: cache.test.count }, (_, i) => i);
-    const test = testKnown ? await evaluate(imageDataset(cache.test, () => allTest, config.batchSize)) : undefined;
+    const test = testKnown ? await evaluate(imageDataset(cache.test, () => allTest, INFERENCE_BATCH_SIZE)) : undefined;
     const fitSeconds = history.seconds.reduce((a, b) => a + b, 0);
     ctx.log(
       `${spec.name}: valid accuracy ${valid.accuracy.toFixed(4)} (${valid.count} images)` +
@@ -186,7 +186,7 @@ async function finish(
       epochsRun: history.epoch.length,
       bestEpoch: progress.earlyStopping.bestEpoch,
       bestValLoss: progress.earlyStopping.best,
-      batchSize: config.batchSize,
+      batchSize,
       backend: tf.getBackend(),
       parameters: best.countParams(),
       // undefined drops an older run's: the study's networks have none

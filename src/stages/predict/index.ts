@@ -8,6 +8,7 @@ import { PipelineError } from '../../errors.js';
 import { displayPath } from '../../io/displayPath.js';
 import { readEvaluation } from '../../io/evaluation.js';
 import { artifactPaths, dataPaths } from '../../io/paths.js';
+import { INFERENCE_BATCH_SIZE } from '../../networks/evaluate.js';
 import { loadPooledPredictor } from '../../models/pooledPredictor.js';
 import { checkModelName, type ModelName } from '../../models/registry.js';
 import type { Stage, StageContext } from '../../stage.js';
@@ -37,7 +38,7 @@ async function runPredict(config: PipelineConfig, ctx: StageContext): Promise<vo
       const { total, failed, outputClosed } = await predictNewImages(predictor, {
         input: config.input,
         workers: config.workers,
-        batchSize: config.batchSize,
+        batchSize: config.batchSize ?? INFERENCE_BATCH_SIZE,
         stdin: ctx.stdin,
         stdout: ctx.stdout,
         maxInputBytes: config.maxInputBytes,
@@ -56,7 +57,7 @@ async function runPredict(config: PipelineConfig, ctx: StageContext): Promise<vo
       if (failed > 0) throw new PipelineError(`${failed} of ${total} inputs failed; see the lines above.`);
       return;
     }
-    const { path, rows } = await predictTestSet(predictor, { ...config, signal: ctx.signal });
+    const { path, rows } = await predictTestSet(predictor, { ...config, batchSize: config.batchSize ?? INFERENCE_BATCH_SIZE, signal: ctx.signal });
     const seconds = (performance.now() - started) / 1000;
     ctx.log(`${name}: ${rows} test images predicted in ${seconds.toFixed(1)} s (${Math.round(rows / seconds)} images/s)`);
     ctx.log(`submission CSV: ${path}`);

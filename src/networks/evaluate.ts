@@ -16,6 +16,11 @@ export interface Evaluation {
  */
 export const INFERENCE_BATCH_SIZE = 500;
 
+/** A run's inference batch size: its --batch-size when given (training's default is each network's own), else INFERENCE_BATCH_SIZE. */
+export function inferenceBatchSize(config: { batchSize: number | undefined }): number {
+  return config.batchSize ?? INFERENCE_BATCH_SIZE;
+}
+
 /** A model's forward pass in inference mode; `dispose` frees what it precomputed (not the model). */
 export interface InferenceForward {
   run(x: tf.Tensor): tf.Tensor;

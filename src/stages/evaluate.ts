@@ -14,7 +14,7 @@ import { readPixelCache, UNKNOWN_LABEL, type ImageSet } from '../io/pixelCache.j
 import { readSplit } from '../io/split.js';
 import { accuracy, argmaxRows, classReport, confusionMatrix } from '../learn/metrics.js';
 import { predictInBatches } from '../models/predictor.js';
-import { INFERENCE_BATCH_SIZE } from '../networks/evaluate.js';
+import { inferenceBatchSize } from '../networks/evaluate.js';
 import { MODEL_NAMES, MODELS, missingModelMessage, trainedModels } from '../models/registry.js';
 import { loadPooledPredictor } from '../models/pooledPredictor.js';
 import { renderConfusionMatrix } from '../plots/confusionMatrix.js';
@@ -86,7 +86,7 @@ export const evaluate: Stage = {
       const predictor = await loadPooledPredictor(c.artifactsDir, name, c);
       const progress = createProgress(`evaluate ${name}`, valid.count + (testKnown ? cache.test.count : 0));
       try {
-        const predict = (set: ImageSet) => predictInBatches(predictor, set.pixels, set.count, c.batchSize ?? INFERENCE_BATCH_SIZE, (n) => progress.tick(n));
+        const predict = (set: ImageSet) => predictInBatches(predictor, set.pixels, set.count, inferenceBatchSize(c), (n) => progress.tick(n));
         const validProbs = await predict(valid);
         const testProbs = testKnown ? await predict(cache.test) : undefined;
         progress.done();

@@ -8,7 +8,7 @@ import { readPixelCache, UNKNOWN_LABEL, type PixelCache } from '../../io/pixelCa
 import { readSplit, type SplitFile } from '../../io/split.js';
 import { initBackend } from '../../tfjs/backend.js';
 import { registeredProjectKernels } from '../../tfjs/kernels/index.js';
-import { evaluateDataset, INFERENCE_BATCH_SIZE } from '../../networks/evaluate.js';
+import { evaluateDataset, inferenceBatchSize } from '../../networks/evaluate.js';
 import { loadLayersModel, saveLayersModel } from '../../networks/layersFiles.js';
 import { createDataParallelRunner, trainsDataParallel, type DataParallelRunner } from '../../parallel/dataParallelRunner.js';
 import { tf } from '../../tfjs/tf.js';
@@ -168,10 +168,11 @@ async function finish(
     await saveLayersModel(best, files.model);
     // on the training threads when there are some (both cores), else in this thread
     const evaluate = (set: tf.data.Dataset<ImageBatch>) => (runner ? runner.evaluateModel(best, set) : evaluateDataset(best, set));
-    const valid = await evaluate(imageDataset(cache.train, () => split.valid, INFERENCE_BATCH_SIZE));
+    const inferBatch = inferenceBatchSize(config);
+    const valid = await evaluate(imageDataset(cache.train, () => split.valid, inferBatch));
     const testKnown = cache.test.count > 0 && !cache.test.labels.includes(UNKNOWN_LABEL);
     const allTest = Array.from({ length: cache.test.count }, (_, i) => i);
-    const test = testKnown ? await evaluate(imageDataset(cache.test, () => allTest, INFERENCE_BATCH_SIZE)) : undefined;
+    const test = testKnown ? await evaluate(imageDataset(cache.test, () => allTest, inferBatch)) : undefined;
     const fitSeconds = history.seconds.reduce((a, b) => a + b, 0);
     ctx.log(
       `${spec.name}: valid accuracy ${valid.accuracy.toFixed(4)} (${valid.count} images)` +

@@ -8,7 +8,7 @@ import { PipelineError } from '../../errors.js';
 import { displayPath } from '../../io/displayPath.js';
 import { readEvaluation } from '../../io/evaluation.js';
 import { artifactPaths, dataPaths } from '../../io/paths.js';
-import { INFERENCE_BATCH_SIZE } from '../../networks/evaluate.js';
+import { inferenceBatchSize } from '../../networks/evaluate.js';
 import { loadPooledPredictor } from '../../models/pooledPredictor.js';
 import { checkModelName, type ModelName } from '../../models/registry.js';
 import type { Stage, StageContext } from '../../stage.js';
@@ -31,6 +31,7 @@ async function chooseModel(config: PipelineConfig): Promise<ModelName> {
 async function runPredict(config: PipelineConfig, ctx: StageContext): Promise<void> {
   const name = await chooseModel(config);
   const predictor = await loadPooledPredictor(config.artifactsDir, name, config);
+  const batchSize = inferenceBatchSize(config);
   const started = performance.now();
   try {
     if (config.input !== undefined) {
@@ -38,7 +39,7 @@ async function runPredict(config: PipelineConfig, ctx: StageContext): Promise<vo
       const { total, failed, outputClosed } = await predictNewImages(predictor, {
         input: config.input,
         workers: config.workers,
-        batchSize: config.batchSize ?? INFERENCE_BATCH_SIZE,
+        batchSize,
         stdin: ctx.stdin,
         stdout: ctx.stdout,
         maxInputBytes: config.maxInputBytes,
@@ -57,7 +58,7 @@ async function runPredict(config: PipelineConfig, ctx: StageContext): Promise<vo
       if (failed > 0) throw new PipelineError(`${failed} of ${total} inputs failed; see the lines above.`);
       return;
     }
-    const { path, rows } = await predictTestSet(predictor, { ...config, batchSize: config.batchSize ?? INFERENCE_BATCH_SIZE, signal: ctx.signal });
+    const { path, rows } = await predictTestSet(predictor, { ...config, batchSize, signal: ctx.signal });
     const seconds = (performance.now() - started) / 1000;
     ctx.log(`${name}: ${rows} test images predicted in ${seconds.toFixed(1)} s (${Math.round(rows / seconds)} images/s)`);
     ctx.log(`submission CSV: ${path}`);

@@ -72,6 +72,12 @@ export interface PipelineConfig {
   input: string | undefined;
   /** `predict --input`: larger image files are refused unread */
   maxInputBytes: number;
+  /** Redis URL of the job queue: predict sends its shards there; undefined runs on this machine */
+  queue: string | undefined;
+  /** predict --queue: images per shard job (rounded up to whole batches) */
+  shardSize: number;
+  /** worker: how long (ms) a job stays locked to a worker that stops renewing it */
+  lockDurationMs: number;
   boost: BoostSettings;
   convnet: ConvnetSettings;
 }
@@ -122,6 +128,11 @@ export const DEFAULTS: PipelineConfig = {
   input: undefined,
   // 50 MB: far above any real photo, far below what could exhaust memory with the decodes in flight
   maxInputBytes: 50_000_000,
+  queue: undefined,
+  // a few seconds of work per shard: enough that queue overhead is noise, small enough to spread
+  shardSize: 10_000,
+  // BullMQ's default: a killed worker's job is taken back within about twice this
+  lockDurationMs: 30_000,
   boost: { ...withoutSeed(BOOST_DEFAULTS), cv: false },
   convnet: { augment: { shift: true, flip: true }, schedule: 'one-cycle', maxLearningRate: 0.005, weightDecay: 0.01, labelSmoothing: 0.1 },
 };
@@ -132,6 +143,18 @@ function parseAugment(raw: string, flag: string): ConvnetSettings['augment'] {
   const known = raw === 'none' || (parts.length > 0 && parts.every((p) => p === 'shift' || p === 'flip'));
   if (!known) throw new ConfigError('augment', '"shift", "flip", "shift,flip" or "none"', raw, flag);
   return { shift: parts.includes('shift'), flip: parts.includes('flip') };
+}
+
+/** `redis://HOST:PORT[/DB]` or `rediss://...` (TLS). */
+export function parseQueueUrl(raw: string, flag: string): string {
+  let protocol = '';
+  try {
+    protocol = new URL(raw).protocol;
+  } catch {
+    // reported below
+  }
+  if (protocol !== 'redis:' && protocol !== 'rediss:') throw new ConfigError('queue', 'a Redis URL such as redis://HOST:6379 (redis: or rediss:)', raw, flag);
+  return raw;
 }
 
 function withoutSeed({ seed: _seed, ...rest }: BoostParams): Omit<BoostParams, 'seed'> {
@@ -176,6 +199,9 @@ export const FLAGS: Record<string, FlagSpec> = {
   resume: { key: 'resume', type: 'boolean', help: 'continue mlp/cnn training from the last finished epoch' },
   model: { key: 'model', type: 'string', help: 'model used by predict (default: best validation accuracy)' },
   input: { key: 'input', type: 'string', help: 'predict: "-" reads image paths from stdin, or a glob such as "dir/**/*.png"' },
+  queue: { key: 'queue', type: 'string', help: 'predict: send the work to queue workers on this Redis (redis://HOST:PORT); worker: take jobs from it (else REDIS_URL)', parse: parseQueueUrl },
+  'shard-size': { key: 'shardSize', type: 'string', help: 'predict --queue: images per shard job (rounded up to whole batches)', parse: positiveInt('shardSize') },
+  'lock-duration': { key: 'lockDurationMs', type: 'string', help: 'worker: ms before a job held by an unresponsive worker (killed, lost host) is given to another', parse: positiveInt('lockDurationMs') },
   'max-input-bytes': { key: 'maxInputBytes', type: 'string', help: 'predict --input: larger image files are refused unread', parse: positiveInt('maxInputBytes') },
   rounds: boostFlag('rounds', 'the most boosting rounds (each adds one tree per class)'),
   'learning-rate': boostFlag('learningRate', "shrinkage of every tree's leaf values (XGBoost's eta)"),

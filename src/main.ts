@@ -1,10 +1,10 @@
 #!/usr/bin/env node
 import { flagHelp, loadConfig } from './config.js';
+import { runCli } from './cli.js';
 import { InterruptedError, PipelineError } from './errors.js';
 import { removeStaleTempFiles } from './io/atomicWrite.js';
 import { checkInputs, createStageContext } from './stage.js';
 import { STAGES } from './stages/index.js';
-import { describeSystemError } from './systemErrors.js';
 
 function usage(): string {
   const stages = STAGES.map((s) => `  ${s.name.padEnd(10)} ${s.summary}`);
@@ -80,21 +80,4 @@ async function main(argv: string[]): Promise<number> {
   return 0;
 }
 
-main(process.argv.slice(2)).then(
-  (code) => {
-    process.exitCode = code;
-  },
-  (err: unknown) => {
-    const system = describeSystemError(err, running);
-    if (err instanceof PipelineError) {
-      console.error(`error: ${err.message}`);
-      process.exitCode = err.exitCode;
-    } else if (system !== undefined) {
-      console.error(`error: ${system}`);
-      process.exitCode = 1;
-    } else {
-      console.error(err); // a bug: its stack trace is what a report needs
-      process.exitCode = 1;
-    }
-  },
-);
+runCli(() => main(process.argv.slice(2)), () => running);

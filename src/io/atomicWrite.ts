@@ -72,16 +72,16 @@ export async function removeStaleTempFiles(dirs: string[]): Promise<string[]> {
 /**
  * Writes `data` to `path` atomically: temp file in the same folder, fsync, rename.
  * A crash at any point leaves either the old file or the new one, never half of either.
- * Pieces of text (an iterable) are written one by one, as they are made.
+ * Pieces (an iterable, or an async one) are written one by one, as they are made.
  */
-export async function writeFileAtomic(path: string, data: string | Uint8Array | Iterable<string>): Promise<void> {
+export async function writeFileAtomic(path: string, data: string | Uint8Array | Iterable<string> | AsyncIterable<string | Uint8Array>): Promise<void> {
   await mkdir(dirname(path), { recursive: true });
   const tmp = tempPathFor(path);
   try {
     const fh = await open(tmp, 'w');
     try {
       if (typeof data === 'string' || data instanceof Uint8Array) await fh.writeFile(data);
-      else for (const piece of data) await fh.write(piece);
+      else for await (const piece of data) await (typeof piece === 'string' ? fh.write(piece) : fh.write(piece));
       await fh.sync();
     } finally {
       await fh.close();

@@ -4,11 +4,12 @@
  * figures for it. Evaluate, predict, the report and the trees stage read this table; adding a
  * model is one entry here plus its learner and stage.
  */
-import { access } from 'node:fs/promises';
+import { access, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { BackendName } from '../config.js';
 import { ConfigError, PipelineError } from '../errors.js';
 import { artifactPaths } from '../io/paths.js';
+import { sha256 } from '../io/sha256.js';
 import { loadBoostPredictor, loadNetworkPredictor, loadTreePredictor, type LoadOptions, type Predictor } from './predictor.js';
 
 export interface ModelSpec {
@@ -130,6 +131,14 @@ export async function checkTrained(artifactsDir: string, name: ModelName): Promi
     throw new PipelineError(missingModelMessage(artifactsDir, name));
   }
   return path;
+}
+
+/**
+ * The sha256 of model `name`'s registry file: what a queue job names the model by. A network's
+ * model.json records its weights' sha256 (checked when it loads), so its hash covers them too.
+ */
+export async function modelDigest(artifactsDir: string, name: ModelName): Promise<string> {
+  return sha256(await readFile(await checkTrained(artifactsDir, name)));
 }
 
 /** Loads model `name` from `artifactsDir/models`; networks run on `backend` (default: the fastest that loads). */

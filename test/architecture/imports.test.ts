@@ -37,7 +37,13 @@ export const RULES: Rule[] = [
   { name: 'the boosting learner is plain data in, plain data out', from: /^src\/boost\//, to: /^src\/(tfjs|networks|parallel|models|stages|report|workers|operators|learn|plots)\// },
   { name: 'operators are pure: no stage, model or worker', from: /^src\/operators\//, to: /^src\/(stages|models|networks|parallel|report|workers)\// },
   { name: 'the report reads artifacts, not stages', from: /^src\/report\//, to: /^src\/stages\// },
-  { name: 'only main.ts and the stage list load stages', from: /^src\//, to: /^src\/stages\//, except: /^src\/(stages\/|main\.ts)/ },
+  {
+    name: 'only main.ts, the stage list and the queue (which runs a stage\'s work on other hosts) load stages',
+    from: /^src\//,
+    to: /^src\/stages\//,
+    except: /^src\/(stages\/|main\.ts|queue\/)/,
+  },
+  { name: 'the queue is reached from the stages that send work to it and from worker.ts', from: /^src\//, to: /^src\/queue\//, except: /^src\/(queue\/|worker\.ts|stages\/predict\/)/ },
   { name: 'io, plots and the wasm loader run no learner, network or stage', from: /^src\/(io|plots|wasm)\//, to: /^src\/(stages|networks|parallel|tfjs|report|workers)\// },
 ];
 

@@ -17,13 +17,13 @@ export interface CsvSink {
 }
 
 /**
- * A sink writing `header` then rows to `out` through csv-stringify; `end` leaves `out` open when
- * `closeOut` is false. An error of `out` (EPIPE when a reader such as `head` has gone) rejects
+ * A sink writing `header` then rows to `out` through csv-stringify (no header line when `header`
+ * is null: a part of a CSV that is merged later); `end` leaves `out` open when `closeOut` is false. An error of `out` (EPIPE when a reader such as `head` has gone) rejects
  * the pending and every later `write` with that error, instead of waiting for a 'drain' that
  * will never come.
  */
-export function csvSink(out: Writable, header: string[], closeOut = true): CsvSink {
-  const stringifier = stringify({ header: true, columns: header });
+export function csvSink(out: Writable, header: string[] | null, closeOut = true): CsvSink {
+  const stringifier = stringify(header === null ? { header: false } : { header: true, columns: header });
   let failure: Error | undefined;
   stringifier.on('error', (err: Error) => (failure ??= err));
   out.on('error', (err: Error) => {
@@ -54,9 +54,9 @@ export interface AtomicCsvFile extends Omit<CsvSink, 'end'> {
 /**
  * Streams a CSV into `path` atomically: rows go to a temp file in the same folder as they come,
  * and only `commit` makes it `path`. An error or interruption before that leaves any older
- * `path` untouched and no half-written file behind (call `abort`).
+ * `path` untouched and no half-written file behind (call `abort`). `header` null: rows only.
  */
-export async function atomicCsvFile(path: string, header: string[]): Promise<AtomicCsvFile> {
+export async function atomicCsvFile(path: string, header: string[] | null): Promise<AtomicCsvFile> {
   await mkdir(dirname(path), { recursive: true });
   const tmp = tempPathFor(path);
   // flush: fsync before close, so the renamed file is on disk, not only in the page cache

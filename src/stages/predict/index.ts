@@ -5,14 +5,15 @@
  */
 import type { PipelineConfig } from '../../config.js';
 import { PipelineError } from '../../errors.js';
-import { displayPath } from '../../io/displayPath.js';
 import { readEvaluation } from '../../io/evaluation.js';
 import { artifactPaths, dataPaths } from '../../io/paths.js';
 import { inferenceBatchSize } from '../../networks/evaluate.js';
 import { loadPooledPredictor } from '../../models/pooledPredictor.js';
 import { checkModelName, type ModelName } from '../../models/registry.js';
 import type { Stage, StageContext } from '../../stage.js';
-import { predictNewImages } from './newImages.js';
+import { csvSink } from './csvSink.js';
+import { createNormalizePool, NEW_IMAGE_COLUMNS, predictNewImages } from './newImages.js';
+import { newInputs, nothingToPredict } from './newInputs.js';
 import { predictTestSet } from './testSet.js';
 
 /** `--model`, else the best model recorded by `evaluate`. */
@@ -30,31 +31,33 @@ async function chooseModel(config: PipelineConfig): Promise<ModelName> {
 
 async function runPredict(config: PipelineConfig, ctx: StageContext): Promise<void> {
   const name = await chooseModel(config);
+  if (config.queue !== undefined) {
+    // loaded only here: a run on one machine never loads BullMQ and ioredis
+    const { predictOverQueue } = await import('../../queue/predictOverQueue.js');
+    return predictOverQueue(config, ctx, name);
+  }
   const predictor = await loadPooledPredictor(config.artifactsDir, name, config);
   const batchSize = inferenceBatchSize(config);
   const started = performance.now();
   try {
     if (config.input !== undefined) {
       // stdout carries the rows: everything else goes to stderr
-      const { total, failed, outputClosed } = await predictNewImages(predictor, {
-        input: config.input,
-        workers: config.workers,
+      const pool = createNormalizePool(config.workers);
+      const sink = csvSink(ctx.stdout, NEW_IMAGE_COLUMNS, false);
+      const { total, failed, outputClosed } = await predictNewImages(predictor, newInputs(config.input, ctx.stdin, ctx.signal), {
+        pool,
         batchSize,
-        stdin: ctx.stdin,
-        stdout: ctx.stdout,
+        sink,
         maxInputBytes: config.maxInputBytes,
         onFailure: (message) => ctx.warn(`error: ${message}`),
         signal: ctx.signal,
-      });
+      }).finally(() => pool.destroy());
       const seconds = (performance.now() - started) / 1000;
       ctx.warn(
         `${name}: ${total - failed} of ${total} images predicted in ${seconds.toFixed(1)} s (${Math.round(total / seconds)} images/s)` +
           `${outputClosed ? '; standard output was closed, so the rest of the input was not read' : ''}`,
       );
-      if (total === 0) {
-        const where = config.input === '-' ? 'standard input had no paths' : `no files match "${displayPath(config.input)}"`;
-        throw new PipelineError(`Nothing to predict: ${where}. Give one image path per line, or a glob such as "dir/**/*.png".`);
-      }
+      if (total === 0) throw new PipelineError(nothingToPredict(config.input));
       if (failed > 0) throw new PipelineError(`${failed} of ${total} inputs failed; see the lines above.`);
       return;
     }

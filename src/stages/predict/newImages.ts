@@ -12,7 +12,6 @@
  * Time is bounded per input: only regular files up to `maxInputBytes` are read, and a read and
  * decode that takes longer than MAX_DECODE_MS is stopped (runWithTimeout) and reported.
  */
-import type { Readable, Writable } from 'node:stream';
 import { bufferTime, concatMap, filter, fromEvent, lastValueFrom, mergeMap, of, takeUntil } from 'rxjs';
 import { CLASS_NAMES, PIXELS_PER_IMAGE } from '../../dataset.js';
 import { displayPath } from '../../io/displayPath.js';
@@ -20,8 +19,8 @@ import type { Predictor } from '../../models/predictor.js';
 import { inOrder } from '../../operators/inOrder.js';
 import { pullFrom } from '../../operators/pullFrom.js';
 import { toCsvRows } from '../../operators/toCsvRows.js';
-import { csvSink } from './csvSink.js';
-import { type NewInput, newInputs } from './newInputs.js';
+import type { CsvSink } from './csvSink.js';
+import type { NewInput } from './newInputs.js';
 import { runWithTimeout, TaskTimeoutError } from './runWithTimeout.js';
 import { WorkerPool } from '../../workerPool.js';
 
@@ -32,18 +31,30 @@ export const FLUSH_MS = 200;
 /** Longest time one input may take to be read and decoded; no real image comes near it. */
 export const MAX_DECODE_MS = 10_000;
 
+export type NormalizePool = WorkerPool<{ path: string | Uint8Array; maxBytes: number }, Uint8Array>;
+
+/** A pool of `workers` threads that read, decode and frame one image per task; the caller destroys it. */
+export function createNormalizePool(workers: number): NormalizePool {
+  return new WorkerPool({
+    filename: new URL('../../workers/normalizeImage.worker.js', import.meta.url).href,
+    minThreads: workers,
+    maxThreads: workers,
+  });
+}
+
 export interface NewImagesOptions {
-  /** `-` for paths on `stdin`, else a fast-glob pattern */
-  input: string;
-  workers: number;
+  /** its threads (one task in flight per thread) */
+  pool: NormalizePool;
   batchSize: number;
-  stdin: Readable;
-  stdout: Writable;
+  /** where the rows go; ended once the last row is in */
+  sink: CsvSink;
   /** one line per failed input (the message names the path and what was wrong) */
   onFailure(message: string): void;
   signal: AbortSignal;
   /** larger files are refused unread */
   maxInputBytes: number;
+  /** told how many rows each write added */
+  onRows?(count: number): void;
 }
 
 /** An input's pixels with its path as shown (control characters escaped), or why it failed. */
@@ -58,19 +69,17 @@ export interface NewImagesResult {
   outputClosed: boolean;
 }
 
-/** Predicts every input image; resolves to how many inputs there were and how many failed. */
-export async function predictNewImages(predictor: Predictor, opts: NewImagesOptions): Promise<NewImagesResult> {
+/**
+ * Predicts every input image into `opts.sink`, one row per image in input order; resolves to how
+ * many inputs there were and how many failed (each told to `onFailure`, with no row).
+ */
+export async function predictNewImages(predictor: Predictor, inputs: AsyncIterable<NewInput>, opts: NewImagesOptions): Promise<NewImagesResult> {
+  const { pool, sink } = opts;
   // one task per worker: Piscina runs a task with a time limit alone on its worker, so a second
   // one would only wait, and its wait would count against its limit
-  const concurrency = opts.workers;
+  const concurrency = pool.options.maxThreads;
   // enough for a batch filling, one per model worker, and the decodes in flight
-  const { items$, release } = pullFrom(newInputs(opts.input, opts.stdin, opts.signal), (predictor.concurrency + 1) * opts.batchSize + concurrency);
-  const pool = new WorkerPool<{ path: string | Uint8Array; maxBytes: number }, Uint8Array>({
-    filename: new URL('../../workers/normalizeImage.worker.js', import.meta.url).href,
-    minThreads: opts.workers,
-    maxThreads: opts.workers,
-  });
-  const sink = csvSink(opts.stdout, NEW_IMAGE_COLUMNS, false);
+  const { items$, release } = pullFrom(inputs, (predictor.concurrency + 1) * opts.batchSize + concurrency);
   let total = 0;
   let failed = 0;
   const normalize = async (input: NewInput, seq: number): Promise<Normalized> => {
@@ -78,7 +87,7 @@ export async function predictNewImages(predictor: Predictor, opts: NewImagesOpti
     if ('error' in input) return { seq, error: input.error };
     const shown = displayPath(input.path);
     try {
-      return { seq, shown, pixels: await runWithTimeout(pool, { path: input.path, maxBytes: opts.maxInputBytes }, MAX_DECODE_MS) };
+      return { seq, shown, pixels: await runWithTimeout(pool, { path: input.file ?? input.path, maxBytes: opts.maxInputBytes }, MAX_DECODE_MS) };
     } catch (err) {
       if (!(err instanceof TaskTimeoutError)) return { seq, error: (err as Error).message };
       return { seq, error: `${shown}: ${err.message} to read and decode; stopped. Convert it to a smaller PNG or JPEG.` };
@@ -109,6 +118,7 @@ export async function predictNewImages(predictor: Predictor, opts: NewImagesOpti
         concatMap(async (rows) => {
           await sink.write(rows);
           release(rows.length);
+          opts.onRows?.(rows.length);
         }),
       ),
       { defaultValue: undefined },
@@ -118,8 +128,6 @@ export async function predictNewImages(predictor: Predictor, opts: NewImagesOpti
     // the reader of stdout has gone (`... | head`): stop reading input, as other tools do
     if ((err as NodeJS.ErrnoException).code !== 'EPIPE') throw err;
     return { total, failed, outputClosed: true };
-  } finally {
-    await pool.destroy();
   }
   return { total, failed, outputClosed: false };
 }

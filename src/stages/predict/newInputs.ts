@@ -1,10 +1,15 @@
 import { isUtf8 } from 'node:buffer';
 import type { Readable } from 'node:stream';
 import fg from 'fast-glob';
+import { displayPath } from '../../io/displayPath.js';
 import { MAX_LINE_BYTES, readLines } from './readLines.js';
 
-/** One input of `--input`: a path to predict (bytes when the name is not UTF-8), or a line refused before any file was touched. */
-export type NewInput = { path: string | Uint8Array } | { error: string };
+/**
+ * One input of `--input`: a path to predict (bytes when the name is not UTF-8), or a line refused
+ * before any file was touched. `file`, when given, is where to read it: the path as given stays
+ * what its row shows (a queue worker resolves a caller's relative path against the caller's folder).
+ */
+export type NewInput = { path: string | Uint8Array; file?: string | Uint8Array } | { error: string };
 
 /**
  * The inputs of `--input`: for `-`, the lines of `stdin` (each line a path; a line that is not
@@ -28,4 +33,10 @@ export async function* newInputs(input: string, stdin: Readable, signal: AbortSi
       yield { path: isUtf8(line.bytes) ? line.bytes.toString() : new Uint8Array(line.bytes) };
     }
   }
+}
+
+/** The message of an `--input` that gave no inputs at all. */
+export function nothingToPredict(input: string): string {
+  const where = input === '-' ? 'standard input had no paths' : `no files match "${displayPath(input)}"`;
+  return `Nothing to predict: ${where}. Give one image path per line, or a glob such as "dir/**/*.png".`;
 }

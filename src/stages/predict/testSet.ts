@@ -14,11 +14,10 @@ import type { Predictor } from '../../models/predictor.js';
 import { chunkItems } from '../../operators/chunkItems.js';
 import { decodeInPool } from '../../operators/decodeInPool.js';
 import { inOrder } from '../../operators/inOrder.js';
-import { reportProgress } from '../../operators/reportProgress.js';
 import { toCsvRows } from '../../operators/toCsvRows.js';
 import { createProgress } from '../../progress.js';
-import { createDecodePool, decodeChunks } from '../load/decodeImages.js';
-import { atomicCsvFile } from './csvSink.js';
+import { createDecodePool, decodeChunks, type DecodePool } from '../load/decodeImages.js';
+import { atomicCsvFile, type CsvSink } from './csvSink.js';
 
 /** test_sample.csv as it is: its header and records (every column kept), and where `class` is. */
 export interface SampleCsv {
@@ -50,6 +49,52 @@ export async function testImagePaths(ids: Int32Array, dir: string, csvPath: stri
   return Array.from(ids, (id) => join(dir, `${id}.png`));
 }
 
+/** Rows `first` to `first + count - 1` of a file of inputs (0-based, header not counted). */
+export interface RowRange {
+  first: number;
+  count: number;
+}
+
+export interface SampleRowsOptions {
+  batchSize: number;
+  /** decode tasks in flight (2 per decode thread keeps every thread busy) */
+  decodesInFlight: number;
+  signal: AbortSignal;
+  /** told how many rows each written batch had */
+  onRows?(count: number): void;
+}
+
+/**
+ * Predicts rows `range` of test_sample.csv with `predictor` and writes them to `sink` in row
+ * order, every column kept and `class` filled in. Batches start at multiples of `batchSize` from
+ * `range.first`, so a range that starts at such a multiple is batched as the whole file is.
+ */
+export async function predictSampleRows(
+  predictor: Predictor,
+  sample: SampleCsv,
+  paths: string[],
+  range: RowRange,
+  pool: DecodePool,
+  sink: Pick<CsvSink, 'write'>,
+  opts: SampleRowsOptions,
+): Promise<void> {
+  const decode = decodeChunks(pool, opts.signal);
+  await lastValueFrom(
+    from(Array.from({ length: range.count }, (_, i) => range.first + i)).pipe(
+      chunkItems(opts.batchSize),
+      decodeInPool((rows) => decode(rows.map((r) => paths[r]!)), opts.decodesInFlight),
+      mergeMap(async (chunk) => ({ ...chunk, probs: await predictor.predictBatch(chunk.pixels, chunk.items.length) }), predictor.concurrency),
+      inOrder((chunk) => chunk.index),
+      toCsvRows((row, label) => sample.records[row]!.map((v, col) => (col === sample.classCol ? label : v))),
+      concatMap(async (rows) => {
+        await sink.write(rows);
+        opts.onRows?.(rows.length);
+      }),
+    ),
+    { defaultValue: undefined },
+  );
+}
+
 export interface TestSetOptions {
   dataDir: string;
   artifactsDir: string;
@@ -58,32 +103,27 @@ export interface TestSetOptions {
   signal: AbortSignal;
 }
 
+/** Where `predict` writes the submission of model `name`. */
+export function submissionPath(artifactsDir: string, name: string): string {
+  return join(artifactPaths(artifactsDir).predictions, `${name}_test.csv`);
+}
+
 /** Predicts every test_sample.csv row with `predictor`; returns the CSV written and its row count. */
 export async function predictTestSet(predictor: Predictor, opts: TestSetOptions): Promise<{ path: string; rows: number }> {
   const data = dataPaths(opts.dataDir);
   const sample = await readSampleCsv(data.testSampleCsv);
   const paths = await testImagePaths(sample.ids, data.testImages, data.testSampleCsv);
-  const out = join(artifactPaths(opts.artifactsDir).predictions, `${predictor.name}_test.csv`);
+  const out = submissionPath(opts.artifactsDir, predictor.name);
   const pool = createDecodePool(opts.workers);
-  const decode = decodeChunks(pool, opts.signal);
   const progress = createProgress(`predict ${predictor.name}`, paths.length);
   const file = await atomicCsvFile(out, sample.header);
   try {
-    await lastValueFrom(
-      from(paths.map((_, row) => row)).pipe(
-        chunkItems(opts.batchSize),
-        decodeInPool((rows) => decode(rows.map((r) => paths[r]!)), opts.workers * 2),
-        mergeMap(async (chunk) => ({ ...chunk, probs: await predictor.predictBatch(chunk.pixels, chunk.items.length) }), predictor.concurrency),
-        inOrder((chunk) => chunk.index),
-        toCsvRows((row, label) => sample.records[row]!.map((v, col) => (col === sample.classCol ? label : v))),
-        concatMap(async (rows) => {
-          await file.write(rows);
-          return rows.length;
-        }),
-        reportProgress(progress, (n) => n),
-      ),
-      { defaultValue: undefined },
-    );
+    await predictSampleRows(predictor, sample, paths, { first: 0, count: paths.length }, pool, file, {
+      batchSize: opts.batchSize,
+      decodesInFlight: opts.workers * 2,
+      signal: opts.signal,
+      onRows: (n) => progress.tick(n),
+    });
     await file.commit();
     progress.done();
   } catch (err) {

@@ -5,8 +5,10 @@
 import { Redis } from 'ioredis';
 import { PipelineError } from '../errors.js';
 
-/** The one BullMQ queue every job of the pipeline goes through (job names tell them apart). */
+/** The BullMQ queue of prediction jobs: a worker takes one at a time (a shard uses all its threads). */
 export const QUEUE_NAME = 'fashion-pipeline';
+/** The queue of tree jobs: a tree is fitted on one thread, so a worker takes one per thread. */
+export const TREE_QUEUE_NAME = 'fashion-pipeline-trees';
 
 /** BullMQ 6 needs Redis 6.2 or later. */
 const MIN_REDIS = [6, 2] as const;

@@ -76,7 +76,7 @@ export interface MergeResult {
 }
 
 /** Job names, one per kind of work. */
-export const JOB = { predictShard: 'predict-shard', predictMerge: 'predict-merge' } as const;
+export const JOB = { predictShard: 'predict-shard', predictMerge: 'predict-merge', treeTask: 'tree-task' } as const;
 
 /** The id of a run's merge job, and of its shard `index`: fixed by the run, so sending a run twice adds nothing. */
 export function predictJobId(run: string, index?: number): string {

@@ -25,14 +25,12 @@ import type { StageContext } from '../stage.js';
 import { NEW_IMAGE_COLUMNS } from '../stages/predict/newImages.js';
 import { newInputs, nothingToPredict } from '../stages/predict/newInputs.js';
 import { readSampleCsv, submissionPath, testImagePaths } from '../stages/predict/testSet.js';
+import { awaitJob, jobEnds } from './awaitJob.js';
 import { checkRedis, connectionOptions, QUEUE_NAME, shownUrl } from './connection.js';
 import { JOB, JOB_OPTIONS, type MergeResult, type ModelRef, type PredictMergeData, type PredictShardData, predictJobId, runDir } from './jobs.js';
 import { writeManifest } from './manifest.js';
 import { partErrors, runPredictMerge } from './predictJobs.js';
 
-/** How long the caller waits on an unreachable Redis before it stops (the run's finished parts are kept). */
-export const REDIS_OUTAGE_MS = 60_000;
-const POLL_MS = 500;
 
 /** What a run is made of; its hash is the run's id. */
 interface RunPlan {
@@ -101,15 +99,6 @@ function flowOf(plan: RunPlan): FlowJob {
   };
 }
 
-/** Resolves to `promise`'s value, or rejects once `ms` have passed (Redis commands wait across reconnects). */
-function within<T>(promise: Promise<T>, ms: number): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`no answer in ${ms / 1000} s`)), ms);
-  });
-  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
-}
-
 /**
  * Sends the run (unless it is already queued) and waits for its merge job, showing the shards'
  * progress; resolves to the merge's result. A run that failed before (an earlier call) is sent
@@ -138,43 +127,17 @@ async function sendAndWait(url: string, plan: RunPlan, label: string, ctx: Stage
     if (shard) update(jobId, shard.rows.count);
   });
   events.on('error', () => undefined); // outages are reported by the polling below
-  let sent = false;
-  let lastAnswer = performance.now();
   try {
-    for (;;) {
-      ctx.signal.throwIfAborted();
-      let state: string | undefined;
-      try {
-        const job = await within(queue.getJob(mergeId), POLL_MS * 4);
-        state = job ? await within(job.getState(), POLL_MS * 4) : undefined;
-        if (state === 'completed') {
-          progress.done();
-          return job!.returnvalue as MergeResult;
-        }
-        if (state === 'failed' && !sent) {
-          // left by an earlier call: start over (finished parts are kept on disk and not redone)
-          await within(job!.remove({ removeChildren: true }), POLL_MS * 4);
-          state = undefined;
-        } else if (state === 'failed') {
-          throw new PipelineError(`The run failed on the workers: ${await firstFailure(queue, plan)}`);
-        }
-        if (state === undefined) {
-          if (sent) ctx.warn(`queue: run ${plan.run} is no longer in Redis (restarted?); sending it again, finished shards are kept`);
-          await within(flows.add(flowOf(plan)), POLL_MS * 4);
-          sent = true;
-        }
-        lastAnswer = performance.now();
-      } catch (err) {
-        if (err instanceof PipelineError) throw err;
-        if (performance.now() - lastAnswer > REDIS_OUTAGE_MS) {
-          throw new PipelineError(
-            `Redis at ${shownUrl(url)} has not answered for ${REDIS_OUTAGE_MS / 1000} s (${(err as Error).message}). ` +
-              'The shards finished so far are kept: rerun the same command once Redis is back, and only the rest is done.',
-          );
-        }
-      }
-      await new Promise((r) => setTimeout(r, POLL_MS));
-    }
+    const result = await awaitJob<MergeResult>(queue, mergeId, {
+      url,
+      send: () => flows.add(flowOf(plan)),
+      failure: () => firstFailure(queue, plan),
+      onResend: () => ctx.warn(`queue: run ${plan.run} is no longer in Redis (restarted?); sending it again, finished shards are kept`),
+      ended: jobEnds(events),
+      signal: ctx.signal,
+    });
+    progress.done();
+    return result;
   } finally {
     await Promise.allSettled([events.close(), flows.close(), queue.close()]);
   }

@@ -11,9 +11,11 @@ import type { Predictor } from '../models/predictor.js';
 import { modelDigest, modelFile } from '../models/registry.js';
 import { createDecodePool } from '../stages/load/decodeImages.js';
 import { createNormalizePool } from '../stages/predict/newImages.js';
-import { connectionOptions, QUEUE_NAME } from './connection.js';
+import { createTreePool, type TreePool } from '../stages/trees/fitAll.js';
+import { connectionOptions, QUEUE_NAME, TREE_QUEUE_NAME } from './connection.js';
 import { JOB, type ModelRef, type PredictMergeData, type PredictShardData, runDir, type ShardResult } from './jobs.js';
 import { runPredictMerge, runPredictShard } from './predictJobs.js';
+import { runTreeTask, type TreeTaskData, type TreeTools } from './treeJobs.js';
 
 export interface WorkerOptions {
   url: string;
@@ -39,7 +41,10 @@ export interface QueueWorker {
   ready: Promise<void>;
 }
 
-/** Starts taking jobs; one job at a time, because each job's pools use every core given. */
+/**
+ * Starts taking jobs: one prediction job at a time (a shard's pools use every thread given), and
+ * one tree job per thread (a tree is fitted on one).
+ */
 export function startWorker(opts: WorkerOptions): QueueWorker {
   const decodePool = createDecodePool(opts.workers);
   const normalizePool = createNormalizePool(opts.workers);
@@ -92,35 +97,42 @@ export function startWorker(opts: WorkerOptions): QueueWorker {
     });
   }
 
-  const worker = new Worker(QUEUE_NAME, runJob, {
-    connection: connectionOptions(opts.url),
-    concurrency: 1,
-    lockDuration: opts.lockDurationMs,
-    stalledInterval: opts.lockDurationMs,
-    maxStalledCount: 1,
-  });
+  const treeTools: { pool?: TreePool; training?: TreeTools['training'] } = {};
+  async function runTreeJob(job: Job): Promise<unknown> {
+    if (job.name !== JOB.treeTask) throw new UnrecoverableError(`worker ${who}: unknown job "${job.name}" (is this worker older than the caller?)`);
+    treeTools.pool ??= createTreePool(opts.workers);
+    return runTreeTask(job.data as TreeTaskData, treeTools as TreeTools);
+  }
+
+  const settings = { connection: connectionOptions(opts.url), lockDuration: opts.lockDurationMs, stalledInterval: opts.lockDurationMs, maxStalledCount: 1 };
+  const workers = [
+    new Worker(QUEUE_NAME, runJob, { ...settings, concurrency: 1 }),
+    new Worker(TREE_QUEUE_NAME, runTreeJob, { ...settings, concurrency: opts.workers }),
+  ];
   const started = new Map<string, number>();
-  worker.on('active', (job) => {
-    started.set(job.id!, performance.now());
-    opts.log(`${job.name} ${job.id} started`);
-  });
-  worker.on('completed', (job, result) => {
-    const reused = (result as Partial<ShardResult>).reused === true;
-    opts.log(`${job.name} ${job.id} done in ${seconds(started, job.id!)} s${reused ? ' (its part was on disk already)' : ''}`);
-  });
-  worker.on('failed', (job, err) => job && opts.log(`${job.name} ${job.id} failed after ${seconds(started, job.id!)} s: ${err.message}`));
   // connection errors are retried by ioredis; say them once each, not as a crash
   let lastError = '';
-  worker.on('error', (err) => {
-    if (err.message !== lastError) opts.log(`queue: ${err.message}`);
-    lastError = err.message;
-  });
+  for (const worker of workers) {
+    worker.on('active', (job) => {
+      started.set(job.id!, performance.now());
+      opts.log(`${job.name} ${job.id} started`);
+    });
+    worker.on('completed', (job, result) => {
+      const reused = (result as Partial<ShardResult>).reused === true;
+      opts.log(`${job.name} ${job.id} done in ${seconds(started, job.id!)} s${reused ? ' (its result was on disk already)' : ''}`);
+    });
+    worker.on('failed', (job, err) => job && opts.log(`${job.name} ${job.id} failed after ${seconds(started, job.id!)} s: ${err.message}`));
+    worker.on('error', (err) => {
+      if (err.message !== lastError) opts.log(`queue: ${err.message}`);
+      lastError = err.message;
+    });
+  }
 
   return {
-    ready: worker.waitUntilReady().then(() => undefined),
+    ready: Promise.all(workers.map((w) => w.waitUntilReady())).then(() => undefined),
     async close() {
-      await worker.close();
-      await Promise.all([decodePool.destroy(), normalizePool.destroy(), model?.predictor.dispose()]);
+      await Promise.all(workers.map((w) => w.close()));
+      await Promise.all([decodePool.destroy(), normalizePool.destroy(), model?.predictor.dispose(), treeTools.pool?.destroy()]);
     },
   };
 }

@@ -1,5 +1,4 @@
 import assert from 'node:assert/strict';
-import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -11,51 +10,12 @@ import { dataLayoutDir, predictNotAnImage, tinyMlp } from '../../fixtures/index.
 import { saveLayersModel } from '../../src/networks/layersFiles.js';
 import { QUEUE_NAME } from '../../src/queue/connection.js';
 import { JOB, JOB_OPTIONS } from '../../src/queue/jobs.js';
+import { type Proc, start, startedLines } from '../support/processes.js';
 import { type PrivateRedis, startRedis } from '../support/redis.js';
 
 const MAIN = fileURLToPath(new URL('../../src/main.js', import.meta.url));
 const WORKER = fileURLToPath(new URL('../../src/worker.js', import.meta.url));
 
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-/** A process whose output is kept, with a wait for a line of it. */
-interface Proc {
-  child: ChildProcess;
-  out(): string;
-  /** resolves once `pattern` has been printed `times` times */
-  waitFor(pattern: RegExp, times?: number): Promise<void>;
-  exit: Promise<Run>;
-}
-
-function start(script: string, args: string[], stdin = ''): Proc {
-  const child = spawn(process.execPath, [script, ...args], { stdio: ['pipe', 'pipe', 'pipe'] });
-  let stdout = '';
-  let stderr = '';
-  child.stdout!.on('data', (d) => (stdout += d));
-  child.stderr!.on('data', (d) => (stderr += d));
-  child.stdin!.end(stdin);
-  const exit = new Promise<Run>((resolve) => child.on('close', (code) => resolve({ code, stdout, stderr })));
-  return {
-    child,
-    out: () => stdout + stderr,
-    async waitFor(pattern, times = 1) {
-      const global = new RegExp(pattern.source, 'g');
-      for (let waited = 0; (stdout + stderr).match(global)?.length !== times; waited += 20) {
-        if (child.exitCode !== null) throw new Error(`exited before printing ${pattern}:\n${stdout}${stderr}`);
-        if (waited > 60_000) throw new Error(`no ${pattern} in 60 s:\n${stdout}${stderr}`);
-        await new Promise((r) => setTimeout(r, 20));
-      }
-    },
-    exit,
-  };
-}
-
-/** Lines of a worker log that say job `id` started. */
-const startedLines = (log: string, id: RegExp) => log.split('\n').filter((l) => / started$/.test(l) && id.test(l));
 
 describe('predict over the queue (a private redis-server, worker processes)', () => {
   let redis: PrivateRedis;
@@ -167,7 +127,7 @@ describe('predict over the queue (a private redis-server, worker processes)', ()
     assert.match(queued.stderr, /is no longer in Redis \(restarted\?\); sending it again/);
     await stopWorkers();
     const firstDone = /predict-shard (\S+) done in [\d.]+ s\n/.exec(w.out())![1]!;
-    assert.match(w.out(), new RegExp(`${firstDone} done in [\\d.]+ s \\(its part was on disk already\\)`));
+    assert.match(w.out(), new RegExp(`${firstDone} done in [\\d.]+ s \\(its result was on disk already\\)`));
   });
 
   it('a second caller of the same run waits for the same jobs instead of adding its own', async () => {

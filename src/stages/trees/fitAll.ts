@@ -10,6 +10,14 @@ import { WorkerPool } from '../../workerPool.js';
 
 export type TreePool = WorkerPool<FitTreeTask, Uint8Array | TopTaskResult>;
 
+/** Where fitAll sends its tasks: this host's TreePool, or queue workers (queue/treeRunner.ts). */
+export interface TreeRunner {
+  run(task: FitTreeTask, opts: { signal: AbortSignal }): Promise<Uint8Array | TopTaskResult>;
+  /** how many tasks it runs at once (fitAll keeps TASKS_PER_WORKER times as many in flight) */
+  readonly maxThreads: number;
+  destroy(): Promise<void>;
+}
+
 /** Tasks in flight per worker (fits are synchronous: a worker runs its tasks one after the other). */
 const TASKS_PER_WORKER = 2;
 
@@ -69,7 +77,7 @@ let nextDataId = 0;
  * with the pool's AbortError.
  */
 export async function fitAll(
-  pool: TreePool,
+  pool: TreeRunner,
   data: SharedTrainingSet,
   specs: FitSpec[],
   signal: AbortSignal,
@@ -77,7 +85,7 @@ export async function fitAll(
   onTree: () => void,
 ): Promise<void> {
   setMaxListeners(0, signal); // each task in flight listens to it
-  const shared = { dataId: nextDataId++, byFeature: data.x.byFeature, byRow: data.x.byRow, sampleCount: data.x.sampleCount, featureCount: data.x.featureCount, labels: data.labels, numClasses: data.numClasses };
+  const shared = sharedTaskData(data);
   const fits = specs.map((spec) => ({ trees: new Array<Tree>(treesOf(spec)), left: treesOf(spec), start: Infinity, end: -Infinity, treeSeconds: 0 }));
   const tasks = specs.flatMap((spec, fit) => Array.from({ length: treesOf(spec) }, (_, index) => ({ fit, index })));
   const run = async (rows: Int32Array, model: FitTreeTask['model']) => pool.run({ ...shared, rows, model }, { signal });
@@ -118,6 +126,11 @@ export async function fitAll(
     if (--f.left === 0) await onFit(fit, { trees: f.trees, start: f.start, end: f.end, treeSeconds: f.treeSeconds });
   };
   await lastValueFrom(from(tasks).pipe(mergeMap(runTask, pool.maxThreads * TASKS_PER_WORKER)), { defaultValue: undefined });
+}
+
+/** The part of every task that names the training set (a fresh data id: see FitTreeTask). */
+export function sharedTaskData(data: SharedTrainingSet): Omit<FitTreeTask, 'rows' | 'model'> {
+  return { dataId: nextDataId++, byFeature: data.x.byFeature, byRow: data.x.byRow, sampleCount: data.x.sampleCount, featureCount: data.x.featureCount, labels: data.labels, numClasses: data.numClasses };
 }
 
 /** A copy of `values` on a SharedArrayBuffer, so pool tasks read it without a copy each. */

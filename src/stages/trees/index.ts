@@ -5,24 +5,23 @@
  * the worker pool; the models are saved in mljs JSON (ml-cart / ml-random-forest) format.
  */
 import { setImmediate as nextTurn } from 'node:timers/promises';
-import { imageRows, NUM_CLASSES, PIXELS_PER_IMAGE } from '../../dataset.js';
+import { imageRows, PIXELS_PER_IMAGE } from '../../dataset.js';
 import { updateMetrics } from '../../io/metrics.js';
 import { artifactPaths } from '../../io/paths.js';
 import { readPixelCache, UNKNOWN_LABEL } from '../../io/pixelCache.js';
 import { writeFileAtomicSha256 } from '../../io/sha256.js';
 import { readSplit } from '../../io/split.js';
-import { toPixelMatrix } from '../../learn/pixelMatrix.js';
 import { ForestVotes } from '../../learn/forest.js';
 import { accuracy } from '../../learn/metrics.js';
 import { mlForestJsonChunks, toMlCartJson } from '../../learn/mlJson.js';
-import { stratifiedKFold } from '../../learn/stratifiedKFold.js';
 import { predictTree, type Tree } from '../../learn/tree.js';
 import { modelFile, modelsOfStage } from '../../models/registry.js';
 import { createProgress } from '../../progress.js';
 import type { Stage } from '../../stage.js';
-import { createTreePool, fitAll, sharedInt32, sharedUint8, type FitOutcome, type FitSpec } from './fitAll.js';
+import { createTreePool, fitAll, type FitOutcome, type FitSpec, type TreeRunner } from './fitAll.js';
 import { formatResult, metricsEntry, type FitTiming, type ModelResult } from './results.js';
 import { CV_FOLDS, planFits, treeCount, treeModelName, type PlannedFit, type TreeModelName } from './plan.js';
+import { treeTrainingData } from './trainingData.js';
 
 /** The registry's models of this stage, each with its learner in plan.ts. */
 const MODEL_NAMES = modelsOfStage('trees').map(treeModelName);
@@ -58,14 +57,9 @@ export const trees: Stage = {
     const paths = artifactPaths(c.artifactsDir);
     const [cache, split] = await Promise.all([readPixelCache(paths), readSplit(paths.split)]);
     const trainRows = split.train;
-    const data = {
-      x: toPixelMatrix(cache.train.pixels, PIXELS_PER_IMAGE, trainRows, true),
-      labels: sharedUint8(trainRows.map((r) => cache.train.labels[r]!)),
-      numClasses: NUM_CLASSES,
-    };
-    const folds = stratifiedKFold(data.labels, CV_FOLDS, c.seed);
-    const all = sharedInt32(trainRows.map((_, i) => i));
-    const plan = planFits(MODEL_NAMES, all, folds.map((f) => ({ train: sharedInt32(f.train) })), PIXELS_PER_IMAGE, c.seed);
+    const training = treeTrainingData(cache, split, c.seed);
+    const { data, folds } = training;
+    const plan = planFits(MODEL_NAMES, training.all, training.foldTrain.map((train) => ({ train })), PIXELS_PER_IMAGE, c.seed);
     const valid = { pixels: imageRows(cache.train.pixels, split.valid), labels: Uint8Array.from(split.valid, (r) => cache.train.labels[r]!) };
     const testKnown = cache.test.count > 0 && !cache.test.labels.includes(UNKNOWN_LABEL);
     const cv = new Map<TreeModelName, ModelResult['cv']>(MODEL_NAMES.map((m) => [m, []]));
@@ -93,8 +87,12 @@ export const trees: Stage = {
       modelSha256.set(model, await writeFileAtomicSha256(modelFile(c.artifactsDir, model), json));
     };
 
-    const progress = createProgress(`trees (${CV_FOLDS}-fold CV + fit, ${c.workers} workers)`, treeCount(plan));
-    const pool = createTreePool(c.workers);
+    const where = c.queue === undefined ? `${c.workers} workers` : 'queue workers';
+    const progress = createProgress(`trees (${CV_FOLDS}-fold CV + fit, ${where})`, treeCount(plan));
+    // loaded only with --queue: a run on one machine never loads BullMQ and ioredis
+    const pool: TreeRunner = c.queue === undefined
+      ? createTreePool(c.workers)
+      : await (await import('../../queue/treeRunner.js')).createQueueTreeRunner(c, training, ctx);
     try {
       await fitAll(pool, data, plan.map((p) => p.spec), ctx.signal, async (i, outcome) => {
         const planned = plan[i]!;

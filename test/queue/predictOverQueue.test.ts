@@ -11,7 +11,7 @@ import { saveLayersModel } from '../../src/networks/layersFiles.js';
 import { QUEUE_NAME } from '../../src/queue/connection.js';
 import { JOB, JOB_OPTIONS } from '../../src/queue/jobs.js';
 import { type Proc, start, startedLines } from '../support/processes.js';
-import { type PrivateRedis, startRedis } from '../support/redis.js';
+import { type PrivateRedis, startRedis } from '../../bench/_redis.js';
 
 const MAIN = fileURLToPath(new URL('../../src/main.js', import.meta.url));
 const WORKER = fileURLToPath(new URL('../../src/worker.js', import.meta.url));

@@ -18,7 +18,7 @@ import { treeTrainingData } from '../../src/stages/trees/trainingData.js';
 import { createQueueTreeRunner } from '../../src/queue/treeRunner.js';
 import { createStageContext } from '../../src/stage.js';
 import { type Proc, start, startedLines } from '../support/processes.js';
-import { type PrivateRedis, startRedis } from '../support/redis.js';
+import { type PrivateRedis, startRedis } from '../../bench/_redis.js';
 
 const MAIN = fileURLToPath(new URL('../../src/main.js', import.meta.url));
 const WORKER = fileURLToPath(new URL('../../src/worker.js', import.meta.url));

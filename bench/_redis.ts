@@ -1,5 +1,6 @@
 /**
- * A private Redis for the queue tests: its own port, no persistence, stopped after the tests.
+ * A private Redis for the queue tests and `bench queue`: its own port, no persistence, stopped
+ * when done.
  * `restart` kills it and starts an empty one on the same port, as a crashed Redis without
  * persistence comes back.
  */
@@ -44,7 +45,7 @@ async function launch(port: number): Promise<ChildProcess> {
 
 export async function startRedis(): Promise<PrivateRedis> {
   if (spawnSync('redis-server', ['--version']).error) {
-    throw new Error('redis-server is not installed: install the Debian package redis-server (the queue tests start a private one).');
+    throw new Error('redis-server is not installed: install the Debian package redis-server (the queue tests and `bench queue` start a private one).');
   }
   const port = await freePort();
   let child = await launch(port);

@@ -138,6 +138,9 @@ async function sendAndWait(url: string, plan: RunPlan, label: string, ctx: Stage
     });
     progress.done();
     return result;
+  } catch (err) {
+    if (ctx.signal.aborted) ctx.warn(`queue: stopped waiting; run ${plan.run} goes on on the workers: rerun the same command to collect its output`);
+    throw err;
   } finally {
     await Promise.allSettled([events.close(), flows.close(), queue.close()]);
   }

@@ -10,6 +10,7 @@ import { dataLayoutDir, predictNotAnImage, tinyMlp } from '../../fixtures/index.
 import { saveLayersModel } from '../../src/networks/layersFiles.js';
 import { QUEUE_NAME } from '../../src/queue/connection.js';
 import { JOB, JOB_OPTIONS } from '../../src/queue/jobs.js';
+import { modelDigest } from '../../src/models/registry.js';
 import { type Proc, start, startedLines } from '../support/processes.js';
 import { type PrivateRedis, startRedis } from '../../bench/_redis.js';
 
@@ -141,7 +142,7 @@ describe('predict over the queue (a private redis-server, worker processes)', ()
     assert.equal(startedLines(w.out(), /predict-merge/).length, 1, w.out());
   });
 
-  it('a worker refuses a job for another version of the model, naming the file', async () => {
+  it('a worker refuses a job for another version of the model, or naming a file it cannot see', async () => {
     worker();
     const connection = { url: redis.url, maxRetriesPerRequest: null };
     const flows = new FlowProducer({ connection });
@@ -158,6 +159,13 @@ describe('predict over the queue (a private redis-server, worker processes)', ()
         return true;
       });
       assert.equal((await queue.getJob('wrong-model'))!.attemptsMade, 1); // not retried
+      // a manifest this worker cannot see: the job fails naming it (after one retry)
+      const missing = join(dir, 'queue', 'manifests', 'gone.paths');
+      const lost = { ...shard, kind: 'input', model: { name: 'mlp', sha256: await modelDigest(dir, 'mlp') }, manifest: { path: missing, bytes: 10 }, bytes: { start: 0, end: 10 }, cwd: dir, maxInputBytes: 1000 };
+      const { job: lostJob } = await flows.add({ name: JOB.predictShard, queueName: QUEUE_NAME, data: lost, opts: { ...JOB_OPTIONS, jobId: 'lost-manifest' } });
+      await assert.rejects(lostJob.waitUntilFinished(events), {
+        message: `Cannot read the manifest ${missing} (ENOENT). Workers must see the caller's artifacts folder at the same path.`,
+      });
     } finally {
       await Promise.all([flows.close(), events.close(), queue.close()]);
     }

@@ -7,9 +7,8 @@
  * work already done.
  */
 import { access, readFile } from 'node:fs/promises';
-import type { ForestOptions } from '../learn/forest.js';
-import type { SubtreeRoot, TreeOptions } from '../learn/fitTree.js';
-import type { TopTaskResult } from '../learn/fitTask.js';
+import type { SubtreeRoot } from '../learn/fitTree.js';
+import type { FitTreeTask, TopTaskResult } from '../learn/fitTask.js';
 import { DataError } from '../errors.js';
 import { writeFileAtomic } from '../io/atomicWrite.js';
 import { artifactPaths } from '../io/paths.js';
@@ -22,6 +21,11 @@ import { treeTrainingData, type TreeTrainingData } from '../stages/trees/trainin
 /** Rows a tree task learns from, by reference. */
 export type RowsRef = { kind: 'all' } | { kind: 'fold'; fold: number } | { kind: 'part'; top: string; index: number };
 
+/** A task's model with its subtree root (where it has one) named by reference. */
+type WithRootRef<M> = M extends { root: SubtreeRoot }
+  ? Omit<M, 'root'> & { root: RowsRef }
+  : M extends { root?: SubtreeRoot } ? Omit<M, 'root'> & { root?: RowsRef } : M;
+
 /** A tree task as a job: FitTreeTask with its arrays replaced by references. */
 export interface TreeTaskData {
   /** the run's id: its training data and seed */
@@ -31,10 +35,7 @@ export interface TreeTaskData {
   dataSha256: string;
   seed: number;
   rows: RowsRef;
-  model:
-    | { kind: 'forest'; options: ForestOptions; index: number }
-    | { kind: 'top'; options: TreeOptions; parts: number; minSamples: number; root?: RowsRef }
-    | { kind: 'subtree'; options: TreeOptions; root: RowsRef };
+  model: WithRootRef<FitTreeTask['model']>;
   /** where the result goes: a `.json` for a top, the result's bytes for the others */
   out: string;
 }

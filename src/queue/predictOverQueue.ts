@@ -53,7 +53,7 @@ async function planTestRun(config: PipelineConfig, artifactsDir: string, model: 
   const sample = await readSampleCsv(data.testSampleCsv);
   // missing images stop the run here, before anything is queued, as they do on one machine
   await testImagePaths(sample.ids, data.testImages, data.testSampleCsv);
-  const run = runId({ kind: 'test', dataDir, sampleSha256, model, batchSize });
+  const run = runId({ kind: 'test', dataDir, sampleSha256, model, batchSize, shardRows });
   const shards: PredictShardData[] = [];
   for (let first = 0, index = 0; first < sample.ids.length; first += shardRows, index++) {
     const rows = { first, count: Math.min(shardRows, sample.ids.length - first) };
@@ -73,7 +73,7 @@ async function planInputRun(config: PipelineConfig, ctx: StageContext, artifacts
   });
   const cwd = process.cwd();
   const { maxInputBytes } = config;
-  const run = runId({ kind: 'input', manifest: manifest.sha256, cwd, model, batchSize, maxInputBytes });
+  const run = runId({ kind: 'input', manifest: manifest.sha256, cwd, model, batchSize, maxInputBytes, shardRows });
   const shards = manifest.shards.map((shard, index): PredictShardData => ({
     kind: 'input', run, index, artifactsDir, model, batchSize, rows: shard.rows,
     manifest: { path: manifest.path, bytes: manifest.bytes }, bytes: shard.bytes, cwd, maxInputBytes,
@@ -122,9 +122,15 @@ async function sendAndWait(url: string, plan: RunPlan, label: string, ctx: Stage
     shown = sum;
   };
   events.on('progress', ({ jobId, data }) => typeof data === 'number' && update(jobId, data));
+  const shardOf = (jobId: string) => plan.shards.find((s) => predictJobId(plan.run, s.index) === jobId);
   events.on('completed', ({ jobId }) => {
-    const shard = plan.shards.find((s) => predictJobId(plan.run, s.index) === jobId);
+    const shard = shardOf(jobId);
     if (shard) update(jobId, shard.rows.count);
+  });
+  // a failed attempt is retried (JOB_OPTIONS); the user sees why it failed as it happens
+  events.on('failed', ({ jobId, failedReason }) => {
+    const shard = shardOf(jobId);
+    if (shard) ctx.warn(`queue: shard ${shard.index} failed on a worker: ${failedReason}`);
   });
   events.on('error', () => undefined); // outages are reported by the polling below
   try {

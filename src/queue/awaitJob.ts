@@ -16,8 +16,18 @@ export interface AwaitJobOptions {
   onResend?(): void;
   /** settles when the job's queue says it finished (see jobEnds); between polls it saves waiting for the next one */
   ended?(id: string): Promise<void>;
+  /** told once when no worker is connected to the queue (checked when the job is sent, then every NO_WORKER_CHECK_MS) */
+  onNoWorker?(): void;
   signal: AbortSignal;
 }
+
+/** The hint for a caller whose queue has no worker: its jobs wait until one starts. */
+export function noWorker(url: string): string {
+  return `queue: no worker is connected to ${shownUrl(url)}; the jobs wait until one starts: \`npm run worker -- --queue ${shownUrl(url)}\``;
+}
+
+/** How often a caller waiting on a job checks that some worker is there to take it. */
+export const NO_WORKER_CHECK_MS = 30_000;
 
 /**
  * A promise per job id that settles when `events` reports the job completed or failed. Events
@@ -62,6 +72,8 @@ function within<T>(promise: Promise<T>, ms: number): Promise<T> {
 export async function awaitJob<T>(queue: Queue, id: string, opts: AwaitJobOptions): Promise<T> {
   let sent = false;
   let lastAnswer = performance.now();
+  let workersChecked = -Infinity;
+  let toldNoWorker = false;
   for (;;) {
     opts.signal.throwIfAborted();
     // asked before the state is read, so an end between the two is not missed
@@ -79,6 +91,13 @@ export async function awaitJob<T>(queue: Queue, id: string, opts: AwaitJobOption
         if (sent) opts.onResend?.();
         await within(opts.send(), POLL_MS * 4);
         sent = true;
+      }
+      if (opts.onNoWorker && !toldNoWorker && performance.now() - workersChecked > NO_WORKER_CHECK_MS) {
+        workersChecked = performance.now();
+        if ((await within(queue.getWorkersCount(), POLL_MS * 4)) === 0) {
+          toldNoWorker = true;
+          opts.onNoWorker();
+        }
       }
       lastAnswer = performance.now();
     } catch (err) {

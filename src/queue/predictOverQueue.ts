@@ -25,7 +25,7 @@ import type { StageContext } from '../stage.js';
 import { NEW_IMAGE_COLUMNS } from '../stages/predict/newImages.js';
 import { newInputs, nothingToPredict } from '../stages/predict/newInputs.js';
 import { readSampleCsv, submissionPath, testImagePaths } from '../stages/predict/testSet.js';
-import { awaitJob, jobEnds } from './awaitJob.js';
+import { awaitJob, jobEnds, noWorker } from './awaitJob.js';
 import { checkRedis, connectionOptions, QUEUE_NAME, shownUrl } from './connection.js';
 import { JOB, JOB_OPTIONS, type MergeResult, type ModelRef, type PredictMergeData, type PredictShardData, predictJobId, runDir } from './jobs.js';
 import { writeManifest } from './manifest.js';
@@ -140,6 +140,7 @@ async function sendAndWait(url: string, plan: RunPlan, label: string, ctx: Stage
       failure: () => firstFailure(queue, plan),
       onResend: () => ctx.warn(`queue: run ${plan.run} is no longer in Redis (restarted?); sending it again, finished shards are kept`),
       ended: jobEnds(events),
+      onNoWorker: () => ctx.warn(noWorker(url)),
       signal: ctx.signal,
     });
     progress.done();

@@ -11,7 +11,7 @@ import type { FitTreeTask, TopTaskResult } from '../learn/fitTask.js';
 import type { StageContext } from '../stage.js';
 import type { TreeRunner } from '../stages/trees/fitAll.js';
 import type { TreeTrainingData } from '../stages/trees/trainingData.js';
-import { awaitJob, jobEnds } from './awaitJob.js';
+import { awaitJob, jobEnds, noWorker } from './awaitJob.js';
 import { checkRedis, connectionOptions, TREE_QUEUE_NAME } from './connection.js';
 import { JOB, JOB_OPTIONS } from './jobs.js';
 import { type RowsRef, readTreeResult, type TreeTaskData, trainingDataDigest } from './treeJobs.js';
@@ -42,6 +42,8 @@ export async function createQueueTreeRunner(config: PipelineConfig, training: Tr
   const events = new QueueEvents(TREE_QUEUE_NAME, { connection: connectionOptions(url) });
   events.on('error', () => undefined); // outages are noticed by awaitJob's polling
   const ended = jobEnds(events);
+  // the tasks in flight each check; the user is told once
+  let toldNoWorker = false;
   ctx.warn(`queue: trees run ${run} on ${TREE_QUEUE_NAME}`);
   return {
     maxThreads: TASKS_ON_QUEUE,
@@ -61,6 +63,10 @@ export async function createQueueTreeRunner(config: PipelineConfig, training: Tr
         send: () => queue.add(JOB.treeTask, data, { ...JOB_OPTIONS, jobId: id }),
         failure: async () => (await queue.getJob(id))?.failedReason ?? 'no reason recorded',
         ended,
+        onNoWorker: () => {
+          if (!toldNoWorker) ctx.warn(noWorker(url));
+          toldNoWorker = true;
+        },
         signal,
       });
       const result = await readTreeResult(data.out, m.kind);

@@ -184,6 +184,14 @@ describe('predict over the queue (a private redis-server, worker processes)', ()
     }
   });
 
+  it('a caller with no worker says how to start one, and goes on once one has started', async () => {
+    const caller = start(MAIN, [...common(), '--queue', redis.url]);
+    await caller.waitFor(/queue: no worker is connected to redis:\/\/127\.0\.0\.1:\d+; the jobs wait until one starts: `npm run worker -- --queue redis:\/\/127\.0\.0\.1:\d+`/);
+    worker();
+    const run = await caller.exit;
+    assert.equal(run.code, 0, run.stderr);
+  });
+
   it('a worker stopped by SIGTERM finishes the job in hand first', async () => {
     const w = worker();
     const caller = start(MAIN, [...common(), '--input', '-', '--queue', redis.url, '--shard-size', '400'], manyPaths);

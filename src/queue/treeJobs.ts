@@ -6,7 +6,7 @@
  * artifacts folder. Its result goes to a file there too, which is how a redone job finds its
  * work already done.
  */
-import { access, readFile } from 'node:fs/promises';
+import { access, readFile, stat } from 'node:fs/promises';
 import type { SubtreeRoot } from '../learn/fitTree.js';
 import type { FitTreeTask, TopTaskResult } from '../learn/fitTask.js';
 import { DataError } from '../errors.js';
@@ -77,12 +77,24 @@ export async function readTreeResult(out: string, kind: TreeTaskData['model']['k
 /** What a worker keeps between tree jobs: its tree pool and the training data last built. */
 export interface TreeTools {
   pool: TreePool;
+  /** the last training data digest, and the files' stamp it was computed for */
+  digest?: { stamp: string; sha256: string };
   training?: { key: string; data: TreeTrainingData; shared: ReturnType<typeof sharedTaskData> };
+}
+
+/** The files trainingDataDigest reads, as stat sees them: while these stay, the digest does. */
+async function dataStamp(artifactsDir: string): Promise<string> {
+  const paths = artifactPaths(artifactsDir);
+  const stamps = await Promise.all([paths.cacheManifest, paths.split].map((p) => stat(p).then((s) => `${s.size}:${s.mtimeMs}:${s.ino}`, () => 'missing')));
+  return `${artifactsDir}\n${stamps.join('\n')}`;
 }
 
 /** The training data of `job`, built once per cache, split and seed; DataError when this host's files differ from the caller's. */
 async function trainingFor(job: TreeTaskData, tools: TreeTools): Promise<NonNullable<TreeTools['training']>> {
-  const digest = await trainingDataDigest(job.artifactsDir);
+  // hashed again only when the files change: a forest is hundreds of jobs on the same files
+  const stamp = await dataStamp(job.artifactsDir);
+  if (tools.digest?.stamp !== stamp) tools.digest = { stamp, sha256: await trainingDataDigest(job.artifactsDir) };
+  const digest = tools.digest.sha256;
   if (digest !== job.dataSha256) {
     throw new DataError(`The pixel cache or split.json under ${job.artifactsDir} on this worker is not the caller's: sync the shared artifacts folder.`);
   }

@@ -11,7 +11,7 @@ import type { Predictor } from '../models/predictor.js';
 import { modelDigest, modelFile } from '../models/registry.js';
 import { createDecodePool } from '../stages/load/decodeImages.js';
 import { createNormalizePool } from '../stages/predict/newImages.js';
-import { createTreePool, type TreePool } from '../stages/trees/fitAll.js';
+import { createTreePool, TASKS_PER_WORKER } from '../stages/trees/fitAll.js';
 import { connectionOptions, QUEUE_NAME, TREE_QUEUE_NAME } from './connection.js';
 import { JOB, type ModelRef, type PredictMergeData, type PredictShardData, runDir, type ShardResult } from './jobs.js';
 import { runPredictMerge, runPredictShard } from './predictJobs.js';
@@ -43,7 +43,7 @@ export interface QueueWorker {
 
 /**
  * Starts taking jobs: one prediction job at a time (a shard's pools use every thread given), and
- * one tree job per thread (a tree is fitted on one).
+ * TASKS_PER_WORKER tree jobs per thread (a tree is fitted on one).
  */
 export function startWorker(opts: WorkerOptions): QueueWorker {
   const decodePool = createDecodePool(opts.workers);
@@ -97,7 +97,7 @@ export function startWorker(opts: WorkerOptions): QueueWorker {
     });
   }
 
-  const treeTools: { pool?: TreePool; training?: TreeTools['training'] } = {};
+  const treeTools: Partial<TreeTools> = {};
   async function runTreeJob(job: Job): Promise<unknown> {
     if (job.name !== JOB.treeTask) throw new UnrecoverableError(`worker ${who}: unknown job "${job.name}" (is this worker older than the caller?)`);
     treeTools.pool ??= createTreePool(opts.workers);
@@ -107,7 +107,8 @@ export function startWorker(opts: WorkerOptions): QueueWorker {
   const settings = { connection: connectionOptions(opts.url), lockDuration: opts.lockDurationMs, stalledInterval: opts.lockDurationMs, maxStalledCount: 1 };
   const workers = [
     new Worker(QUEUE_NAME, runJob, { ...settings, concurrency: 1 }),
-    new Worker(TREE_QUEUE_NAME, runTreeJob, { ...settings, concurrency: opts.workers }),
+    // as the local pool does: each thread holds its next tree while it fits one
+    new Worker(TREE_QUEUE_NAME, runTreeJob, { ...settings, concurrency: opts.workers * TASKS_PER_WORKER }),
   ];
   const started = new Map<string, number>();
   // connection errors are retried by ioredis; say them once each, not as a crash

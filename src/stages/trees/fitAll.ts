@@ -19,7 +19,7 @@ export interface TreeRunner {
 }
 
 /** Tasks in flight per worker (fits are synchronous: a worker runs its tasks one after the other). */
-const TASKS_PER_WORKER = 2;
+export const TASKS_PER_WORKER = 2;
 
 /** A pool of `workers` tree-fitting threads; the caller destroys it. */
 export function createTreePool(workers: number): TreePool {

@@ -73,13 +73,13 @@ export async function runPredictShard(job: PredictShardData, dir: string, tools:
   try {
     if (job.kind === 'test') {
       const csvPath = dataPaths(job.dataDir).testSampleCsv;
-      const bytes = await readFile(csvPath).catch((err: NodeJS.ErrnoException) => {
+      const sample = await readSampleCsv(csvPath).catch((err: NodeJS.ErrnoException) => {
+        if (err.code === undefined) throw err; // the file's content, which the parser's message names
         throw new DataError(`Cannot read ${csvPath} (${err.code ?? err.message}). Workers must see the caller's data folder at the same path.`);
       });
-      if (sha256(bytes) !== job.sampleSha256) {
+      if (sample.sha256 !== job.sampleSha256) {
         throw new UnrecoverableError(`${csvPath} on this worker is not the caller's (its sha256 differs): sync the shared data folder.`);
       }
-      const sample = await readSampleCsv(csvPath);
       const paths = await testImagePaths(sample.ids, dataPaths(job.dataDir).testImages, csvPath);
       await predictSampleRows(tools.predictor, sample, paths, job.rows, tools.decodePool, sink, {
         batchSize: job.batchSize,
@@ -119,7 +119,8 @@ export async function runPredictShard(job: PredictShardData, dir: string, tools:
 /** The failure messages of every part of a finished run, in input order. */
 export async function partErrors(dir: string, shards: number): Promise<string[]> {
   const errors: string[] = [];
-  for (let i = 0; i < shards; i++) errors.push(...((await readPart(dir, i))?.record.errors ?? []));
+  // the records only: the merge has checked every part's CSV against its record
+  for (let i = 0; i < shards; i++) errors.push(...(JSON.parse(await readFile(partFiles(dir, i).record, 'utf8')) as PartRecord).errors);
   return errors;
 }
 

@@ -10,7 +10,7 @@
  * disk are not redone.
  */
 import { createReadStream } from 'node:fs';
-import { mkdir, readFile } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { FlowProducer, type FlowJob, Queue, QueueEvents } from 'bullmq';
@@ -49,8 +49,8 @@ function runId(parts: unknown): string {
 async function planTestRun(config: PipelineConfig, artifactsDir: string, model: ModelRef, batchSize: number, shardRows: number): Promise<RunPlan> {
   const dataDir = resolve(config.dataDir);
   const data = dataPaths(dataDir);
-  const sampleSha256 = sha256(await readFile(data.testSampleCsv));
   const sample = await readSampleCsv(data.testSampleCsv);
+  const { sha256: sampleSha256 } = sample;
   // missing images stop the run here, before anything is queued, as they do on one machine
   await testImagePaths(sample.ids, data.testImages, data.testSampleCsv);
   const run = runId({ kind: 'test', dataDir, sampleSha256, model, batchSize, shardRows });

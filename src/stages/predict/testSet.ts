@@ -9,6 +9,7 @@ import { parse } from 'csv-parse/sync';
 import { concatMap, from, lastValueFrom, mergeMap } from 'rxjs';
 import { DataError } from '../../errors.js';
 import { parseIdClassCsv } from '../../io/csv.js';
+import { sha256 } from '../../io/sha256.js';
 import { artifactPaths, dataPaths } from '../../io/paths.js';
 import type { Predictor } from '../../models/predictor.js';
 import { chunkItems } from '../../operators/chunkItems.js';
@@ -25,14 +26,17 @@ export interface SampleCsv {
   records: string[][];
   classCol: number;
   ids: Int32Array;
+  /** of the file's bytes: a queue worker checks it reads the caller's file */
+  sha256: string;
 }
 
 /** Reads test_sample.csv, validated like every id,class file (ids unique integers, both columns present). */
 export async function readSampleCsv(path: string): Promise<SampleCsv> {
-  const text = await readFile(path, 'utf8');
+  const bytes = await readFile(path);
+  const text = bytes.toString('utf8');
   const { ids } = parseIdClassCsv(text, path, { labelled: false });
   const [header = [], ...records] = parse(text, { trim: true }) as string[][];
-  return { header, records, classCol: header.indexOf('class'), ids };
+  return { header, records, classCol: header.indexOf('class'), ids, sha256: sha256(bytes) };
 }
 
 /** Paths of the test images in row order; DataError listing the ids without an image (before anything is written). */

@@ -78,6 +78,12 @@ export interface PipelineConfig {
   shardSize: number;
   /** worker: how long (ms) a job stays locked to a worker that stops renewing it */
   lockDurationMs: number;
+  /** serve: the address the server listens on */
+  host: string;
+  /** serve: its port (0: any free one) */
+  port: number;
+  /** serve: larger request bodies (uploaded images) are refused */
+  bodyLimit: number;
   boost: BoostSettings;
   convnet: ConvnetSettings;
 }
@@ -112,6 +118,12 @@ const nonNegativeInt = (name: string) => (raw: string, flag: string) => {
   return n;
 };
 
+const portNumber = (raw: string, flag: string) => {
+  const n = Number(raw);
+  if (!/^\d+$/.test(raw) || n > 65_535) throw new ConfigError('port', 'a port number from 0 to 65535', raw, flag);
+  return n;
+};
+
 export const DEFAULTS: PipelineConfig = {
   stage: 'all',
   dataDir: 'data/Fashion_MNIST',
@@ -133,6 +145,11 @@ export const DEFAULTS: PipelineConfig = {
   shardSize: 10_000,
   // BullMQ's default: a killed worker's job is taken back within about twice this
   lockDurationMs: 30_000,
+  // this machine only: serving to others is a choice made with --host
+  host: '127.0.0.1',
+  port: 8080,
+  // 5 MB: a phone photo as JPEG fits; the pixel limit still applies to what it decodes to
+  bodyLimit: 5_000_000,
   boost: { ...withoutSeed(BOOST_DEFAULTS), cv: false },
   convnet: { augment: { shift: true, flip: true }, schedule: 'one-cycle', maxLearningRate: 0.005, weightDecay: 0.01, labelSmoothing: 0.1 },
 };
@@ -202,6 +219,9 @@ export const FLAGS: Record<string, FlagSpec> = {
   queue: { key: 'queue', type: 'string', help: 'predict: send the work to queue workers on this Redis (redis://HOST:PORT); worker: take jobs from it (else REDIS_URL)', parse: parseQueueUrl },
   'shard-size': { key: 'shardSize', type: 'string', help: 'predict --queue: images per shard job (rounded up to whole batches)', parse: positiveInt('shardSize') },
   'lock-duration': { key: 'lockDurationMs', type: 'string', help: 'worker: ms before a job held by an unresponsive worker (killed, lost host) is given to another', parse: positiveInt('lockDurationMs') },
+  host: { key: 'host', type: 'string', help: 'serve: the address to listen on (0.0.0.0: every interface, reachable from other hosts)' },
+  port: { key: 'port', type: 'string', help: 'serve: the port to listen on (0: any free port)', parse: portNumber },
+  'body-limit': { key: 'bodyLimit', type: 'string', help: 'serve: largest upload accepted by POST /api/predict, in bytes', parse: positiveInt('bodyLimit') },
   'max-input-bytes': { key: 'maxInputBytes', type: 'string', help: 'predict --input: larger image files are refused unread', parse: positiveInt('maxInputBytes') },
   rounds: boostFlag('rounds', 'the most boosting rounds (each adds one tree per class)'),
   'learning-rate': boostFlag('learningRate', "shrinkage of every tree's leaf values (XGBoost's eta)"),

@@ -1,6 +1,4 @@
-import type { PixelCache } from './io/pixelCache.js';
-
-/** Format facts of Fashion-MNIST, with their units. */
+/** Format facts of Fashion-MNIST, with their units. This module imports nothing: the browser's prediction page uses it too. */
 export const IMAGE_SIZE_PX = 28;
 export const PIXELS_PER_IMAGE = IMAGE_SIZE_PX * IMAGE_SIZE_PX;
 export const PIXEL_MAX = 255;
@@ -38,7 +36,7 @@ export function formatFloat(x: number): string {
 }
 
 /** The study's checks: array shapes, then min and max of all pixels scaled to [0, 1]. */
-export function studyChecks(cache: PixelCache): string[] {
+export function studyChecks(cache: Record<'train' | 'test', { count: number; pixels: Uint8Array }>): string[] {
   let min = PIXEL_MAX;
   let max = 0;
   for (const { pixels } of [cache.train, cache.test]) {

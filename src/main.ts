@@ -3,16 +3,19 @@ import { flagHelp, loadConfig } from './config.js';
 import { runCli } from './cli.js';
 import { InterruptedError, PipelineError } from './errors.js';
 import { removeStaleTempFiles } from './io/atomicWrite.js';
-import { checkInputs, createStageContext } from './stage.js';
+import { checkInputs, createStageContext, type StageEntry } from './stage.js';
 import { STAGES } from './stages/index.js';
 
 function usage(): string {
-  const stages = STAGES.map((s) => `  ${s.name.padEnd(10)} ${s.summary}`);
+  const line = (s: StageEntry) => `  ${s.name.padEnd(10)} ${s.summary}`;
   return [
     'Usage: npm start -- [--stage NAME|all] [flags]',
     '',
     'Stages (--stage all runs them in this order):',
-    ...stages,
+    ...STAGES.filter((s) => !s.notInAll).map(line),
+    '',
+    'Not part of --stage all:',
+    ...STAGES.filter((s) => s.notInAll).map(line),
     '',
     'Flags:',
     ...flagHelp(),
@@ -36,7 +39,7 @@ async function main(argv: string[]): Promise<number> {
     console.log(usage());
     return 0;
   }
-  const selected = config.stage === 'all' ? STAGES : STAGES.filter((s) => s.name === config.stage);
+  const selected = config.stage === 'all' ? STAGES.filter((s) => !s.notInAll) : STAGES.filter((s) => s.name === config.stage);
   if (selected.length === 0) {
     throw new PipelineError(
       `Unknown stage "${config.stage}" (from --stage). Use one of: all, ${STAGES.map((s) => s.name).join(', ')}.`,
@@ -72,9 +75,9 @@ async function main(argv: string[]): Promise<number> {
       await stage.run(config, ctx);
     } catch (err) {
       // what an interrupted stage reports (nothing to predict, inputs failed) is the interruption's doing
-      throw controller.signal.aborted ? controller.signal.reason : err;
+      throw controller.signal.aborted && !stage.runsUntilStopped ? controller.signal.reason : err;
     }
-    if (controller.signal.aborted) throw controller.signal.reason;
+    if (controller.signal.aborted && !stage.runsUntilStopped) throw controller.signal.reason;
     say(`== ${stage.name} done in ${((performance.now() - started) / 1000).toFixed(1)} s`);
   }
   return 0;

@@ -56,6 +56,11 @@ export interface Stage {
    * removed. Only folders the pipeline owns (under the artifacts folder), never a user's.
    */
   outputs(config: PipelineConfig): string[];
+  /**
+   * Ends when `ctx.signal` fires (Ctrl-C or SIGTERM), which is then its normal end and not an
+   * interruption: a stage that serves until stopped.
+   */
+  runsUntilStopped?: true;
   run(config: PipelineConfig, ctx: StageContext): Promise<void>;
 }
 
@@ -78,5 +83,7 @@ export interface StageEntry {
   name: string;
   /** one line for --help */
   summary: string;
+  /** left out of `--stage all` (a server, which runs until stopped) */
+  notInAll?: true;
   load(): Promise<Stage>;
 }

@@ -1,7 +1,9 @@
 /**
- * Brings any grey image to the look of a Fashion-MNIST image: a light object, centred, its
- * longer side 28 px, on a black background. Pure functions over raw pixels; the
- * normalizeImage worker decodes with sharp and calls these.
+ * Brings any image to the look of a Fashion-MNIST image: a light object, centred, its longer
+ * side 28 px, on a black background. Pure functions over raw pixels, with no Node.js or DOM
+ * dependency: `frameDecodedImage` is the one entry that both the CLI's normalizeImage worker
+ * (after sharp decodes a file) and the browser's prediction page (after the browser decodes a
+ * picture) call, so the two frame a picture the same way.
  *
  * Fashion-MNIST was made from product photos (dark-ish objects on white) by trimming the
  * background, resizing the longer edge to 28, centring on a 28x28 canvas and negating. This
@@ -18,6 +20,11 @@
  */
 import { IMAGE_SIZE_PX, PIXEL_MAX } from '../dataset.js';
 
+/**
+ * Larger images are first shrunk to this size on their longer side (area-averaged): 4x the
+ * output keeps enough detail to find and frame the object, at a bounded cost per image.
+ */
+export const WORK_SIZE_PX = 112;
 /** Pixels closer than this to the background level are background (5% of 255). */
 export const TRIM_TOLERANCE = Math.round(0.05 * PIXEL_MAX);
 const LIGHT = 127;
@@ -38,6 +45,31 @@ export function toGrey(raw: Uint8Array, width: number, height: number, channels:
     grey[i] = Math.round(luma * alpha + PIXEL_MAX * (1 - alpha));
   }
   return grey;
+}
+
+/**
+ * 28x28 uint8 pixels framed like Fashion-MNIST from decoded pixels of any size: to grey, shrunk
+ * to at most WORK_SIZE_PX, then framed (see the module comment).
+ */
+export function frameDecodedImage(raw: Uint8Array, width: number, height: number, channels: number): Uint8Array {
+  const grey = toGrey(raw, width, height, channels);
+  const work = shrinkInside(grey, width, height, WORK_SIZE_PX);
+  return frameLikeFashionMnist(work.pixels, work.width, work.height);
+}
+
+/**
+ * `grey` shrunk so that its longer side is `maxSide` px (aspect ratio kept, area-averaged,
+ * rounded to whole levels), or `grey` itself when it already fits.
+ */
+export function shrinkInside(grey: Uint8Array, width: number, height: number, maxSide: number): { pixels: Uint8Array; width: number; height: number } {
+  if (Math.max(width, height) <= maxSide) return { pixels: grey, width, height };
+  const scale = maxSide / Math.max(width, height);
+  const w = Math.max(1, Math.min(maxSide, Math.round(width * scale)));
+  const h = Math.max(1, Math.min(maxSide, Math.round(height * scale)));
+  const small = resampleArea(grey, width, height, w, h);
+  const pixels = new Uint8Array(w * h);
+  for (let i = 0; i < pixels.length; i++) pixels[i] = Math.min(PIXEL_MAX, Math.round(small[i]!));
+  return { pixels, width: w, height: h };
 }
 
 /** True when more than half of the one-pixel border is light, i.e. a dark object on a light background. */
@@ -111,7 +143,7 @@ function objectBox(img: Uint8Array, width: number, height: number, background: n
  * Area-averaging resample (each output pixel is the mean of the source area it covers, with
  * fractional edges), separable: rows first, then columns. Works for shrinking and enlarging.
  */
-export function resampleArea(src: Float32Array, sw: number, sh: number, dw: number, dh: number): Float32Array {
+export function resampleArea(src: Float32Array | Uint8Array, sw: number, sh: number, dw: number, dh: number): Float32Array {
   const rows = new Float32Array(dw * sh);
   for (let y = 0; y < sh; y++) resample1d(src, y * sw, 1, sw, rows, y * dw, 1, dw);
   const out = new Float32Array(dw * dh);
@@ -120,7 +152,7 @@ export function resampleArea(src: Float32Array, sw: number, sh: number, dw: numb
 }
 
 function resample1d(
-  src: Float32Array, srcStart: number, srcStride: number, srcLen: number,
+  src: Float32Array | Uint8Array, srcStart: number, srcStride: number, srcLen: number,
   dst: Float32Array, dstStart: number, dstStride: number, dstLen: number,
 ): void {
   const step = srcLen / dstLen; // source pixels per output pixel

@@ -21,6 +21,11 @@ export interface ModelSpec {
   stage: string;
   /** its file under `models/`; present means trained */
   file: string;
+  /**
+   * the file's format: a TensorFlow.js Layers model runs in the browser too (the serve stage's
+   * page); the trees' mljs JSON and XGBoost JSON are predicted by the pipeline
+   */
+  format: 'tfjs-layers' | 'mljs-json' | 'xgboost-json';
   load(name: string, path: string, opts: LoadOptions): Promise<Predictor>;
   /**
    * what one step of its training is, when its stage draws `figures/<name>-history.png` (train
@@ -38,6 +43,7 @@ export const MODELS = [
     title: 'Decision tree',
     stage: 'trees',
     file: 'decision-tree.json',
+    format: 'mljs-json',
     load: loadTreePredictor,
     history: false,
     study: { cvMean: 0.79, validAccuracy: 0.7896 },
@@ -47,6 +53,7 @@ export const MODELS = [
     title: 'Random forest',
     stage: 'trees',
     file: 'random-forest.json',
+    format: 'mljs-json',
     load: loadTreePredictor,
     history: false,
     study: { cvMean: 0.8799, validAccuracy: 0.8805 },
@@ -56,6 +63,7 @@ export const MODELS = [
     title: 'Gradient boosting',
     stage: 'boost',
     file: 'boost.json',
+    format: 'xgboost-json',
     load: loadBoostPredictor,
     history: 'round',
   },
@@ -64,6 +72,7 @@ export const MODELS = [
     title: 'MLP',
     stage: 'mlp',
     file: 'mlp/model.json',
+    format: 'tfjs-layers',
     load: loadNetworkPredictor,
     history: 'epoch',
     study: { validAccuracy: 0.8953 },
@@ -73,6 +82,7 @@ export const MODELS = [
     title: 'CNN',
     stage: 'cnn',
     file: 'cnn/model.json',
+    format: 'tfjs-layers',
     load: loadNetworkPredictor,
     history: 'epoch',
     study: { validAccuracy: 0.9252 },
@@ -82,6 +92,7 @@ export const MODELS = [
     title: 'Convnet',
     stage: 'convnet',
     file: 'convnet/model.json',
+    format: 'tfjs-layers',
     load: loadNetworkPredictor,
     history: 'epoch',
   },

@@ -62,4 +62,10 @@ export const STAGES: readonly StageEntry[] = [
     summary: 'report.html: data checks, figures, split, CV, curves, results, confusion matrices, errors',
     load: async () => (await import('./report.js')).report,
   },
+  {
+    name: 'serve',
+    summary: 'local web server: the report, a page that runs the networks on your own pictures in the browser, the models, POST /api/predict',
+    notInAll: true,
+    load: async () => (await import('./serve/index.js')).serve,
+  },
 ];

@@ -1,8 +1,10 @@
 /**
- * Piscina task: one image file of any format sharp reads (PNG, JPEG, WebP, GIF, TIFF, AVIF,
- * SVG; any size; colour or grey) to 28x28 uint8 grey pixels that look like Fashion-MNIST
- * (see frameLikeFashionMnist.ts for how). Errors name the path and say what was wrong.
- * The dataset's own format (28x28 8-bit grey PNG) takes a fast path without sharp.
+ * Piscina task: one image, a file or bytes uploaded to the serve stage, of any format sharp
+ * reads (PNG, JPEG, WebP, GIF, TIFF, AVIF, SVG; any size; colour or grey) to 28x28 uint8 grey
+ * pixels that look like Fashion-MNIST. sharp only decodes: the framing is
+ * `frameDecodedImage`, the code the browser's prediction page runs too. Errors name the
+ * image and say what was wrong. The dataset's own format (28x28 8-bit grey PNG) takes a fast
+ * path without sharp.
  */
 import { move } from 'piscina';
 import sharp, { type Metadata } from 'sharp';
@@ -11,7 +13,8 @@ import { UndecodableError } from '../errors.js';
 import { displayPath } from '../io/displayPath.js';
 import { decodeGreyPng } from '../io/pngDecode.js';
 import { readRegularFile } from '../io/readRegularFile.js';
-import { frameLikeFashionMnist, toGrey } from '../images/frameLikeFashionMnist.js';
+import { frameDecodedImage } from '../images/frameLikeFashionMnist.js';
+import type { NormalizeImageTask } from '../images/normalizeTask.js';
 import { wholeDecode } from '../images/wholeDecode.js';
 
 /**
@@ -26,25 +29,27 @@ export const MAX_INPUT_PIXELS = 100_000_000;
  * otherwise claim 800 MB (10,000 x 10,000 16-bit RGBA, interlaced).
  */
 export const MAX_WHOLE_DECODE_BYTES = 200_000_000;
-/** Large images are shrunk by sharp to at most this size before framing in JS (4x the output). */
-const WORK_SIZE_PX = 112;
+/**
+ * Larger images are shrunk by libvips to this size before the framing code shrinks them
+ * further, so that a decode holds at most 4096 x 4096 pixels (64 MB as RGBA) whatever the
+ * photo. Only such images can frame a level differently from the browser's page, which
+ * shrinks them from full size.
+ */
+const DECODE_MAX_PX = 4096;
 
 // Each call handles one small image; libvips' own threads and cache only add overhead here.
 sharp.concurrency(1);
 sharp.cache(false);
 
-export interface NormalizeImageTask {
-  /** bytes when the name is not valid UTF-8 (fs takes either) */
-  path: string | Uint8Array;
-  /** larger files are refused unread (`--max-input-bytes`) */
-  maxBytes: number;
-}
-
 /** Reads, decodes and frames one image file: 784 uint8 pixels, or an error naming the path. */
 export async function normalizeImageFile(path: string | Uint8Array, maxBytes: number): Promise<Uint8Array> {
   const shown = displayPath(path);
-  const input = readRegularFile(path, shown, maxBytes);
-  if (isDatasetPng(input)) return frameLikeFashionMnist(decodeDatasetPng(input, shown), IMAGE_SIZE_PX, IMAGE_SIZE_PX);
+  return normalizeImageBytes(readRegularFile(path, shown, maxBytes), shown);
+}
+
+/** Decodes and frames one image's bytes: 784 uint8 pixels, or an error naming it as `shown`. */
+export async function normalizeImageBytes(input: Buffer, shown: string): Promise<Uint8Array> {
+  if (isDatasetPng(input)) return frameDecodedImage(decodeDatasetPng(input, shown), IMAGE_SIZE_PX, IMAGE_SIZE_PX, 1);
   // metadata() reads the header only (no pixels), so it is safe without the pixel limit;
   // undefined when sharp cannot read it: decode() then fails and describeDecodeError names why
   const header = await sharp(input, { limitInputPixels: false }).metadata().catch(() => undefined);
@@ -53,13 +58,15 @@ export async function normalizeImageFile(path: string | Uint8Array, maxBytes: nu
   const { data, info } = await (async () => decode(input))().catch((err: Error) => {
     throw new Error(describeDecodeError(shown, input, header, err));
   });
-  const grey = toGrey(new Uint8Array(data.buffer, data.byteOffset, data.length), info.width, info.height, info.channels);
-  return frameLikeFashionMnist(grey, info.width, info.height);
+  return frameDecodedImage(new Uint8Array(data.buffer, data.byteOffset, data.length), info.width, info.height, info.channels);
 }
 
 /** The Piscina task: the pixels are moved (not copied) back to the main thread. */
 export default async function normalizeImage(task: NormalizeImageTask): Promise<Uint8Array> {
-  return move(await normalizeImageFile(task.path, task.maxBytes)) as Uint8Array;
+  const pixels = 'bytes' in task
+    ? await normalizeImageBytes(Buffer.from(task.bytes.buffer, task.bytes.byteOffset, task.bytes.byteLength), task.name)
+    : await normalizeImageFile(task.path, task.maxBytes);
+  return move(pixels) as Uint8Array;
 }
 
 /**
@@ -94,13 +101,13 @@ function decodeDatasetPng(input: Buffer, path: string): Uint8Array {
   return pixels;
 }
 
-/** Decodes with sharp to raw 8-bit pixels (any channel count), shrunk to WORK_SIZE_PX if larger. */
+/** Decodes with sharp to raw 8-bit pixels (any channel count), shrunk to DECODE_MAX_PX if larger. */
 function decode(input: Buffer) {
   let image = sharp(input, { limitInputPixels: MAX_INPUT_PIXELS, failOn: 'error' });
   // only JPEGs commonly carry an EXIF orientation, and rotate() costs a pipeline stage
   if (input[0] === 0xff && input[1] === 0xd8) image = image.rotate();
   return image
-    .resize(WORK_SIZE_PX, WORK_SIZE_PX, { fit: 'inside', withoutEnlargement: true })
+    .resize(DECODE_MAX_PX, DECODE_MAX_PX, { fit: 'inside', withoutEnlargement: true })
     .raw({ depth: 'uchar' })
     .toBuffer({ resolveWithObject: true });
 }

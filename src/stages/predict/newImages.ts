@@ -23,6 +23,7 @@ import type { CsvSink } from './csvSink.js';
 import type { NewInput } from './newInputs.js';
 import { runWithTimeout, TaskTimeoutError } from './runWithTimeout.js';
 import { WorkerPool } from '../../workerPool.js';
+import type { NormalizeImageTask } from '../../images/normalizeTask.js';
 
 /** Columns of the rows written to stdout. */
 export const NEW_IMAGE_COLUMNS = ['path', 'class', 'label', 'probability'];
@@ -31,7 +32,7 @@ export const FLUSH_MS = 200;
 /** Longest time one input may take to be read and decoded; no real image comes near it. */
 export const MAX_DECODE_MS = 10_000;
 
-export type NormalizePool = WorkerPool<{ path: string | Uint8Array; maxBytes: number }, Uint8Array>;
+export type NormalizePool = WorkerPool<NormalizeImageTask, Uint8Array>;
 
 /** A pool of `workers` threads that read, decode and frame one image per task; the caller destroys it. */
 export function createNormalizePool(workers: number): NormalizePool {

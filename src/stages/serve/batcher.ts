@@ -1,0 +1,36 @@
+import { NUM_CLASSES, PIXELS_PER_IMAGE } from '../../dataset.js';
+import type { Predictor } from '../../models/predictor.js';
+
+/** Predicts one image: resolves to its NUM_CLASSES probabilities. */
+export type PredictOne = (pixels: Uint8Array) => Promise<Float32Array>;
+
+/**
+ * Single images in, batches out. An image goes to the model at once while one of the model's
+ * threads is free; images that arrive while all are busy wait and go together in the next batch
+ * (at most `maxBatch`). One request alone pays no wait, and many at once cost a network little
+ * more than one: its time per batch is mostly fixed cost until the batch is large.
+ */
+export function batchingPredictor(predictor: Predictor, maxBatch: number): PredictOne {
+  const waiting: { pixels: Uint8Array; resolve(probs: Float32Array): void; reject(err: unknown): void }[] = [];
+  let inFlight = 0;
+  const pump = () => {
+    while (inFlight < predictor.concurrency && waiting.length > 0) {
+      const batch = waiting.splice(0, maxBatch);
+      const pixels = new Uint8Array(batch.length * PIXELS_PER_IMAGE);
+      batch.forEach((item, i) => pixels.set(item.pixels, i * PIXELS_PER_IMAGE));
+      inFlight += 1;
+      predictor.predictBatch(pixels, batch.length).then(
+        (probs) => batch.forEach((item, i) => item.resolve(probs.slice(i * NUM_CLASSES, (i + 1) * NUM_CLASSES))),
+        (err: unknown) => batch.forEach((item) => item.reject(err)),
+      ).finally(() => {
+        inFlight -= 1;
+        pump();
+      });
+    }
+  };
+  return (pixels) =>
+    new Promise((resolve, reject) => {
+      waiting.push({ pixels, resolve, reject });
+      pump();
+    });
+}

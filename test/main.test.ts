@@ -34,8 +34,12 @@ describe('the CLI', () => {
   it('lists every stage of the study in order, and the flags with defaults, under --help', () => {
     const r = cli('--help');
     assert.equal(r.status, 0);
-    const stages = [...r.stdout.matchAll(/^ {2}(\w+) {2,}/gm)].map((m) => m[1]);
-    assert.deepEqual(stages, ['prepare', 'load', 'visualize', 'split', 'trees', 'boost', 'mlp', 'cnn', 'convnet', 'evaluate', 'predict', 'report']);
+    const [all, others] = r.stdout.split('Not part of --stage all:');
+    const names = (text = '') => [...text.matchAll(/^ {2}(\w+) {2,}/gm)].map((m) => m[1]);
+    assert.deepEqual(names(all), ['prepare', 'load', 'visualize', 'split', 'trees', 'boost', 'mlp', 'cnn', 'convnet', 'evaluate', 'predict', 'report']);
+    assert.deepEqual(names(others.split('Flags:')[0]), ['serve']);
+    assert.match(r.stdout, /--port +serve: the port to listen on \(0: any free port\) \(default: 8080\)/);
+    assert.match(r.stdout, /--host +serve: .*\(default: 127\.0\.0\.1\)/);
     assert.match(r.stdout, /--seed .*\(default: 87\)/);
     assert.match(r.stdout, /--data-dir .*\(default: data\/Fashion_MNIST\)/);
     assert.match(r.stdout, /--max-input-bytes +predict --input: larger image files are refused unread \(default: 50000000\)/);
@@ -55,7 +59,7 @@ describe('the CLI', () => {
     assert.equal(r.status, 1);
     assert.equal(
       r.stderr,
-      'error: Unknown stage "bogus" (from --stage). Use one of: all, prepare, load, visualize, split, trees, boost, mlp, cnn, convnet, evaluate, predict, report.\n',
+      'error: Unknown stage "bogus" (from --stage). Use one of: all, prepare, load, visualize, split, trees, boost, mlp, cnn, convnet, evaluate, predict, report, serve.\n',
     );
   });
 

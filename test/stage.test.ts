@@ -63,6 +63,7 @@ describe('declared outputs (issue 16)', () => {
       evaluate: ['figures', '.'],
       predict: ['predictions'],
       report: ['.'],
+      serve: [],
     });
   });
 });

@@ -49,6 +49,8 @@ export async function normalizeImageFile(path: string | Uint8Array, maxBytes: nu
 
 /** Decodes and frames one image's bytes: 784 uint8 pixels, or an error naming it as `shown`. */
 export async function normalizeImageBytes(input: Buffer, shown: string): Promise<Uint8Array> {
+  // sharp's own words for this are "Input Buffer is empty"
+  if (input.length === 0) throw new Error(`${shown}: empty (0 bytes), not an image.`);
   if (isDatasetPng(input)) return frameDecodedImage(decodeDatasetPng(input, shown), IMAGE_SIZE_PX, IMAGE_SIZE_PX, 1);
   // metadata() reads the header only (no pixels), so it is safe without the pixel limit;
   // undefined when sharp cannot read it: decode() then fails and describeDecodeError names why

@@ -61,6 +61,8 @@ export async function buildServer(opts: ServerOptions): Promise<FastifyInstance>
   const decode = withConcurrency(opts.normalizePool.options.maxThreads, (task: { bytes: Uint8Array; name: string }) =>
     runWithTimeout(opts.normalizePool, task, MAX_DECODE_MS));
 
+  // images only: not fastify's JSON and text parsers
+  app.removeAllContentTypeParsers();
   app.addContentTypeParser(IMAGE_TYPES, { parseAs: 'buffer' }, (_req, body, done) => done(null, body));
   app.addHook('onSend', async (_req, reply) => {
     // cross-origin isolation lets the page's wasm backend use threads (SharedArrayBuffer);
@@ -112,13 +114,13 @@ export async function buildServer(opts: ServerOptions): Promise<FastifyInstance>
 
   app.setNotFoundHandler(async (req, reply) =>
     reply.code(404).send({ error: `Nothing at ${req.method} ${req.url}. Pages: /predict, /report; files: /models/...; API: GET /api/models, POST /api/predict.` }));
-  app.setErrorHandler(async (err: FastifyError, _req, reply) => {
+  app.setErrorHandler(async (err: FastifyError, req, reply) => {
     const status = err.statusCode ?? 500;
     if (status >= 500) {
       opts.warn(`serve: ${err.stack ?? err.message}`);
       return reply.code(500).send({ error: 'Internal error; the server log has the details.' });
     }
-    return reply.code(status).send({ error: clientErrorMessage(err, opts.bodyLimit) });
+    return reply.code(status).send({ error: clientErrorMessage(err, opts.bodyLimit, req.headers['content-type']) });
   });
   return app;
 }
@@ -140,15 +142,18 @@ async function defaultModel(artifactsDir: string): Promise<ModelName> {
 }
 
 /** Fastify's own 4xx errors, in words that say what to send instead. */
-function clientErrorMessage(err: FastifyError, bodyLimit: number): string {
+function clientErrorMessage(err: FastifyError, bodyLimit: number, contentType = ''): string {
   switch (err.code) {
     case 'FST_ERR_CTP_BODY_TOO_LARGE':
       return `The upload is larger than the limit of ${bodyLimit} bytes: send a smaller image, or start serve with a larger --body-limit.`;
     case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
-      return `That Content-Type is not an image: ${SEND_AN_IMAGE}.`;
+      return `Content-Type ${JSON.stringify(contentType)} is not an image: ${SEND_AN_IMAGE}.`;
     case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH':
       return 'The Content-Length header does not match the body: send the body whole.';
+    case 'FST_ERR_BAD_URL':
+      return `${err.message}: not a path this server has.`;
     default:
+      if (err.statusCode === 403) return 'Forbidden: that path leaves the served folders.';
       return err.message;
   }
 }

@@ -44,6 +44,12 @@ export const RULES: Rule[] = [
     except: /^src\/(stages\/|main\.ts|queue\/)/,
   },
   { name: 'the queue is reached from the stages that send work to it and from worker.ts', from: /^src\//, to: /^src\/queue\//, except: /^src\/(queue\/|worker\.ts|stages\/predict\/|stages\/trees\/)/ },
+  {
+    name: 'the browser page bundles only code without Node.js: the framing, the format facts, the pixel scaling',
+    from: /^src\/web\//,
+    to: /^src\/(?!web\/|images\/frameLikeFashionMnist\.ts$|dataset\.ts$|operators\/normalizePixels\.ts$)/,
+  },
+  { name: 'the framing that the browser shares imports only the format facts', from: /^src\/images\/frameLikeFashionMnist\.ts$/, to: /^src\/(?!dataset\.ts$)/ },
   { name: 'io, plots and the wasm loader run no learner, network or stage', from: /^src\/(io|plots|wasm)\//, to: /^src\/(stages|networks|parallel|tfjs|report|workers)\// },
 ];
 
@@ -90,12 +96,14 @@ describe('import rules', () => {
       'src/report/sections.ts': "import type { Stage } from '../stages/index.js';\n",
       'src/models/pool.ts': "import {\n  run,\n} from '../workers/predict.worker.js';\n",
       'src/tfjs/kernels/x.ts': "const m = await import('../../networks/cnn.js');\n",
+      'src/web/predict.ts': "import { readMetrics } from '../io/metrics.js';\n",
     };
     const found = violations(importGraph(Object.keys(bad), (f) => bad[f]!), RULES);
     assert.deepEqual([...new Set(found.map((v) => v.split(' (')[0]))], [
       'src/report/sections.ts -> src/stages/index.ts',
       'src/models/pool.ts -> src/workers/predict.worker.ts',
       'src/tfjs/kernels/x.ts -> src/networks/cnn.ts',
+      'src/web/predict.ts -> src/io/metrics.ts',
     ]);
   });
 });

@@ -136,7 +136,10 @@ function newCard(file: File): HTMLLIElement {
   original.alt = file.name;
   original.src = URL.createObjectURL(file);
   original.onload = () => URL.revokeObjectURL(original.src);
-  original.onerror = () => URL.revokeObjectURL(original.src);
+  original.onerror = () => {
+    URL.revokeObjectURL(original.src);
+    original.style.visibility = 'hidden';
+  };
   const seen = document.createElement('canvas');
   seen.width = IMAGE_SIZE_PX;
   seen.height = IMAGE_SIZE_PX;

@@ -254,7 +254,7 @@ describe('serve from the command line', () => {
       const url = await new Promise<string>((resolve, reject) => {
         child.stdout.on('data', (d) => {
           out += d;
-          const m = /serving on (http:\/\/\S+):/.exec(out);
+          const m = /serving on (http:\/\/\S+):[^]*press Ctrl-C to stop/.exec(out);
           if (m) resolve(m[1]!);
         });
         child.on('close', () => reject(new Error(out)));

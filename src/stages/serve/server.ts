@@ -7,8 +7,8 @@
  * - `POST /api/predict`: one image's bytes in, its row as `predict --input` writes it out (JSON).
  *
  * Uploads are decoded and framed on the normalizeImage pool that `predict --input` uses, with
- * the same file-size, pixel and time limits, and predicted by that model's worker threads; the
- * event loop only moves bytes. Every error is JSON `{ error }` with a 4xx status that says what
+ * the same pixel and time limits, and predicted by that model's worker threads, in batches of
+ * the uploads that arrive while those are busy; the event loop only moves bytes. Every error is JSON `{ error }` with a 4xx status that says what
  * to send instead; files outside the served folders are never read (@fastify/static refuses
  * `..` in any encoding).
  */
@@ -49,6 +49,27 @@ export interface PredictRow {
   probabilities: number[];
 }
 
+/** The answer's shape, so fastify serializes it with a compiled serializer. */
+const PREDICT_RESPONSE = {
+  type: 'object',
+  properties: {
+    model: { type: 'string' },
+    rows: {
+      type: 'array',
+      items: {
+        type: 'object',
+        properties: {
+          path: { type: 'string' },
+          class: { type: 'integer' },
+          label: { type: 'string' },
+          probability: { type: 'number' },
+          probabilities: { type: 'array', items: { type: 'number' } },
+        },
+      },
+    },
+  },
+} as const;
+
 /** The content types POST /api/predict reads as an image's bytes. */
 const IMAGE_TYPES = /^(image\/[\w.+-]+|application\/octet-stream)$/i;
 /** What a wrong content type is told to send. */
@@ -64,12 +85,13 @@ export async function buildServer(opts: ServerOptions): Promise<FastifyInstance>
   // images only: not fastify's JSON and text parsers
   app.removeAllContentTypeParsers();
   app.addContentTypeParser(IMAGE_TYPES, { parseAs: 'buffer' }, (_req, body, done) => done(null, body));
-  app.addHook('onSend', async (_req, reply) => {
+  app.addHook('onSend', (_req, reply, payload, done) => {
     // cross-origin isolation lets the page's wasm backend use threads (SharedArrayBuffer);
     // everything it loads is same-origin
     reply.header('cross-origin-opener-policy', 'same-origin');
     reply.header('cross-origin-embedder-policy', 'require-corp');
     reply.header('x-content-type-options', 'nosniff');
+    done(null, payload);
   });
 
   await app.register(fastifyStatic, { root: opts.webDir, prefix: '/static/', index: false });
@@ -86,7 +108,7 @@ export async function buildServer(opts: ServerOptions): Promise<FastifyInstance>
   });
   app.get('/api/models', async () => listModels(opts.artifactsDir));
 
-  app.post<{ Querystring: { model?: string; name?: string } }>('/api/predict', async (req, reply) => {
+  app.post<{ Querystring: { model?: string; name?: string } }>('/api/predict', { schema: { response: { 200: PREDICT_RESPONSE } } }, async (req, reply) => {
     if (!Buffer.isBuffer(req.body)) return reply.code(415).send({ error: `No image in the request: ${SEND_AN_IMAGE}.` });
     const name = showName(req.query.name ?? 'upload');
     let model: ModelName;
@@ -104,7 +126,8 @@ export async function buildServer(opts: ServerOptions): Promise<FastifyInstance>
     }
     let pixels: Uint8Array;
     try {
-      pixels = await decode({ bytes: req.body, name });
+      // a copy of its own: the body is often a view of an 8 kB pool, which posting would clone whole
+      pixels = await decode({ bytes: new Uint8Array(req.body), name });
     } catch (err) {
       const message = err instanceof TaskTimeoutError ? `${name}: ${err.message} to decode; stopped. Convert it to a smaller PNG or JPEG.` : (err as Error).message;
       return reply.code(422).send({ error: message });

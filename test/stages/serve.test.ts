@@ -186,6 +186,23 @@ describe('serve stage', () => {
     }
   });
 
+  it("takes a picture with the camera (Chromium's fake camera)", { skip: noChromium }, async () => {
+    const camera = await chromium.launch({ executablePath: CHROMIUM, args: [...CHROMIUM_ARGS, '--use-fake-device-for-media-stream', '--use-fake-ui-for-media-stream'] });
+    try {
+      const page = await camera.newPage();
+      await page.goto(`${base}/predict`);
+      await page.click('#camera-open');
+      await page.waitForFunction("document.getElementById('camera-video').videoWidth > 0");
+      await page.click('#camera-shot');
+      const [card] = await cards(page, 1);
+      assert.equal(card!.name, 'camera-1.png');
+      assert.equal(card!.state, 'done');
+      assert.equal(JSON.parse(card!.probabilities!).length, 10);
+    } finally {
+      await camera.close();
+    }
+  });
+
   it('a tree model predicts through the API from the page', { skip: noChromium }, async () => {
     const page = await browser!.newPage();
     await page.goto(`${base}/predict`);

@@ -6,6 +6,13 @@ import { checkTrained, type ModelName } from './registry.js';
 import { WorkerPool } from '../workerPool.js';
 
 /**
+ * Batches each thread may hold: the one it runs and the next, queued inside the thread, which
+ * starts as soon as the first ends instead of after a round trip through the main thread. Small
+ * batches (the serve stage's) gain from it; `concurrency` stays one batch per thread.
+ */
+export const TASKS_PER_THREAD = 2;
+
+/**
  * A Predictor whose batches run in `workers` threads, each with its own copy of the model and
  * its own backend, so up to `workers` batches are predicted at once (`concurrency`). A model
  * that is not trained fails here, before any thread starts; each thread loads the model on its
@@ -22,6 +29,7 @@ export async function loadPooledPredictor(
     filename: new URL('../workers/predict.worker.js', import.meta.url).href,
     minThreads: opts.workers,
     maxThreads: opts.workers,
+    concurrentTasksPerWorker: TASKS_PER_THREAD,
   });
   return {
     name,

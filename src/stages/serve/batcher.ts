@@ -5,25 +5,25 @@ import type { Predictor } from '../../models/predictor.js';
 export type PredictOne = (pixels: Uint8Array) => Promise<Float32Array>;
 
 /**
- * Single images in, batches out. An image goes to the model at once while one of the model's
- * threads is free; images that arrive while all are busy wait and go together in the next batch
+ * Single images in, batches out. An image goes to the model at once while fewer than `inFlight`
+ * batches are in flight; images that arrive meanwhile wait and go together in the next batch
  * (at most `maxBatch`). One request alone pays no wait, and many at once cost a network little
  * more than one: its time per batch is mostly fixed cost until the batch is large.
  */
-export function batchingPredictor(predictor: Predictor, maxBatch: number): PredictOne {
+export function batchingPredictor(predictor: Predictor, maxBatch: number, inFlight = predictor.concurrency): PredictOne {
   const waiting: { pixels: Uint8Array; resolve(probs: Float32Array): void; reject(err: unknown): void }[] = [];
-  let inFlight = 0;
+  let running = 0;
   const pump = () => {
-    while (inFlight < predictor.concurrency && waiting.length > 0) {
+    while (running < inFlight && waiting.length > 0) {
       const batch = waiting.splice(0, maxBatch);
       const pixels = new Uint8Array(batch.length * PIXELS_PER_IMAGE);
       batch.forEach((item, i) => pixels.set(item.pixels, i * PIXELS_PER_IMAGE));
-      inFlight += 1;
+      running += 1;
       predictor.predictBatch(pixels, batch.length).then(
         (probs) => batch.forEach((item, i) => item.resolve(probs.slice(i * NUM_CLASSES, (i + 1) * NUM_CLASSES))),
         (err: unknown) => batch.forEach((item) => item.reject(err)),
       ).finally(() => {
-        inFlight -= 1;
+        running -= 1;
         pump();
       });
     }

@@ -8,7 +8,7 @@ import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import type { PipelineConfig } from '../../config.js';
 import { PipelineError } from '../../errors.js';
-import { loadPooledPredictor } from '../../models/pooledPredictor.js';
+import { loadPooledPredictor, TASKS_PER_THREAD } from '../../models/pooledPredictor.js';
 import { inferenceBatchSize } from '../../networks/evaluate.js';
 import type { Stage, StageContext } from '../../stage.js';
 import { createNormalizePool } from '../predict/newImages.js';
@@ -23,7 +23,8 @@ async function runServe(config: PipelineConfig, ctx: StageContext): Promise<void
     throw new PipelineError(`The prediction page is not built (no ${WEB_DIR}predict.js). Run \`npm run build\`, or start with \`npm start -- --stage serve\`, which builds first.`);
   }
   const normalizePool = createNormalizePool(config.workers);
-  const predictors = predictorCache((name) => loadPooledPredictor(config.artifactsDir, name, config), inferenceBatchSize(config));
+  // a thread starts its next batch while the main thread answers the last one (TASKS_PER_THREAD)
+  const predictors = predictorCache((name) => loadPooledPredictor(config.artifactsDir, name, config), inferenceBatchSize(config), TASKS_PER_THREAD);
   const app = await buildServer({ artifactsDir: config.artifactsDir, webDir: WEB_DIR, bodyLimit: config.bodyLimit, normalizePool, predictors, warn: ctx.warn });
   try {
     try {

@@ -45,15 +45,18 @@ export interface PredictorCache {
   dispose(): Promise<void>;
 }
 
-/** A cache over `load`; a load that fails (the model is not trained yet) is tried again next time. */
-export function predictorCache(load: (name: ModelName) => Promise<Predictor>, maxBatch: number): PredictorCache {
+/**
+ * A cache over `load`; a load that fails (the model is not trained yet) is tried again next time.
+ * Each model keeps `batchesPerThread` batches in flight per thread of its predictor.
+ */
+export function predictorCache(load: (name: ModelName) => Promise<Predictor>, maxBatch: number, batchesPerThread: number): PredictorCache {
   // one batching queue per model, shared by every request for it
   const loaded = new Map<ModelName, Promise<{ predictor: Predictor; predictOne: PredictOne }>>();
   return {
     async get(name) {
       let entry = loaded.get(name);
       if (!entry) {
-        entry = load(name).then((predictor) => ({ predictor, predictOne: batchingPredictor(predictor, maxBatch) }));
+        entry = load(name).then((predictor) => ({ predictor, predictOne: batchingPredictor(predictor, maxBatch, predictor.concurrency * batchesPerThread) }));
         loaded.set(name, entry);
         entry.catch(() => loaded.delete(name));
       }

@@ -8,8 +8,12 @@
  *    - the API: a `serve` process, warmed with 500 requests, then N single-image
  *      `POST /api/predict` requests from C concurrent clients (default 8), sent by a separate
  *      process (bench/_serveClient.ts), over keep-alive connections: images/s, and the
- *      latency of every request (p50, p99 over all rounds).
- *    Every API answer's class must be the CLI's for the same image.
+ *      latency of every request (p50, p99 over all rounds). Every answer's class must be the
+ *      CLI's for the same image.
+ *    - the API again with wrk (Debian's `wrk`, where installed; bench/_post.lua), C connections
+ *      for as long as the Node client took: the same requests from a client that costs the
+ *      2-core host about a tenth of a core, where the Node client costs it nearly half of one.
+ *      Its answers are not read, but any that is not 200 fails the bench.
  * 2. Latency of one client alone (1,000 requests, one at a time): p50, p99.
  * 3. The page, in headless Chromium: from navigation start to the first prediction shown, for
  *    one test image given as soon as the page has loaded, in a fresh browser context each time
@@ -17,8 +21,9 @@
  *    classes must be the CLI's, with the top probability within 1e-3.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { readdir } from 'node:fs/promises';
-import { basename, join, resolve } from 'node:path';
+import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { basename, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { chromium } from 'playwright-core';
@@ -30,6 +35,8 @@ import { median } from './_measure.js';
 
 const MAIN = fileURLToPath(new URL('../src/main.js', import.meta.url));
 const CLIENT = fileURLToPath(new URL('./_serveClient.js', import.meta.url));
+// the build copies nothing from bench/: the script is read from the source tree
+const WRK_SCRIPT = fileURLToPath(new URL('../../bench/_post.lua', import.meta.url));
 const CHROMIUM = '/usr/bin/chromium';
 const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
 
@@ -66,6 +73,31 @@ function cliRun(args: string[], paths: string[]): Promise<CliRun> {
       done({ rate: Number(rate), wallSeconds: (performance.now() - started) / 1000, rows });
     });
     child.stdin.end(paths.join('\n'));
+  });
+}
+
+interface WrkRun {
+  rate: number;
+  p50: string;
+  p99: string;
+}
+
+/** wrk with `clients` connections for `seconds`; undefined where wrk is not installed. */
+function wrkRun(url: string, model: string, clients: number, seconds: number, pathsFile: string): Promise<WrkRun | undefined> {
+  return new Promise((done, reject) => {
+    const child = spawn('wrk', ['-t1', `-c${clients}`, `-d${Math.max(1, Math.round(seconds))}s`, '--latency', '-s', WRK_SCRIPT, url], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+      env: { ...process.env, PATHS: pathsFile, MODEL: model },
+    });
+    let out = '';
+    child.stdout.on('data', (d) => (out += d));
+    child.on('error', (err: NodeJS.ErrnoException) => (err.code === 'ENOENT' ? done(undefined) : reject(err)));
+    child.on('close', (code) => {
+      const rate = /Requests\/sec:\s+([\d.]+)/.exec(out)?.[1];
+      if (code !== 0 || !rate) return reject(new Error(`wrk exited ${code}: ${out}`));
+      if (/Non-2xx/.test(out)) return reject(new Error(`wrk got answers other than 200: ${out}`));
+      done({ rate: Number(rate), p50: /^\s+50%\s+(\S+)/m.exec(out)![1]!, p99: /^\s+99%\s+(\S+)/m.exec(out)![1]! });
+    });
   });
 }
 
@@ -125,8 +157,11 @@ export async function run(args: string[]): Promise<void> {
   const server = await startServer(['--artifacts-dir', artifactsDir]);
   try {
     await clientRun(server.url, model, clients, 500, files);
+    const pathsFile = join(await mkdtemp(join(tmpdir(), 'bench-serve-')), 'paths.txt');
+    await writeFile(pathsFile, `${files.slice(0, Math.min(count, files.length)).join('\n')}\n`);
     const cli: CliRun[] = [];
     const api: ClientRun[] = [];
+    const wrk: WrkRun[] = [];
     for (let r = 0; r < repeats; r++) {
       cli.push(await cliRun(cliArgs, paths));
       api.push(await clientRun(server.url, model, clients, count, files.slice(0, Math.min(count, files.length))));
@@ -134,14 +169,23 @@ export async function run(args: string[]): Promise<void> {
       const a = api.at(-1)!;
       const disagree = a.classes.filter((k, i) => k !== c.rows[i]!.label).length;
       if (disagree > 0) throw new Error(`round ${r + 1}: ${disagree} API answers differ from the CLI's rows`);
-      console.log(`  round ${r + 1}: CLI ${c.rate} images/s (whole command ${c.wallSeconds.toFixed(1)} s); API ${Math.round(count / a.seconds)} images/s`);
+      const w = await wrkRun(server.url, model, clients, a.seconds, pathsFile);
+      if (w) wrk.push(w);
+      console.log(`  round ${r + 1}: CLI ${c.rate} images/s (whole command ${c.wallSeconds.toFixed(1)} s); API ${Math.round(count / a.seconds)} images/s${w ? `, with wrk ${Math.round(w.rate)} (p50 ${w.p50}, p99 ${w.p99})` : ''}`);
     }
+    await rm(dirname(pathsFile), { recursive: true, force: true });
     const cliRate = median(cli.map((c) => c.rate));
     const apiRate = median(api.map((a) => count / a.seconds));
     const all = api.flatMap((a) => a.latencies);
     console.log(`CLI piped --input: ${Math.round(cliRate)} images/s (median of ${repeats})`);
     console.log(`API, ${clients} clients, one image per request: ${Math.round(apiRate)} images/s (median of ${repeats}), ${(apiRate / cliRate).toFixed(2)}x the CLI's rate`);
     console.log(`  latency over ${all.length} requests: p50 ${percentile(all, 50).toFixed(1)} ms, p99 ${percentile(all, 99).toFixed(1)} ms`);
+    if (wrk.length > 0) {
+      const wrkRate = median(wrk.map((w) => w.rate));
+      console.log(`API, ${clients} wrk connections: ${Math.round(wrkRate)} images/s (median of ${wrk.length}), ${(wrkRate / cliRate).toFixed(2)}x the CLI's rate`);
+    } else {
+      console.log('wrk is not installed (apt-get install -y wrk): no figures from a lighter client');
+    }
     const alone = await clientRun(server.url, model, 1, 1000, files);
     console.log(`API, 1 client: ${Math.round(1000 / alone.seconds)} images/s, latency p50 ${percentile(alone.latencies, 50).toFixed(1)} ms, p99 ${percentile(alone.latencies, 99).toFixed(1)} ms`);
     await measurePage(server.url, repeats, Number(values['page-images']), files, cli[0]!.rows);

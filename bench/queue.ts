@@ -28,12 +28,11 @@ import { parseArgs } from 'node:util';
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { DEFAULTS } from '../src/config.js';
-import { readEvaluation } from '../src/io/evaluation.js';
 import { dataPaths } from '../src/io/paths.js';
 import { sha256 } from '../src/io/sha256.js';
-import { checkModelName } from '../src/models/registry.js';
 import { QUEUE_NAME } from '../src/queue/connection.js';
 import { median } from './_measure.js';
+import { benchTarget } from './_target.js';
 import { startRedis } from './_redis.js';
 
 const MAIN = fileURLToPath(new URL('../src/main.js', import.meta.url));
@@ -90,10 +89,7 @@ export async function run(args: string[]): Promise<void> {
       'data-dir': { type: 'string' },
     },
   });
-  const artifactsDir = resolve(values['artifacts-dir'] ?? DEFAULTS.artifactsDir);
-  const dataDir = resolve(values['data-dir'] ?? DEFAULTS.dataDir);
-  const model = values.model ? checkModelName(values.model, '--model') : (await readEvaluation(artifactsDir))?.best;
-  if (!model) throw new Error(`No best model in ${artifactsDir}/metrics.json: run \`npm start -- --stage evaluate\` or pass --model NAME.`);
+  const { artifactsDir, dataDir, model } = await benchTarget(values);
   const testDir = dataPaths(dataDir).testImages;
   const names = (await readdir(testDir)).filter((n) => n.endsWith('.png')).sort();
   const parts = new Set(values.parts.split(','));

@@ -23,15 +23,13 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { basename, dirname, join, resolve } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { chromium } from 'playwright-core';
-import { DEFAULTS } from '../src/config.js';
-import { readEvaluation } from '../src/io/evaluation.js';
 import { dataPaths } from '../src/io/paths.js';
-import { checkModelName } from '../src/models/registry.js';
 import { median } from './_measure.js';
+import { benchTarget } from './_target.js';
 
 const MAIN = fileURLToPath(new URL('../src/main.js', import.meta.url));
 const CLIENT = fileURLToPath(new URL('./_serveClient.js', import.meta.url));
@@ -140,10 +138,7 @@ export async function run(args: string[]): Promise<void> {
       'data-dir': { type: 'string' },
     },
   });
-  const artifactsDir = resolve(values['artifacts-dir'] ?? DEFAULTS.artifactsDir);
-  const dataDir = resolve(values['data-dir'] ?? DEFAULTS.dataDir);
-  const model = values.model ? checkModelName(values.model, '--model') : (await readEvaluation(artifactsDir))?.best;
-  if (!model) throw new Error(`No best model in ${artifactsDir}/metrics.json: run \`npm start -- --stage evaluate\` or pass --model NAME.`);
+  const { artifactsDir, dataDir, model } = await benchTarget(values);
   const count = Number(values.count);
   const clients = Number(values.clients);
   const repeats = Number(values.repeats);

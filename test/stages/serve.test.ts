@@ -1,5 +1,4 @@
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { request } from 'node:http';
@@ -17,6 +16,7 @@ import { DEFAULTS, type PipelineConfig } from '../../src/config.js';
 import { serve } from '../../src/stages/serve/index.js';
 import type { PredictRow } from '../../src/stages/serve/server.js';
 import { createStageContext } from '../../src/stage.js';
+import { start } from '../support/processes.js';
 
 const MAIN = fileURLToPath(new URL('../../src/main.js', import.meta.url));
 const CHROMIUM = '/usr/bin/chromium';
@@ -54,21 +54,11 @@ async function postImage(base: string, path: string, query = ''): Promise<{ stat
 }
 
 /** `predict --input -` on `paths`: its rows by file name. */
-function cliRows(dir: string, paths: string[]): Promise<Map<string, { label: number; probability: number }>> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [MAIN, '--stage', 'predict', '--artifacts-dir', dir, '--model', 'convnet', '--input', '-'], { stdio: ['pipe', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
-    child.on('error', reject);
-    child.on('close', (code) => {
-      if (code !== 0) return reject(new Error(`predict exited ${code}: ${stderr}`));
-      const rows = stdout.trim().split('\n').slice(1).map((line) => line.split(','));
-      resolve(new Map(rows.map(([path, label, , probability]) => [basename(path!), { label: Number(label), probability: Number(probability) }])));
-    });
-    child.stdin.end(paths.join('\n'));
-  });
+async function cliRows(dir: string, paths: string[]): Promise<Map<string, { label: number; probability: number }>> {
+  const run = await start(MAIN, ['--stage', 'predict', '--artifacts-dir', dir, '--model', 'convnet', '--input', '-'], paths.join('\n')).exit;
+  if (run.code !== 0) throw new Error(`predict exited ${run.code}: ${run.stderr}`);
+  const rows = run.stdout.trim().split('\n').slice(1).map((line) => line.split(','));
+  return new Map(rows.map(([path, label, , probability]) => [basename(path!), { label: Number(label), probability: Number(probability) }]));
 }
 
 /** The page's finished cards (done or error), once there are `count` of them. */
@@ -265,35 +255,24 @@ describe('serve from the command line', () => {
   it('stops cleanly on Ctrl-C (exit 0), and names a port in use', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'serve-cli-'));
     try {
-      const child = spawn(process.execPath, [MAIN, '--stage', 'serve', '--artifacts-dir', dir, '--port', '0'], { stdio: ['ignore', 'pipe', 'pipe'] });
-      let out = '';
-      child.stderr.on('data', (d) => (out += d));
-      const url = await new Promise<string>((resolve, reject) => {
-        child.stdout.on('data', (d) => {
-          out += d;
-          const m = /serving on (http:\/\/\S+):[^]*press Ctrl-C to stop/.exec(out);
-          if (m) resolve(m[1]!);
-        });
-        child.on('close', () => reject(new Error(out)));
-      });
-      assert.match(out, /no model is trained yet: the page will say so until one is/);
+      const server = start(MAIN, ['--stage', 'serve', '--artifacts-dir', dir, '--port', '0']);
+      await server.waitFor(/press Ctrl-C to stop/);
+      const url = /serving on (http:\/\/\S+):/.exec(server.out())![1]!;
+      assert.match(server.out(), /no model is trained yet: the page will say so until one is/);
       assert.equal((await send(url, 'GET', '/predict')).status, 200);
       assert.match(JSON.parse((await send(url, 'GET', '/report')).body).error, /^No report yet .* Run `npm start -- --stage report`, then reload\.$/);
-      const closed = new Promise<number | null>((resolve) => child.on('close', resolve));
-      child.kill('SIGINT');
-      assert.equal(await closed, 0, out);
-      assert.match(out, /serve: stopping: answering the requests in hand\n== serve done in/);
+      server.child.kill('SIGINT');
+      const stopped = await server.exit;
+      assert.equal(stopped.code, 0, server.out());
+      assert.match(stopped.stdout, /serve: stopping: answering the requests in hand\n== serve done in/);
 
       const holder = createServer().listen(0, '127.0.0.1');
       await new Promise((resolve) => holder.once('listening', resolve));
       const port = (holder.address() as { port: number }).port;
-      const busy = spawn(process.execPath, [MAIN, '--stage', 'serve', '--artifacts-dir', dir, '--port', String(port)], { stdio: ['ignore', 'pipe', 'pipe'] });
-      let err = '';
-      busy.stderr.on('data', (d) => (err += d));
-      const code = await new Promise((resolve) => busy.on('close', resolve));
+      const busy = await start(MAIN, ['--stage', 'serve', '--artifacts-dir', dir, '--port', String(port)]).exit;
       holder.close();
-      assert.equal(code, 1);
-      assert.equal(err, `error: Cannot listen on 127.0.0.1:${port}: the port is in use. Stop what holds it, or choose another with --port (0 picks a free one).\n`);
+      assert.equal(busy.code, 1);
+      assert.equal(busy.stderr, `error: Cannot listen on 127.0.0.1:${port}: the port is in use. Stop what holds it, or choose another with --port (0 picks a free one).\n`);
     } finally {
       await rm(dir, { recursive: true, force: true });
     }

@@ -6,10 +6,11 @@
  * artifacts folder. Its result goes to a file there too, which is how a redone job finds its
  * work already done.
  */
-import { access, readFile, stat } from 'node:fs/promises';
+import { access, readFile } from 'node:fs/promises';
 import type { SubtreeRoot } from '../learn/fitTree.js';
 import type { FitTreeTask, TopTaskResult } from '../learn/fitTask.js';
 import { DataError } from '../errors.js';
+import { fileStamp } from '../io/fileStamp.js';
 import { writeFileAtomic } from '../io/atomicWrite.js';
 import { artifactPaths } from '../io/paths.js';
 import { readPixelCache } from '../io/pixelCache.js';
@@ -85,8 +86,7 @@ export interface TreeTools {
 /** The files trainingDataDigest reads, as stat sees them: while these stay, the digest does. */
 async function dataStamp(artifactsDir: string): Promise<string> {
   const paths = artifactPaths(artifactsDir);
-  const stamps = await Promise.all([paths.cacheManifest, paths.split].map((p) => stat(p).then((s) => `${s.size}:${s.mtimeMs}:${s.ino}`, () => 'missing')));
-  return `${artifactsDir}\n${stamps.join('\n')}`;
+  return `${artifactsDir}\n${await fileStamp([paths.cacheManifest, paths.split])}`;
 }
 
 /** The training data of `job`, built once per cache, split and seed; DataError when this host's files differ from the caller's. */

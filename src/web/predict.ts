@@ -82,9 +82,8 @@ async function loadModel(spec: ModelList['models'][number]): Promise<PageModel> 
   if (spec.format !== 'tfjs-layers') {
     return { name: spec.name, where: 'the server', predict: (_framed, file) => predictOnServer(spec.name, file) };
   }
-  backend ??= startBackend();
-  // the model's files download while the backend starts
-  const [artifacts, where] = await Promise.all([tf.io.browserHTTPRequest(spec.url).load!(), backend]);
+  // the model's files download while the backend starts (start() started it)
+  const [artifacts, where] = await Promise.all([tf.io.browserHTTPRequest(spec.url).load!(), backend!]);
   const model = await tf.loadLayersModel(tf.io.fromMemory(artifacts));
   // the study's MLP takes [n, 28, 28], the CNNs [n, 28, 28, 1]
   const shape = [1, ...(model.inputs[0]!.shape.slice(1) as number[])];

@@ -7,8 +7,9 @@ export type PredictOne = (pixels: Uint8Array) => Promise<Float32Array>;
 /**
  * Single images in, batches out. An image goes to the model at once while fewer than `inFlight`
  * batches are in flight; images that arrive meanwhile wait and go together in the next batch
- * (at most `maxBatch`). One request alone pays no wait, and many at once cost a network little
- * more than one: its time per batch is mostly fixed cost until the batch is large.
+ * (at most `maxBatch`). One request alone pays no wait; under load a thread is handed a batch at
+ * a time, not an image at a time. A network's time per image hardly depends on the batch
+ * (bench/RESULTS.md): what batching saves is the hand-offs between threads.
  */
 export function batchingPredictor(predictor: Predictor, maxBatch: number, inFlight = predictor.concurrency): PredictOne {
   const waiting: { pixels: Uint8Array; resolve(probs: Float32Array): void; reject(err: unknown): void }[] = [];

@@ -1,4 +1,6 @@
 import { readEvaluation } from '../../io/evaluation.js';
+import { fileStamp } from '../../io/fileStamp.js';
+import { artifactPaths } from '../../io/paths.js';
 import type { Predictor } from '../../models/predictor.js';
 import { MODELS, trainedModels, type ModelName, type ModelSpec } from '../../models/registry.js';
 import { batchingPredictor, type PredictOne } from './batcher.js';
@@ -37,6 +39,22 @@ export async function listModels(artifactsDir: string): Promise<ModelList> {
   const fallback = models.find((m) => m.format === 'tfjs-layers') ?? models[0];
   const best = evaluation && trained.includes(evaluation.best) ? evaluation.best : (fallback?.name ?? null);
   return { models, best };
+}
+
+/**
+ * listModels, read again only when metrics.json or the models folder changes: a request that
+ * names no model then costs two stats, not metrics.json parsed and every model file looked for.
+ * A model trained for the first time renames its file, or its folder's first file, into the
+ * models folder, and every training stage then records its figures in metrics.json.
+ */
+export function modelListReader(artifactsDir: string): () => Promise<ModelList> {
+  const { metrics, models } = artifactPaths(artifactsDir);
+  let last: { stamp: string; list: Promise<ModelList> } | undefined;
+  return async () => {
+    const stamp = await fileStamp([metrics, models]);
+    if (last?.stamp !== stamp) last = { stamp, list: listModels(artifactsDir) };
+    return last.list;
+  };
 }
 
 /** Each model's batching predictor, loaded on its first request and kept until `dispose`. */

@@ -8,22 +8,23 @@
  *
  * Uploads are decoded and framed on the normalizeImage pool that `predict --input` uses, with
  * the same pixel and time limits, and predicted by that model's worker threads, in batches of
- * the uploads that arrive while those are busy; the event loop only moves bytes. Every error is JSON `{ error }` with a 4xx status that says what
- * to send instead; files outside the served folders are never read (@fastify/static refuses
- * `..` in any encoding).
+ * the uploads that arrive while those are busy; the event loop only moves bytes. Every error is
+ * JSON `{ error }` with a 4xx status that says what to send instead; files outside the served
+ * folders are never read (@fastify/static refuses `..` in any encoding).
  */
 import { access } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import fastifyStatic from '@fastify/static';
 import Fastify, { type FastifyError, type FastifyInstance } from 'fastify';
-import { CLASS_NAMES, NUM_CLASSES } from '../../dataset.js';
+import { CLASS_NAMES } from '../../dataset.js';
 import { PipelineError } from '../../errors.js';
 import { displayPath } from '../../io/displayPath.js';
 import { artifactPaths } from '../../io/paths.js';
 import { checkModelName, MODEL_NAMES, type ModelName } from '../../models/registry.js';
+import { topClass } from '../../operators/toCsvRows.js';
 import { runWithTimeout, TaskTimeoutError } from '../predict/runWithTimeout.js';
 import { MAX_DECODE_MS, type NormalizePool } from '../predict/newImages.js';
-import { listModels, MODELS_URL, type PredictorCache } from './models.js';
+import { type ModelList, modelListReader, MODELS_URL, type PredictorCache } from './models.js';
 import { withConcurrency } from './withConcurrency.js';
 
 export interface ServerOptions {
@@ -79,6 +80,7 @@ const MAX_NAME_CHARS = 200;
 
 export async function buildServer(opts: ServerOptions): Promise<FastifyInstance> {
   const app = Fastify({ bodyLimit: opts.bodyLimit, logger: false });
+  const modelList = modelListReader(opts.artifactsDir);
   const decode = withConcurrency(opts.normalizePool.options.maxThreads, (task: { bytes: Uint8Array; name: string }) =>
     runWithTimeout(opts.normalizePool, task, MAX_DECODE_MS));
 
@@ -106,14 +108,14 @@ export async function buildServer(opts: ServerOptions): Promise<FastifyInstance>
     }
     return reply.sendFile('report.html', resolve(dir));
   });
-  app.get('/api/models', async () => listModels(opts.artifactsDir));
+  app.get('/api/models', async () => modelList());
 
   app.post<{ Querystring: { model?: string; name?: string } }>('/api/predict', { schema: { response: { 200: PREDICT_RESPONSE } } }, async (req, reply) => {
     if (!Buffer.isBuffer(req.body)) return reply.code(415).send({ error: `No image in the request: ${SEND_AN_IMAGE}.` });
     const name = showName(req.query.name ?? 'upload');
     let model: ModelName;
     try {
-      model = req.query.model === undefined ? await defaultModel(opts.artifactsDir) : checkModelName(req.query.model, 'the model query parameter');
+      model = req.query.model === undefined ? defaultModel(await modelList(), opts.artifactsDir) : checkModelName(req.query.model, 'the model query parameter');
     } catch (err) {
       return reply.code(400).send({ error: (err as Error).message });
     }
@@ -150,14 +152,12 @@ export async function buildServer(opts: ServerOptions): Promise<FastifyInstance>
 
 /** The row `predict --input` writes for these probabilities, with all of them. */
 export function toRow(path: string, probs: Float32Array): PredictRow {
-  let best = 0;
-  for (let k = 1; k < NUM_CLASSES; k++) if (probs[k]! > probs[best]!) best = k;
-  return { path, class: best, label: CLASS_NAMES[best]!, probability: Number(probs[best]!.toFixed(4)), probabilities: Array.from(probs) };
+  const { label, probability } = topClass(probs, 0);
+  return { path, class: label, label: CLASS_NAMES[label]!, probability: Number(probability.toFixed(4)), probabilities: Array.from(probs) };
 }
 
-/** The model of a request that names none: the best, else the first trained. */
-async function defaultModel(artifactsDir: string): Promise<ModelName> {
-  const { best } = await listModels(artifactsDir);
+/** The model of a request that names none: the list's default. */
+function defaultModel({ best }: ModelList, artifactsDir: string): ModelName {
   if (best === null) {
     throw new PipelineError(`No model is trained yet (none in ${artifactPaths(artifactsDir).models}). Train one, e.g. \`npm start -- --stage mlp\`; the models are ${MODEL_NAMES.join(', ')}.`);
   }

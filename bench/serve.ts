@@ -21,7 +21,7 @@
  *    classes must be the CLI's, with the top probability within 1e-3.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
+import { access, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -81,7 +81,11 @@ interface WrkRun {
 }
 
 /** wrk with `clients` connections for `seconds`; undefined where wrk is not installed. */
-function wrkRun(url: string, model: string, clients: number, seconds: number, pathsFile: string): Promise<WrkRun | undefined> {
+async function wrkRun(url: string, model: string, clients: number, seconds: number, pathsFile: string): Promise<WrkRun | undefined> {
+  // wrk without its script still runs, sending GET / (a redirect it does not count as an error)
+  await access(WRK_SCRIPT).catch(() => {
+    throw new Error(`wrk's script ${WRK_SCRIPT} is missing: run the bench from the source tree's dist/ (npm run bench -- serve)`);
+  });
   return new Promise((done, reject) => {
     const child = spawn('wrk', ['-t1', `-c${clients}`, `-d${Math.max(1, Math.round(seconds))}s`, '--latency', '-s', WRK_SCRIPT, url], {
       stdio: ['ignore', 'pipe', 'inherit'],

@@ -1,6 +1,6 @@
 import type { BackendName } from '../config.js';
 import { PipelineError } from '../errors.js';
-import { PIPELINE_ERROR_CAUSE, type PredictTask } from './predictTask.js';
+import { PIPELINE_ERROR_CAUSE, type PngSlot, type PredictResult, type PredictTask } from './predictTask.js';
 import type { Predictor } from './predictor.js';
 import { checkTrained, type ModelName } from './registry.js';
 import { WorkerPool } from '../workerPool.js';
@@ -11,6 +11,11 @@ import { WorkerPool } from '../workerPool.js';
  * batches (the serve stage's) gain from it; `concurrency` stays one batch per thread.
  */
 export const TASKS_PER_THREAD = 2;
+
+/** A Predictor whose batches may hold images still as PNG bytes (PredictTask.pngs). */
+export interface PooledPredictor extends Predictor {
+  predictWithPngs(pixels: Uint8Array, count: number, pngs: PngSlot[]): Promise<PredictResult>;
+}
 
 /**
  * A Predictor whose batches run in `workers` threads, each with its own copy of the model and
@@ -23,23 +28,25 @@ export async function loadPooledPredictor(
   artifactsDir: string,
   name: ModelName,
   opts: { workers: number; backend?: BackendName },
-): Promise<Predictor> {
+): Promise<PooledPredictor> {
   const path = await checkTrained(artifactsDir, name);
-  const pool = new WorkerPool<PredictTask, Float32Array>({
+  const pool = new WorkerPool<PredictTask, PredictResult>({
     filename: new URL('../workers/predict.worker.js', import.meta.url).href,
     minThreads: opts.workers,
     maxThreads: opts.workers,
     concurrentTasksPerWorker: TASKS_PER_THREAD,
   });
+  const predictWithPngs = (pixels: Uint8Array, count: number, pngs: PngSlot[]) =>
+    pool.run({ artifactsDir, name, backend: opts.backend, pixels, count, pngs }).catch((err: Error) => {
+      // the error's class is lost crossing the thread boundary; its cause marks a user error
+      throw err.cause === PIPELINE_ERROR_CAUSE ? new PipelineError(err.message) : err;
+    });
   return {
     name,
     path,
     concurrency: opts.workers,
-    predictBatch: (pixels, count) =>
-      pool.run({ artifactsDir, name, backend: opts.backend, pixels, count }).catch((err: Error) => {
-        // the error's class is lost crossing the thread boundary; its cause marks a user error
-        throw err.cause === PIPELINE_ERROR_CAUSE ? new PipelineError(err.message) : err;
-      }),
+    predictWithPngs,
+    predictBatch: async (pixels, count) => (await predictWithPngs(pixels, count, [])).probs,
     dispose: () => pool.destroy(),
   };
 }

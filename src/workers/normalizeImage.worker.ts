@@ -4,15 +4,13 @@
  * pixels that look like Fashion-MNIST. sharp only decodes: the framing is
  * `frameDecodedImage`, the code the browser's prediction page runs too. Errors name the
  * image and say what was wrong. The dataset's own format (28x28 8-bit grey PNG) takes a fast
- * path without sharp.
+ * path without sharp (datasetPng.ts).
  */
 import { move } from 'piscina';
 import sharp, { type Metadata } from 'sharp';
-import { IMAGE_SIZE_PX } from '../dataset.js';
-import { UndecodableError } from '../errors.js';
 import { displayPath } from '../io/displayPath.js';
-import { decodeGreyPng } from '../io/pngDecode.js';
 import { readRegularFile } from '../io/readRegularFile.js';
+import { frameDatasetPng, isDatasetPng } from '../images/datasetPng.js';
 import { frameDecodedImage } from '../images/frameLikeFashionMnist.js';
 import type { NormalizeImageTask } from '../images/normalizeTask.js';
 import { wholeDecode } from '../images/wholeDecode.js';
@@ -51,7 +49,7 @@ export async function normalizeImageFile(path: string | Uint8Array, maxBytes: nu
 export async function normalizeImageBytes(input: Buffer, shown: string): Promise<Uint8Array> {
   // sharp's own words for this are "Input Buffer is empty"
   if (input.length === 0) throw new Error(`${shown}: empty (0 bytes), not an image.`);
-  if (isDatasetPng(input)) return frameDecodedImage(decodeDatasetPng(input, shown), IMAGE_SIZE_PX, IMAGE_SIZE_PX, 1);
+  if (isDatasetPng(input)) return frameDatasetPng(input, shown);
   // metadata() reads the header only (no pixels), so it is safe without the pixel limit;
   // undefined when sharp cannot read it: decode() then fails and describeDecodeError names why
   const header = await sharp(input, { limitInputPixels: false }).metadata().catch(() => undefined);
@@ -69,38 +67,6 @@ export default async function normalizeImage(task: NormalizeImageTask): Promise<
     ? await normalizeImageBytes(Buffer.from(task.bytes.buffer, task.bytes.byteOffset, task.bytes.byteLength), task.name)
     : await normalizeImageFile(task.path, task.maxBytes);
   return move(pixels) as Uint8Array;
-}
-
-/**
- * True for the dataset's own format, a 28x28 8-bit grey non-interlaced PNG (IHDR fields at
- * fixed offsets). Those skip sharp: its per-call cost is far above the project's own decoder's.
- */
-function isDatasetPng(input: Buffer): boolean {
-  return (
-    input.length > 29 &&
-    input.readUInt32BE(0) === 0x89504e47 &&
-    input.readUInt32BE(12) === 0x49484452 && // IHDR
-    input.readUInt32BE(16) === IMAGE_SIZE_PX &&
-    input.readUInt32BE(20) === IMAGE_SIZE_PX &&
-    input[24] === 8 && // bit depth
-    input[25] === 0 && // colour type: grey
-    input[28] === 0 // not interlaced
-  );
-}
-
-/**
- * The fast path's decode. A damaged file is an error here, not a reason to try sharp: sharp
- * reads only the rows it needs, so it would frame a zlib bomb or a corrupt file as an image.
- */
-function decodeDatasetPng(input: Buffer, path: string): Uint8Array {
-  const pixels = new Uint8Array(IMAGE_SIZE_PX * IMAGE_SIZE_PX);
-  try {
-    decodeGreyPng(input, path, pixels, 0);
-  } catch (err) {
-    if (err instanceof UndecodableError) throw new Error(`${path}: cannot decode: ${err.problem}. Export the image again, or leave it out.`);
-    throw err;
-  }
-  return pixels;
 }
 
 /** Decodes with sharp to raw 8-bit pixels (any channel count), shrunk to DECODE_MAX_PX if larger. */

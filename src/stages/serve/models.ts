@@ -1,7 +1,7 @@
 import { readEvaluation } from '../../io/evaluation.js';
 import { fileStamp } from '../../io/fileStamp.js';
 import { artifactPaths } from '../../io/paths.js';
-import type { Predictor } from '../../models/predictor.js';
+import type { PooledPredictor } from '../../models/pooledPredictor.js';
 import { MODELS, trainedModels, type ModelName, type ModelSpec } from '../../models/registry.js';
 import { batchingPredictor, type PredictOne } from './batcher.js';
 
@@ -67,9 +67,9 @@ export interface PredictorCache {
  * A cache over `load`; a load that fails (the model is not trained yet) is tried again next time.
  * Each model keeps `batchesPerThread` batches in flight per thread of its predictor.
  */
-export function predictorCache(load: (name: ModelName) => Promise<Predictor>, maxBatch: number, batchesPerThread: number): PredictorCache {
+export function predictorCache(load: (name: ModelName) => Promise<PooledPredictor>, maxBatch: number, batchesPerThread: number): PredictorCache {
   // one batching queue per model, shared by every request for it
-  const loaded = new Map<ModelName, Promise<{ predictor: Predictor; predictOne: PredictOne }>>();
+  const loaded = new Map<ModelName, Promise<{ predictor: PooledPredictor; predictOne: PredictOne }>>();
   return {
     async get(name) {
       let entry = loaded.get(name);

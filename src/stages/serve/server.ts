@@ -8,7 +8,9 @@
  *
  * Uploads are decoded and framed on the normalizeImage pool that `predict --input` uses, with
  * the same pixel and time limits, and predicted by that model's worker threads, in batches of
- * the uploads that arrive while those are busy; the event loop only moves bytes. Every error is
+ * the uploads that arrive while those are busy; the event loop only moves bytes. An upload in
+ * the dataset's own format (28x28 8-bit grey PNG, whose decode its header bounds) skips the
+ * decode pool: the predictor thread decodes and frames it, with the same code. Every error is
  * JSON `{ error }` with a 4xx status that says what to send instead; files outside the served
  * folders are never read (@fastify/static refuses `..` in any encoding).
  */
@@ -24,6 +26,8 @@ import { checkModelName, MODEL_NAMES, type ModelName } from '../../models/regist
 import { topClass } from '../../operators/toCsvRows.js';
 import { runWithTimeout, TaskTimeoutError } from '../predict/runWithTimeout.js';
 import { MAX_DECODE_MS, type NormalizePool } from '../predict/newImages.js';
+import { isDatasetPng } from '../../images/datasetPng.js';
+import { UndecodedUpload, type Upload } from './batcher.js';
 import { type ModelList, modelListReader, MODELS_URL, type PredictorCache } from './models.js';
 import { withConcurrency } from './withConcurrency.js';
 
@@ -126,15 +130,22 @@ export async function buildServer(opts: ServerOptions): Promise<FastifyInstance>
       if (err instanceof PipelineError) return reply.code(404).send({ error: err.message });
       throw err;
     }
-    let pixels: Uint8Array;
+    // a copy of its own: the body is often a view of an 8 kB pool, which posting would clone whole
+    const bytes = new Uint8Array(req.body);
+    let upload: Upload;
     try {
-      // a copy of its own: the body is often a view of an 8 kB pool, which posting would clone whole
-      pixels = await decode({ bytes: new Uint8Array(req.body), name });
+      // the dataset's format goes to the predictor thread as it is, and is decoded there
+      upload = isDatasetPng(bytes) ? { png: bytes, name } : { pixels: await decode({ bytes, name }) };
     } catch (err) {
       const message = err instanceof TaskTimeoutError ? `${name}: ${err.message} to decode; stopped. Convert it to a smaller PNG or JPEG.` : (err as Error).message;
       return reply.code(422).send({ error: message });
     }
-    return { model, rows: [toRow(name, await predictOne(pixels))] };
+    try {
+      return { model, rows: [toRow(name, await predictOne(upload))] };
+    } catch (err) {
+      if (err instanceof UndecodedUpload) return reply.code(422).send({ error: err.message });
+      throw err;
+    }
   });
 
   app.setNotFoundHandler(async (req, reply) =>

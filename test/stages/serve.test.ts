@@ -13,8 +13,11 @@ import {
   serveTestImages, writeServeArtifacts,
 } from '../../fixtures/index.js';
 import { DEFAULTS, type PipelineConfig } from '../../src/config.js';
-import { serve } from '../../src/stages/serve/index.js';
-import type { PredictRow } from '../../src/stages/serve/server.js';
+import { loadPooledPredictor, TASKS_PER_THREAD } from '../../src/models/pooledPredictor.js';
+import { createNormalizePool } from '../../src/stages/predict/newImages.js';
+import { serve, WEB_DIR } from '../../src/stages/serve/index.js';
+import { predictorCache } from '../../src/stages/serve/models.js';
+import { buildServer, type PredictRow } from '../../src/stages/serve/server.js';
 import { createStageContext } from '../../src/stage.js';
 import { start } from '../support/processes.js';
 
@@ -234,6 +237,22 @@ describe('serve stage', () => {
     assert.equal(json.rows![0]!.path, 'boot-28.png');
   });
 
+  it("a damaged PNG in the dataset's format fails alone (422), not the uploads batched with it", async () => {
+    const damaged = Buffer.from(await readFile(serveTestImages[0]!));
+    damaged.fill(0xff, 41, 61); // inside the image data
+    const expected = await cliRows(dir, serveTestImages.slice(1, 8));
+    const [bad, ...good] = await Promise.all([
+      send(base, 'POST', '/api/predict?name=damaged.png', damaged, { 'content-type': 'image/png' }),
+      ...serveTestImages.slice(1, 8).map((image) => postImage(base, image)),
+    ]);
+    assert.equal(bad!.status, 422);
+    assert.match(JSON.parse(bad!.body).error, /^damaged\.png: cannot decode: .*\. Export the image again, or leave it out\.$/);
+    for (const [i, { status, json }] of good.entries()) {
+      assert.equal(status, 200);
+      assert.equal(json.rows![0]!.class, expected.get(basename(serveTestImages[i + 1]!))!.label);
+    }
+  });
+
   it('refuses paths outside the served folders, however they are written', async () => {
     const metrics = await readFile(join(dir, 'metrics.json'), 'latin1');
     const paths = [
@@ -248,6 +267,30 @@ describe('serve stage', () => {
       assert.ok(JSON.parse(r.body).error, path);
     }
     assert.ok(metrics.includes('"evaluation"'), 'the check above looks for the right text');
+  });
+});
+
+describe("serve's fast path for the dataset's format", () => {
+  it('predicts 28x28 grey PNG uploads without the decode pool, and other images with it', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'serve-fast-'));
+    await writeServeArtifacts(dir);
+    const normalizePool = createNormalizePool(1);
+    const predictors = predictorCache((name) => loadPooledPredictor(dir, name, { workers: 1, backend: 'cpu' }), 64, TASKS_PER_THREAD);
+    const app = await buildServer({ artifactsDir: dir, webDir: WEB_DIR, bodyLimit: 1_000_000, normalizePool, predictors, warn: assert.fail });
+    try {
+      const base = await app.listen({ host: '127.0.0.1', port: 0 });
+      const images = serveTestImages.slice(0, 5);
+      const expected = await cliRows(dir, [...images, predictTrouser84Jpg]);
+      for (const image of images) assert.equal((await postImage(base, image)).json.rows![0]!.class, expected.get(basename(image))!.label);
+      assert.equal(normalizePool.completed, 0, 'no dataset PNG went through the decode pool');
+      assert.equal((await postImage(base, predictTrouser84Jpg)).json.rows![0]!.class, expected.get(basename(predictTrouser84Jpg))!.label);
+      assert.equal(normalizePool.completed, 1, 'the JPEG did');
+    } finally {
+      await app.close();
+      await predictors.dispose();
+      await normalizePool.destroy();
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });
 

@@ -151,7 +151,7 @@ export const DEFAULTS: PipelineConfig = {
   // 5 MB: a phone photo as JPEG fits; the pixel limit still applies to what it decodes to
   bodyLimit: 5_000_000,
   boost: { ...withoutSeed(BOOST_DEFAULTS), cv: false },
-  convnet: { augment: { shift: true, flip: true }, schedule: 'one-cycle', maxLearningRate: 0.005, weightDecay: 0.01, labelSmoothing: 0.1 },
+  convnet: { augment: { shift: false, flip: true }, schedule: 'one-cycle', maxLearningRate: 0.005, weightDecay: 0.01, labelSmoothing: 0.1 },
 };
 
 /** `--augment shift,flip` (either, both) or `none`. */

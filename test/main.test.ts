@@ -51,7 +51,7 @@ describe('the CLI', () => {
     const { mlp, cnn, convnet } = TRAINING_DEFAULTS;
     assert.match(r.stdout, new RegExp(`--epochs .*\\(default: mlp ${mlp.epochs}, cnn ${cnn.epochs}, convnet ${convnet.epochs}; the study: 500\\)`));
     assert.match(r.stdout, new RegExp(`--patience .*\\(default: mlp ${mlp.patience}, cnn ${cnn.patience}, convnet ${convnet.patience}; the study: 50\\)`));
-    assert.match(r.stdout, /--augment +convnet: .*\(default: shift,flip\)/);
+    assert.match(r.stdout, /--augment +convnet: .*\(default: flip\)/);
   });
 
   it('exits 1 with a one-line cause for an unknown stage', () => {

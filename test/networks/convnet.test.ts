@@ -28,8 +28,8 @@ describe('convnet', () => {
   it('counts multiply-adds per image layer by layer', () => {
     // [[4], [8]]: 28x28x9x1x4, then 14x14x9x4x8, then 8 x 10 in the dense layer
     assert.equal(convnetMultiplyAdds([[4], [8]]), 28 * 28 * 9 * 4 + 14 * 14 * 9 * 4 * 8 + 80);
-    // the default: 28x28x9x1x32 + 14x14x9x32x48 + 7x7x9x48x96 + 7x7x9x96x96 + 96 x 10
-    assert.equal(convnetMultiplyAdds(), 225_792 + 2_709_504 + 2_032_128 + 4_064_256 + 960);
+    // the default: 28x28x9x1x32 + 14x14x9x32x48 + 7x7x9x48x80 + 7x7x9x80x80 + 3x3x9x80x160 + 160 x 10
+    assert.equal(convnetMultiplyAdds(), 225_792 + 2_709_504 + 1_693_440 + 2_822_400 + 1_036_800 + 1_600);
   });
 
   it("saves a standard Layers model: stock tf.loadLayersModel gives the same predictions, as does the inference plan", async () => {

@@ -28,13 +28,16 @@ async function main(argv: string[]): Promise<number> {
   if (url === undefined) throw new PipelineError('No queue to take jobs from: give --queue redis://HOST:PORT, or set REDIS_URL.');
   await checkRedis(url);
   const log = (line: string) => console.log(`${new Date().toISOString()} ${line}`);
-  const worker = startWorker({ url, workers: config.workers, backend: config.backend, lockDurationMs: config.lockDurationMs, log });
-  await worker.ready;
-  log(`worker ${hostname()}:${process.pid} takes jobs from ${shownUrl(url)} with ${config.workers} threads per pool; SIGTERM or Ctrl-C stops it after the job in hand`);
-  const signal = await new Promise<NodeJS.Signals>((resolve) => {
+  // listening before the worker starts: it may take a job before `ready` resolves, and a signal
+  // then must not end the process with the job half done
+  const stopped = new Promise<NodeJS.Signals>((resolve) => {
     process.once('SIGTERM', resolve);
     process.once('SIGINT', resolve);
   });
+  const worker = startWorker({ url, workers: config.workers, backend: config.backend, lockDurationMs: config.lockDurationMs, log });
+  await worker.ready;
+  log(`worker ${hostname()}:${process.pid} takes jobs from ${shownUrl(url)} with ${config.workers} threads per pool; SIGTERM or Ctrl-C stops it after the job in hand`);
+  const signal = await stopped;
   log(`${signal}: finishing the job in hand, then stopping (again to quit at once)`);
   // the second signal: with no listener left, the signal's default action ends the process
   const quit = (sig: NodeJS.Signals) => {

@@ -37,9 +37,20 @@ export interface ConvnetSettings {
   weightDecay: number;
   /** 0: one-hot targets */
   labelSmoothing: number;
+  /** the saved model averages each image's prediction with its mirror's; auto: when training flips */
+  testTimeFlip: 'auto' | 'on' | 'off';
 }
 
 const SCHEDULES: readonly ConvnetSettings['schedule'][] = ['one-cycle', 'constant'];
+const TEST_TIME_FLIPS: readonly ConvnetSettings['testTimeFlip'][] = ['auto', 'on', 'off'];
+
+/** A flag whose value is one of `values`. */
+function oneOf<T extends string>(name: string, values: readonly T[]): (raw: string, flag: string) => T {
+  return (raw, flag) => {
+    if (!values.includes(raw as T)) throw new ConfigError(name, values.join(' | '), raw, flag);
+    return raw as T;
+  };
+}
 
 /** The boost stage's settings: the learner's parameters (its seed is --seed) and whether to cross-validate. */
 export type BoostSettings = Omit<BoostParams, 'seed'> & {
@@ -151,7 +162,7 @@ export const DEFAULTS: PipelineConfig = {
   // 5 MB: a phone photo as JPEG fits; the pixel limit still applies to what it decodes to
   bodyLimit: 5_000_000,
   boost: { ...withoutSeed(BOOST_DEFAULTS), cv: false },
-  convnet: { augment: { shift: false, flip: true }, schedule: 'one-cycle', maxLearningRate: 0.005, weightDecay: 0.01, labelSmoothing: 0.1 },
+  convnet: { augment: { shift: false, flip: true }, schedule: 'one-cycle', maxLearningRate: 0.005, weightDecay: 0.01, labelSmoothing: 0.1, testTimeFlip: 'auto' },
 };
 
 /** `--augment shift,flip` (either, both) or `none`. */
@@ -201,15 +212,7 @@ export const FLAGS: Record<string, FlagSpec> = {
   seed: { key: 'seed', type: 'string', help: 'seed for split, folds, shuffles and initial weights', parse: nonNegativeInt('seed') },
   'idx-dir': { key: 'idxDir', type: 'string', help: 'folder with the four official IDX files (.gz or not), tried first by prepare' },
   workers: { key: 'workers', type: 'string', help: 'worker threads for decoding, trees and training', parse: positiveInt('workers') },
-  backend: {
-    key: 'backend',
-    type: 'string',
-    help: 'force a TensorFlow.js backend: tensorflow | wasm | cpu (default: fastest that loads)',
-    parse: (raw, flag) => {
-      if (!BACKENDS.includes(raw as BackendName)) throw new ConfigError('backend', BACKENDS.join(' | '), raw, flag);
-      return raw;
-    },
-  },
+  backend: { key: 'backend', type: 'string', help: 'force a TensorFlow.js backend: tensorflow | wasm | cpu (default: fastest that loads)', parse: oneOf('backend', BACKENDS) },
   epochs: { key: 'epochs', type: 'string', help: `maximum training epochs of the networks (default: mlp ${MLP.epochs}, cnn ${CNN.epochs}, convnet ${CONVNET.epochs}; the study: 500)`, parse: positiveInt('epochs') },
   patience: { key: 'patience', type: 'string', help: `early-stopping patience in epochs on val_loss (default: mlp ${MLP.patience}, cnn ${CNN.patience}, convnet ${CONVNET.patience}; the study: 50)`, parse: positiveInt('patience') },
   'batch-size': { key: 'batchSize', type: 'string', help: "training and prediction batch size (default: each network's own; 500 for prediction)", parse: positiveInt('batchSize') },
@@ -235,18 +238,16 @@ export const FLAGS: Record<string, FlagSpec> = {
   'early-stopping-rounds': boostFlag('earlyStoppingRounds', 'stop when the valid mlogloss has not improved for this many rounds (0: never)'),
   cv: { key: 'boost.cv', type: 'boolean', help: 'boost: also run 5-fold stratified CV of the training rows at these settings (5 more fits)' },
   augment: { key: 'convnet.augment', type: 'string', help: 'convnet: vary training images by "shift" (up to 2 px), "flip" (left-right), both ("shift,flip") or "none"', parse: parseAugment },
-  schedule: {
-    key: 'convnet.schedule',
-    type: 'string',
-    help: 'convnet: learning-rate schedule, one-cycle | constant',
-    parse: (raw, flag) => {
-      if (!SCHEDULES.includes(raw as ConvnetSettings['schedule'])) throw new ConfigError('schedule', SCHEDULES.join(' | '), raw, flag);
-      return raw;
-    },
-  },
+  schedule: { key: 'convnet.schedule', type: 'string', help: 'convnet: learning-rate schedule, one-cycle | constant', parse: oneOf('schedule', SCHEDULES) },
   'max-learning-rate': { key: 'convnet.maxLearningRate', type: 'string', help: "convnet: the one-cycle's peak learning rate (the rate throughout with --schedule constant)", parse: numberIn('maxLearningRate', Number.MIN_VALUE, 1, 'a number in (0, 1]') },
   'weight-decay': { key: 'convnet.weightDecay', type: 'string', help: "convnet: AdamW's decoupled weight decay (0: Adam)", parse: numberIn('weightDecay', 0, 1, 'a number in [0, 1]') },
   'label-smoothing': { key: 'convnet.labelSmoothing', type: 'string', help: 'convnet: label smoothing of the training targets (0: none)', parse: numberIn('labelSmoothing', 0, 0.5, 'a number in [0, 0.5]') },
+  'test-time-flip': {
+    key: 'convnet.testTimeFlip',
+    type: 'string',
+    help: "convnet: the saved model averages each image's prediction with its mirror's, auto (when --augment flips) | on | off",
+    parse: oneOf('testTimeFlip', TEST_TIME_FLIPS),
+  },
 };
 
 /** The object that holds `key` in `config`, and the field's name there. */

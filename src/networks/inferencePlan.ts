@@ -1,8 +1,8 @@
 /**
- * An inference-only forward pass of a Sequential model, built from its layers' weights, with
- * one exact rewrite that the Layers API cannot do: a BatchNormalization followed by a
- * MaxPooling2D (the study's CNN blocks: Conv2D relu -> BatchNorm -> MaxPool -> Dropout) is
- * applied after the pooling, on a quarter of the values.
+ * An inference-only forward pass of a Sequential model (or of one wrapped by withMirrorAverage),
+ * built from its layers' weights, with one exact rewrite that the Layers API cannot do: a
+ * BatchNormalization followed by a MaxPooling2D (the study's CNN blocks: Conv2D relu ->
+ * BatchNorm -> MaxPool -> Dropout) is applied after the pooling, on a quarter of the values.
  *
  * Exactness: at inference BatchNorm is y = a * x + b per channel, with a = gamma /
  * sqrt(movingVariance + epsilon). When every a > 0 the map is increasing, so
@@ -12,6 +12,7 @@
  * (bench/RESULTS.md).
  */
 import { tf } from '../tfjs/tf.js';
+import { mirrorAveraged, mirrorAveragedTrunk } from './mirrorAverage.js';
 
 /** A compiled forward pass; `dispose` frees the constants it precomputed. */
 export interface InferencePlan {
@@ -25,6 +26,11 @@ const FUSABLE = new Set(['linear', 'relu', 'relu6', 'elu', 'sigmoid']);
 
 /** The plan for `model`, or undefined when it has a layer or setting this does not handle. */
 export function compileInference(model: tf.LayersModel): InferencePlan | undefined {
+  const trunk = mirrorAveragedTrunk(model);
+  if (trunk) {
+    const plan = compileInference(trunk);
+    return plan && { run: mirrorAveraged(plan), dispose: () => plan.dispose() };
+  }
   const layers = model.layers.filter((l) => l.getClassName() !== 'Dropout'); // identity at inference
   const steps: Step[] = [];
   const constants: tf.Tensor[] = [];

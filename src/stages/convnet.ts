@@ -11,9 +11,11 @@ export const AUGMENT_SHIFT_PX = 2;
 export function convnetRecipe(s: ConvnetSettings): TrainingRecipe {
   const augment: AugmentOptions | undefined = s.augment.shift || s.augment.flip ? { shift: s.augment.shift ? AUGMENT_SHIFT_PX : 0, flip: s.augment.flip } : undefined;
   const fixed = { weightDecay: s.weightDecay, labelSmoothing: s.labelSmoothing };
+  const mirrorAverage = s.testTimeFlip === 'on' || (s.testTimeFlip === 'auto' && s.augment.flip);
   const augmentText = augment ? [augment.shift ? `shifts up to ${augment.shift} px` : '', augment.flip ? 'flips' : ''].filter(Boolean).join(' and ') : 'none';
   return {
     augment,
+    mirrorAverage,
     stepSettings: (totalSteps) =>
       s.schedule === 'one-cycle'
         ? (step): StepSettings => ({ ...fixed, learningRate: oneCycleLearningRate(step, { ...ONE_CYCLE_DEFAULTS, peak: s.maxLearningRate, totalSteps }) })
@@ -21,8 +23,9 @@ export function convnetRecipe(s: ConvnetSettings): TrainingRecipe {
     describe:
       `augmentation: ${augmentText}; learning rate: ${s.schedule === 'one-cycle' ? `one cycle, peak ${s.maxLearningRate}` : `constant ${s.maxLearningRate}`}; ` +
       `${s.weightDecay > 0 ? `AdamW, weight decay ${s.weightDecay}` : 'Adam'}; label smoothing ${s.labelSmoothing}; ` +
+      `test-time flips: ${mirrorAverage ? 'on' : 'off'}; ` +
       `${(convnetMultiplyAdds() / 1e6).toFixed(2)}M multiply-adds per image`,
-    record: { ...s, augmentShiftPx: augment?.shift ?? 0, multiplyAdds: convnetMultiplyAdds() },
+    record: { ...s, augmentShiftPx: augment?.shift ?? 0, mirrorAverage, multiplyAdds: convnetMultiplyAdds() },
   };
 }
 

@@ -4,8 +4,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { before, describe, it } from 'node:test';
 import { CONVNET_STAGES, buildConvnet, convnetMultiplyAdds } from '../../src/networks/convnet.js';
-import { inferenceForward } from '../../src/networks/evaluate.js';
+import { compileInference } from '../../src/networks/inferencePlan.js';
 import { saveLayersModel } from '../../src/networks/layersFiles.js';
+import { mirrorAveragedTrunk, withMirrorAverage } from '../../src/networks/mirrorAverage.js';
 import { tf } from '../../src/tfjs/tf.js';
 
 describe('convnet', () => {
@@ -32,34 +33,61 @@ describe('convnet', () => {
     assert.equal(convnetMultiplyAdds(), 225_792 + 2_709_504 + 1_693_440 + 2_822_400 + 1_036_800 + 1_600);
   });
 
-  it("saves a standard Layers model: stock tf.loadLayersModel gives the same predictions, as does the inference plan", async () => {
-    const dir = await mkdtemp(join(tmpdir(), 'convnet-'));
-    try {
-      const model = buildConvnet({ seed: 5, stages: [[4], [6, 6]] });
-      // move BatchNorm off its initial statistics so that the test can see them
-      const x = tf.randomUniform([6, 28, 28, 1], 0, 1, 'float32', 9);
-      for (const w of model.weights.filter((v) => v.name.includes('moving_'))) w.write(tf.randomUniform(w.shape as number[], 0.5, 1.5, 'float32', 3));
-      await saveLayersModel(model, join(dir, 'convnet'));
-      const json = JSON.parse(await readFile(join(dir, 'convnet', 'model.json'), 'utf8')) as tf.io.ModelJSON;
-      const weights = await readFile(join(dir, 'convnet', 'weights.bin'));
-      const stock = await tf.loadLayersModel(tf.io.fromMemory({
-        modelTopology: json.modelTopology,
-        weightSpecs: json.weightsManifest[0]!.weights,
-        weightData: weights.buffer.slice(weights.byteOffset, weights.byteOffset + weights.byteLength),
-      }));
-      const expected = (model.predict(x) as tf.Tensor).dataSync();
-      const loaded = (stock.predict(x) as tf.Tensor).dataSync();
-      const forward = inferenceForward(model);
-      const planned = forward.run(x).dataSync();
-      expected.forEach((p, i) => {
-        assert.ok(Math.abs(p - loaded[i]!) < 1e-6, `stock ${i}`);
-        assert.ok(Math.abs(p - planned[i]!) < 1e-5, `plan ${i}`);
-      });
-      forward.dispose();
-      model.dispose();
-      stock.dispose();
-    } finally {
-      await rm(dir, { recursive: true, force: true });
-    }
+  for (const mirrored of [false, true]) {
+    it(`saves a standard Layers model${mirrored ? ' (with test-time flips)' : ''}: stock tf.loadLayersModel gives the same predictions, as does the inference plan`, async () => {
+      const dir = await mkdtemp(join(tmpdir(), 'convnet-'));
+      try {
+        const trunk = buildConvnet({ seed: 5, stages: [[4], [6, 6]] });
+        // move BatchNorm off its initial statistics so that the test can see them
+        for (const w of trunk.weights.filter((v) => v.name.includes('moving_'))) w.write(tf.randomUniform(w.shape as number[], 0.5, 1.5, 'float32', 3));
+        const model = mirrored ? withMirrorAverage(trunk) : trunk;
+        const x = tf.randomUniform([6, 28, 28, 1], 0, 1, 'float32', 9);
+        await saveLayersModel(model, join(dir, 'convnet'));
+        const json = JSON.parse(await readFile(join(dir, 'convnet', 'model.json'), 'utf8')) as tf.io.ModelJSON;
+        const weights = await readFile(join(dir, 'convnet', 'weights.bin'));
+        const stock = await tf.loadLayersModel(tf.io.fromMemory({
+          modelTopology: json.modelTopology,
+          weightSpecs: json.weightsManifest[0]!.weights,
+          weightData: weights.buffer.slice(weights.byteOffset, weights.byteOffset + weights.byteLength),
+        }));
+        const expected = (model.predict(x) as tf.Tensor).dataSync();
+        const loaded = (stock.predict(x) as tf.Tensor).dataSync();
+        // the fast path: a compiled plan, not predictOnBatch, for the model as loaded
+        const plan = compileInference(stock);
+        assert.ok(plan, 'no inference plan');
+        const planned = plan.run(x).dataSync();
+        expected.forEach((p, i) => {
+          assert.ok(Math.abs(p - loaded[i]!) < 1e-6, `stock ${i}`);
+          assert.ok(Math.abs(p - planned[i]!) < 1e-5, `plan ${i}`);
+        });
+        if (mirrored) {
+          // what the model computes: the mean of the net's probabilities for x and for x mirrored left to right
+          const views = tf.tidy(() => tf.div(tf.add(trunk.predict(x) as tf.Tensor, trunk.predict(tf.reverse(x, 2)) as tf.Tensor), 2).dataSync());
+          const alone = (trunk.predict(x) as tf.Tensor).dataSync();
+          expected.forEach((p, i) => assert.ok(Math.abs(p - views[i]!) < 1e-6, `mean of views ${i}`));
+          const moved = Math.max(...expected.map((p, i) => Math.abs(p - alone[i]!)));
+          assert.ok(moved > 1e-5, `the mirror changed nothing (${moved})`);
+          assert.equal(mirrorAveragedTrunk(stock)?.name, trunk.name);
+        }
+        plan.dispose();
+        model.dispose();
+        if (mirrored) trunk.dispose();
+        stock.dispose();
+      } finally {
+        await rm(dir, { recursive: true, force: true });
+      }
+    });
+  }
+
+  it('recognizes a mirror-averaged model only when its mirror is the exact left-right flip', () => {
+    const trunk = buildConvnet({ seed: 5, stages: [[4], [6]] });
+    const model = withMirrorAverage(trunk);
+    assert.equal(mirrorAveragedTrunk(model), trunk);
+    assert.equal(mirrorAveragedTrunk(trunk), undefined);
+    const mirror = model.getLayer('mirror');
+    mirror.setWeights([tf.eye(28)]);
+    assert.equal(mirrorAveragedTrunk(model), undefined);
+    model.dispose();
+    trunk.dispose();
   });
 });

@@ -10,6 +10,7 @@ import { initBackend } from '../../tfjs/backend.js';
 import { registeredProjectKernels } from '../../tfjs/kernels/index.js';
 import { evaluateDataset, inferenceBatchSize } from '../../networks/evaluate.js';
 import { loadLayersModel, saveLayersModel } from '../../networks/layersFiles.js';
+import { withMirrorAverage } from '../../networks/mirrorAverage.js';
 import { createDataParallelRunner, trainsDataParallel, type DataParallelRunner } from '../../parallel/dataParallelRunner.js';
 import { tf } from '../../tfjs/tf.js';
 import { trainModel, type TrainProgress } from '../../networks/train.js';
@@ -43,6 +44,8 @@ export interface NetworkSpec {
 export interface TrainingRecipe {
   /** how training images are varied; none: as they are */
   augment?: AugmentOptions;
+  /** the saved model averages each image's prediction with its mirror's (withMirrorAverage) */
+  mirrorAverage: boolean;
   /** each step's settings in a run of `totalSteps` steps */
   stepSettings(totalSteps: number): (step: number) => StepSettings;
   /** one line saying all of the above, for the log */
@@ -164,23 +167,32 @@ async function finish(
   const { history } = progress;
   await writeFileAtomic(files.figure, await renderTrainingCurves(history, spec.title));
   const best = await loadLayersModel(files.checkpoint);
+  const final = recipe?.mirrorAverage ? withMirrorAverage(best) : best;
   try {
-    await saveLayersModel(best, files.model);
-    // on the training threads when there are some (both cores), else in this thread
-    const evaluate = (set: tf.data.Dataset<ImageBatch>) => (runner ? runner.evaluateModel(best, set) : evaluateDataset(best, set));
+    await saveLayersModel(final, files.model);
+    // On the training threads when there are some (both cores), else in this thread. The
+    // threads hold the trained net's weights only, so a mirror-averaged model runs here.
+    const evaluate = (model: tf.LayersModel, set: tf.data.Dataset<ImageBatch>) =>
+      runner && model === best ? runner.evaluateModel(best, set) : evaluateDataset(model, set);
     const inferBatch = inferenceBatchSize(config);
-    const valid = await evaluate(imageDataset(cache.train, () => split.valid, inferBatch));
+    const validSet = imageDataset(cache.train, () => split.valid, inferBatch);
+    const valid = await evaluate(final, validSet);
+    // what the mirror adds, on the split that chose it
+    const validUnmirrored = final === best ? undefined : await evaluate(best, validSet);
     const testKnown = cache.test.count > 0 && !cache.test.labels.includes(UNKNOWN_LABEL);
     const allTest = Array.from({ length: cache.test.count }, (_, i) => i);
-    const test = testKnown ? await evaluate(imageDataset(cache.test, () => allTest, inferBatch)) : undefined;
+    const test = testKnown ? await evaluate(final, imageDataset(cache.test, () => allTest, inferBatch)) : undefined;
     const fitSeconds = history.seconds.reduce((a, b) => a + b, 0);
     ctx.log(
-      `${spec.name}: valid accuracy ${valid.accuracy.toFixed(4)} (${valid.count} images)` +
+      `${spec.name}: valid accuracy ${valid.accuracy.toFixed(4)} (${valid.count} images` +
+        (validUnmirrored ? `; without test-time flips ${validUnmirrored.accuracy.toFixed(4)})` : ')') +
         (test ? `, test accuracy ${test.accuracy.toFixed(4)} (${test.count} images)` : ', test labels unknown') +
         `; fit ${fitSeconds.toFixed(1)} s, ${(fitSeconds / history.epoch.length).toFixed(1)} s/epoch`,
     );
     await updateMetrics(paths.metrics, spec.name, {
       validAccuracy: valid.accuracy,
+      // undefined drops an older run's
+      validAccuracyWithoutTestTimeFlips: validUnmirrored?.accuracy,
       testAccuracy: test?.accuracy ?? null,
       fitSeconds,
       secondsPerEpoch: fitSeconds / history.epoch.length,
@@ -189,11 +201,12 @@ async function finish(
       bestValLoss: progress.earlyStopping.best,
       batchSize,
       backend: tf.getBackend(),
-      parameters: best.countParams(),
+      parameters: final.countParams(),
       // undefined drops an older run's: the study's networks have none
       recipe: recipe?.record,
     });
   } finally {
+    if (final !== best) final.dispose(); // first: it holds `best` as a layer
     best.dispose();
   }
 }

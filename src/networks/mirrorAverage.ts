@@ -36,14 +36,14 @@ export function withMirrorAverage(trunk: tf.LayersModel): tf.LayersModel {
  * the trunk computes what the model does.
  */
 export function mirrorAveragedTrunk(model: tf.LayersModel): tf.LayersModel | undefined {
-  const named = new Map(model.layers.map((l) => [l.name, l]));
-  const mirror = named.get(LAYER.mirror);
-  const trunks = model.layers.filter((l): l is tf.LayersModel => l instanceof tf.LayersModel);
-  const shapeOf = [LAYER.flat, LAYER.image, LAYER.average].every((n) => named.has(n)) && model.layers.length === 6;
-  if (!mirror || trunks.length !== 1 || !shapeOf) return undefined;
-  const [kernel] = mirror.getWeights();
+  // the input, the four named layers and the trunk
+  if (model.layers.length !== 6) return undefined;
+  const names = new Set(model.layers.map((l) => l.name));
+  const trunk = model.layers.find((l): l is tf.LayersModel => l instanceof tf.LayersModel);
+  if (!trunk || !Object.values(LAYER).every((n) => names.has(n))) return undefined;
+  const [kernel] = model.getLayer(LAYER.mirror).getWeights();
   const exact = tf.tidy(() => kernel !== undefined && tf.equal(kernel, antiIdentityMatrix()).all().dataSync()[0] === 1);
-  return exact ? trunks[0] : undefined;
+  return exact ? trunk : undefined;
 }
 
 /** The 28x28 matrix with ones on its anti-diagonal: x times it reverses x's columns. */

@@ -53,9 +53,11 @@ const CONVNET_PATHS = {
   ...SHARED,
   'BatchNormalization layer, training': ['two-read statistics, closed-form gradient'],
   'Conv2D layer, training': ['fused convolution + bias + activation'],
-  // patches for the first convolution (1 -> 32 channels), per-tap products for the 3x3 'same' others
-  Conv2DBackpropFilter: ['patches', 'taps'],
-  Conv2DBackpropInput: ['taps'],
+  // patches for the first convolution (1 -> 32 channels), Winograd for the 3x3 'same' others,
+  // whose forward pass goes that way too (the first, from one channel, stays with XNNPACK)
+  Conv2DBackpropFilter: ['patches', 'winograd'],
+  Conv2DBackpropInput: ['winograd'],
+  FusedConv2D: ['winograd', 'xnnpack'],
   FusedBatchNorm: ['simd affine'],
   MaxPoolGrad: ['simd 2x2'],
   // global average pooling's gradient spreads each image's dy over its pixels
@@ -87,6 +89,8 @@ describe('fast kernels on the study shapes', () => {
       // the first convolution's input needs no gradient
       Conv2DBackpropInput: ['taps'],
       'Dropout layer, training': ['one-pass seeded mask'],
+      // 2x2 convolutions: XNNPACK's is the fast forward pass
+      FusedConv2D: ['xnnpack'],
       FusedBatchNorm: ['simd affine'],
       MaxPoolGrad: ['simd 2x2'],
     });
@@ -98,7 +102,7 @@ describe('fast kernels on the convnet', () => {
     assert.equal(await initBackend('wasm'), 'wasm');
   });
 
-  it('takes only fast paths, its 3x3 convolutions the per-tap products', () => {
+  it('takes only fast paths, its 3x3 convolutions Winograd\'s', () => {
     const model = buildConvnet({ seed: 87 });
     const paths = pathsOf(model);
     model.dispose();

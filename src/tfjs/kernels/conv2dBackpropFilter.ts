@@ -5,8 +5,9 @@
  * channels) correlated with dy seen as [OH, OW, N, Co] (a filter), with stride 1, dilation
  * = the forward stride and the forward padding made explicit, gives [Ci, KH, KW, Co].
  * Stride-1 convolutions with few input channels (the study's first one) take a matrix product
- * over explicit patches instead (filterGradByPatches.ts), and the study's other three (stride
- * 1, padded below and right) one FMA product per filter tap (filterGradByTaps.ts).
+ * over explicit patches instead (filterGradByPatches.ts), the convnet's 3x3 'same' ones
+ * Winograd's F(2x2, 3x3) (winogradConv.ts), and the study's other three (stride 1, padded below
+ * and right) one FMA product per filter tap (filterGradByTaps.ts).
  *
  * XNNPACK streams the whole packed "filter" (dy) from memory once per tile of output rows;
  * at batch 500 that is 25 MB for the study's second convolution. Large batches are therefore
@@ -17,6 +18,7 @@ import { filterGradByPatches } from './filterGradByPatches.js';
 import { canFilterGradByTaps, filterGradByTaps } from './filterGradByTaps.js';
 import { disposeAll, runStock, type WasmKernelArgs } from './stock.js';
 import { tookPath } from './kernelPaths.js';
+import { canWinograd, winogradFilterGrad } from './winogradConv.js';
 
 /** Kernel function: dW[kh,kw,ci,co] = sum over n,oh,ow of xpad[n, oh*s+kh, ow*s+kw, ci] * dy[n,oh,ow,co]. */
 export function conv2dBackpropFilter({ inputs, backend, attrs }: WasmKernelArgs): tf.TensorInfo {
@@ -35,6 +37,10 @@ export function conv2dBackpropFilter({ inputs, backend, attrs }: WasmKernelArgs)
   if (patchesFit) {
     tookPath('Conv2DBackpropFilter', 'patches');
     return filterGradByPatches(x, dy, info, backend);
+  }
+  if (x.dtype === 'float32' && dy.dtype === 'float32' && canWinograd(info, info.inChannels, info.outChannels)) {
+    tookPath('Conv2DBackpropFilter', 'winograd');
+    return winogradFilterGrad(backend, x, dy);
   }
   if (x.dtype === 'float32' && canFilterGradByTaps(info)) {
     tookPath('Conv2DBackpropFilter', 'taps');

@@ -3,13 +3,15 @@
  * large share of a CNN step; XNNPACK's convolution is far faster. For stride 1 the input
  * gradient is the correlation of dy with the filter flipped in space and with its channel
  * axes swapped, padded by (filter size - 1 - forward padding) on each side. Other strides
- * keep the stock kernel. The study's three wider convolutions (padded below and right, 64 or
- * 128 input channels) take FMA products per filter tap instead (inputGradByTaps.ts).
+ * keep the stock kernel. The convnet's 3x3 'same' convolutions take Winograd's F(2x2, 3x3)
+ * (winogradConv.ts), the study's three wider convolutions (padded below and right, 64 or 128
+ * input channels) FMA products per filter tap (inputGradByTaps.ts).
  */
 import { tf } from '../tf.js';
 import { canInputGradByTaps, inputGradByTaps } from './inputGradByTaps.js';
 import { disposeAll, runStock, type WasmKernelArgs } from './stock.js';
 import { tookPath } from './kernelPaths.js';
+import { canWinograd, inputGradFilter, winogradConv } from './winogradConv.js';
 
 /** Kernel function: dx = conv2d(dy, transpose(reverse(W, [0, 1]), [0, 1, 3, 2])) for stride 1. */
 export function conv2dBackpropInput(args: WasmKernelArgs): tf.TensorInfo {
@@ -31,6 +33,10 @@ export function conv2dBackpropInput(args: WasmKernelArgs): tf.TensorInfo {
   if (unsupported) {
     tookPath('Conv2DBackpropInput', 'stock');
     return runStock('Conv2DBackpropInput', backend, inputs, attrs);
+  }
+  if (dy.dtype === 'float32' && filter.dtype === 'float32' && canWinograd(info, info.outChannels, info.inChannels)) {
+    tookPath('Conv2DBackpropInput', 'winograd');
+    return winogradConv(backend, dy, filter, inputGradFilter(info.outChannels), info.inChannels);
   }
   if (dy.dtype === 'float32' && filter.dtype === 'float32' && canInputGradByTaps(info)) {
     tookPath('Conv2DBackpropInput', 'taps');

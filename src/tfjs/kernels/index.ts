@@ -12,6 +12,7 @@ import { cast } from './cast.js';
 import { conv2dBackpropFilter } from './conv2dBackpropFilter.js';
 import { conv2dBackpropInput } from './conv2dBackpropInput.js';
 import { fusedBatchNorm } from './fusedBatchNorm.js';
+import { fusedConv2d } from './fusedConv2d.js';
 import { fusedMatMul } from './fusedMatMul.js';
 import { fusedBatchNormGradConfig } from './fusedBatchNormGrad.js';
 import { elementwiseGradConfigs, RELU_GRAD, reluGrad, SQUARE_GRAD, squareGrad } from './elementwiseGrads.js';
@@ -48,6 +49,7 @@ export const FAST_KERNELS: Readonly<Record<string, WasmKernelFunc>> = {
   Cast: cast,
   Conv2DBackpropInput: conv2dBackpropInput,
   FusedBatchNorm: fusedBatchNorm,
+  FusedConv2D: fusedConv2d,
   _FusedMatMul: fusedMatMul,
   Identity: identity,
   MaxPoolGrad: maxPoolGrad,

@@ -3,6 +3,7 @@ import { describe, it } from 'node:test';
 import { initBackend } from '../../../src/tfjs/backend.js';
 import { tf } from '../../../src/tfjs/tf.js';
 import { assertMatchesCpu, compareWithCpu, randomInputs } from './compareWithCpu.js';
+import { clearTakenPaths, takenPaths } from '../../../src/tfjs/kernels/kernelPaths.js';
 
 // Batch 2: the cpu reference kernel needs ~10 s for one [8,14,14,64] case.
 const BATCH = 2;
@@ -35,20 +36,18 @@ describe('Conv2DBackpropFilter on wasm', () => {
     assertMatchesCpu(r, [2, 2, 8, 16], 1e-5);
   });
 
-  // The convnet's 3x3 'same' convolutions (padded 1 all round): taps above and left of a pixel read
-  // rows before it, so each tap's products run over the pixels whose row exists.
-  for (const [x, dy, filterShape] of [
-    [[4, 15, 13, 8], [4, 15, 13, 16], [3, 3, 8, 16]],
-    [[2, 14, 14, 32], [2, 14, 14, 32], [3, 3, 32, 32]],
-    [[2, 7, 7, 32], [2, 7, 7, 64], [3, 3, 32, 64]],
-  ]) {
-    it(`matches cpu with the per-tap products on [${x}] (3x3 filter, same padding)`, async () => {
-      const r = await compareWithCpu('Conv2DBackpropFilter', { x: x!, dy: dy! }, {
-        strides: 1, pad: 'same', dataFormat: 'NHWC', filterShape,
-      });
-      assertMatchesCpu(r, filterShape!, 1e-5);
+  // 3x3 'same' convolutions (padded 1 all round) whose channels Winograd does not take (6 -> 12:
+  // not whole vectors of 4, nor panels of 8): taps above and left of a pixel read rows before it, so
+  // each tap's products run over the pixels whose row exists. (The convnet's go Winograd's way:
+  // winogradConv.test.ts.)
+  it('matches cpu with the per-tap products on [4,15,13,6] (3x3 filter, same padding)', async () => {
+    clearTakenPaths();
+    const r = await compareWithCpu('Conv2DBackpropFilter', { x: [4, 15, 13, 6], dy: [4, 15, 13, 12] }, {
+      strides: 1, pad: 'same', dataFormat: 'NHWC', filterShape: [3, 3, 6, 12],
     });
-  }
+    assertMatchesCpu(r, [3, 3, 6, 12], 1e-5);
+    assert.deepEqual(takenPaths().Conv2DBackpropFilter, ['taps']);
+  });
 
   // Few input channels take the patches path (filterGradByPatches.ts): its padding handling.
   for (const pad of ['same', 'valid'] as const) {

@@ -1,0 +1,125 @@
+/**
+ * 3x3 'same' convolutions, stride 1, by Winograd's F(2x2, 3x3) (source: assembly/winograd.ts):
+ * 2.25x fewer multiply-adds than the direct form, run on the FMA GEMM's tile loop. The convnet's
+ * convolutions after the first (32 to 160 channels) go this way, forward (fusedConv2d.ts) and for
+ * their input gradient (conv2dBackpropInput.ts), which is the same convolution of dy with the
+ * filter turned by 180 degrees and its channel axes swapped. In F(2x2, 3x3) the transforms'
+ * coefficients are 0, 1 and 1/2, so results agree with the direct form to float rounding.
+ */
+import type { tf } from '../tf.js';
+import { WasmModule } from '../../wasm/wasmModule.js';
+import { disposeAll, type WasmKernelArgs } from './stock.js';
+
+type Backend = WasmKernelArgs['backend'];
+type ConvInfo = tf.backend_util.Conv2DInfo;
+
+interface Exports {
+  transformFilter(g: number, cStride: number, kStride: number, flip: boolean, c: number, k: number, u: number): void;
+  padInput(x: number, n: number, h: number, w: number, c: number, xp: number): void;
+  convolve(xp: number, n: number, h: number, w: number, c: number, u: number, k: number, y: number, biasAt: number, relu: boolean, v: number, m: number, tc: number): void;
+  filterGradient(xp: number, n: number, h: number, w: number, c: number, dy: number, k: number, du: number, v: number, dyt: number, tc: number, out: number): void;
+}
+
+const MODULE = new WasmModule(new URL('./assembly/winograd.wasm', import.meta.url));
+
+/** Points of a tile's 4x4 transform, and tiles per block of the GEMM's packed A. */
+const POINTS = 16;
+const BLOCK_TILES = 4;
+/**
+ * Bytes of transformed input and products per chunk of tiles (V and M: 16 x tiles x channels
+ * each): small enough to stay in L2 between the transforms and the products.
+ */
+const CHUNK_BYTES = 256 * 1024;
+
+/**
+ * Whether `winogradConv` computes a convolution of this geometry from c to k channels: 3x3,
+ * stride and dilation 1, padded by 1 on every side (so 'same'), with c in whole vectors of 4 and
+ * k in whole panels of 8 (the GEMM's tile). (The input gradient runs from the forward's output
+ * channels to its input channels.)
+ */
+export function canWinograd(info: ConvInfo, c: number, k: number): boolean {
+  const { filterHeight, filterWidth, strideHeight, strideWidth, dilationHeight, dilationWidth, padInfo } = info;
+  return (
+    filterHeight === 3 && filterWidth === 3 && strideHeight === 1 && strideWidth === 1 && dilationHeight === 1 && dilationWidth === 1 &&
+    padInfo.top === 1 && padInfo.bottom === 1 && padInfo.left === 1 && padInfo.right === 1 &&
+    c % 4 === 0 && k % 8 === 0 && info.dataFormat === 'channelsLast'
+  );
+}
+
+/** How to read the filter [3, 3, Ci, Co] for a convolution from C to K channels. */
+export interface FilterView {
+  /** bytes between consecutive input channels (C) and output channels (K) of one tap */
+  cStride: number;
+  kStride: number;
+  /** read tap 8 - t for tap t: the filter turned by 180 degrees */
+  flip: boolean;
+}
+
+/** The forward convolution's view of its filter [3, 3, C, K]. */
+export const forwardFilter = (k: number): FilterView => ({ cStride: k * 4, kStride: 4, flip: false });
+
+/** The input gradient's view of the forward filter [3, 3, Ci, Co]: from dy's Co channels to Ci, turned. */
+export const inputGradFilter = (co: number): FilterView => ({ cStride: 4, kStride: co * 4, flip: true });
+
+/**
+ * y [N, H, W, K] = the 3x3 'same' convolution of float32 x [N, H, W, C] with `filter` read
+ * through `view`, then + bias (K values) and relu where given. Needs `canWinograd` of the
+ * convolution from C to K channels.
+ */
+export function winogradConv(
+  backend: Backend, x: tf.TensorInfo, filter: tf.TensorInfo, view: FilterView, k: number, bias?: tf.TensorInfo, relu = false,
+): tf.TensorInfo {
+  const [n, h, w, c] = x.shape as [number, number, number, number];
+  const tc = chunkTiles(x.shape, c, k, BLOCK_TILES);
+  const y = backend.makeOutput([n, h, w, k], 'float32');
+  const scratch = [paddedInput(backend, x), backend.makeOutput([POINTS * c * k], 'float32'),
+    backend.makeOutput([POINTS * tc * c], 'float32'), backend.makeOutput([POINTS * tc * k], 'float32')];
+  // Addresses after the allocations (allocating can grow the heap and detach views; addresses stay)
+  const [xp, u, v, m] = scratch.map(addressOf(backend)) as [number, number, number, number];
+  const wasm = MODULE.bindToBackend<Exports>(backend);
+  const at = addressOf(backend);
+  wasm.transformFilter(at(filter), view.cStride, view.kStride, view.flip, c, k, u);
+  wasm.padInput(at(x), n, h, w, c, xp);
+  wasm.convolve(xp, n, h, w, c, u, k, at(y), bias ? at(bias) : 0, relu, v, m, tc);
+  disposeAll(backend, ...scratch);
+  return y;
+}
+
+/**
+ * dW [3, 3, C, K] of the 3x3 'same' convolution of float32 x [N, H, W, C] whose output gradient
+ * is dy [N, H, W, K]: the products of the transformed input and output gradient, summed over
+ * the tiles, carried back to the filter's 3x3. Needs `canWinograd` of the convolution.
+ */
+export function winogradFilterGrad(backend: Backend, x: tf.TensorInfo, dy: tf.TensorInfo): tf.TensorInfo {
+  const [n, h, w, c] = x.shape as [number, number, number, number];
+  const k = dy.shape[3]!;
+  const tc = chunkTiles(x.shape, c, k, 1);
+  const dw = backend.makeOutput([3, 3, c, k], 'float32');
+  const scratch = [paddedInput(backend, x), backend.makeOutput([POINTS * c * k], 'float32'),
+    backend.makeOutput([POINTS * tc * c], 'float32'), backend.makeOutput([POINTS * tc * k], 'float32')];
+  const [xp, du, v, dyt] = scratch.map(addressOf(backend)) as [number, number, number, number];
+  const wasm = MODULE.bindToBackend<Exports>(backend);
+  const at = addressOf(backend);
+  wasm.padInput(at(x), n, h, w, c, xp);
+  wasm.filterGradient(xp, n, h, w, c, at(dy), k, du, v, dyt, tc, at(dw));
+  disposeAll(backend, ...scratch);
+  return dw;
+}
+
+/** Tiles per chunk: V and M (16 values per tile and channel each) within CHUNK_BYTES, in whole multiples of `multiple`, no more than the tiles there are. */
+function chunkTiles(shape: number[], c: number, k: number, multiple: number): number {
+  const [n, h, w] = shape as [number, number, number];
+  const tiles = n * Math.ceil(h / 2) * Math.ceil(w / 2);
+  const byBytes = Math.floor(CHUNK_BYTES / (POINTS * (c + k) * 4 * multiple)) * multiple;
+  return Math.max(multiple, Math.min(byBytes, Math.ceil(tiles / multiple) * multiple));
+}
+
+/** Space for x padded to whole tiles plus one row and column on each side (assembly/winograd.ts, padInput). */
+function paddedInput(backend: Backend, x: tf.TensorInfo): tf.TensorInfo {
+  const [n, h, w, c] = x.shape as [number, number, number, number];
+  const padded = (size: number) => Math.ceil(size / 2) * 2 + 2;
+  return backend.makeOutput([n * padded(h) * padded(w) * c], 'float32');
+}
+
+/** A tensor's byte address in the heap (take it after the allocations: allocating can grow the heap and detach views). */
+const addressOf = (backend: Backend) => (t: tf.TensorInfo): number => backend.typedArrayFromHeap(t).byteOffset;

@@ -1,10 +1,14 @@
 /**
- * 3x3 'same' convolutions, stride 1, by Winograd's F(2x2, 3x3) (source: assembly/winograd.ts):
- * 2.25x fewer multiply-adds than the direct form, run on the FMA GEMM's tile loop. The convnet's
- * convolutions after the first (32 to 160 channels) go this way, forward (fusedConv2d.ts) and for
- * their input gradient (conv2dBackpropInput.ts), which is the same convolution of dy with the
- * filter turned by 180 degrees and its channel axes swapped. In F(2x2, 3x3) the transforms'
- * coefficients are 0, 1 and 1/2, so results agree with the direct form to float rounding.
+ * 3x3 'same' convolutions, stride 1, by Winograd's F(4x4, 3x3) (source: assembly/winograd.ts):
+ * 4x fewer multiply-adds than the direct form on whole tiles, run on the FMA GEMM's tile loop.
+ * The convnet's convolutions after the first (32 to 160 channels) go this way: forward
+ * (fusedConv2d.ts), for their input gradient (conv2dBackpropInput.ts), which is the same
+ * convolution of dy with the filter turned by 180 degrees and its channel axes swapped, and for
+ * their filter gradient (conv2dBackpropFilter.ts), the products of the transformed input and
+ * output gradient summed over the tiles. F(4x4, 3x3) took 1.5x less time per step than
+ * F(2x2, 3x3) on the convnet (bench/RESULTS.md): its 7x7 and 3x3 layers fill whole tiles worse,
+ * but the 4x4 tile still needs fewer products. Its transforms' larger coefficients (up to 8)
+ * cost a little precision: results agree with the direct form to about 1e-6 relative.
  */
 import type { tf } from '../tf.js';
 import { WasmModule } from '../../wasm/wasmModule.js';
@@ -14,19 +18,27 @@ type Backend = WasmKernelArgs['backend'];
 type ConvInfo = tf.backend_util.Conv2DInfo;
 
 interface Exports {
-  transformFilter(g: number, cStride: number, kStride: number, flip: boolean, c: number, k: number, u: number): void;
+  transformFilter(g: number, cStride: number, kStride: number, flip: boolean, c: number, k: number, u: number, scratch: number): void;
   padInput(x: number, n: number, h: number, w: number, c: number, xp: number): void;
-  convolve(xp: number, n: number, h: number, w: number, c: number, u: number, k: number, y: number, biasAt: number, relu: boolean, v: number, m: number, tc: number): void;
-  filterGradient(xp: number, n: number, h: number, w: number, c: number, dy: number, k: number, du: number, v: number, dyt: number, tc: number, out: number): void;
+  convolve(
+    xp: number, n: number, h: number, w: number, c: number, u: number, k: number, y: number, biasAt: number, relu: boolean, v: number, m: number, tc: number,
+    scratch: number,
+  ): void;
+  filterGradient(
+    xp: number, n: number, h: number, w: number, c: number, dy: number, k: number, du: number, v: number, dyt: number, tc: number, out: number, scratch: number,
+  ): void;
 }
 
 const MODULE = new WasmModule(new URL('./assembly/winograd.wasm', import.meta.url));
 
-/** Points of a tile's 4x4 transform, and tiles per block of the GEMM's packed A. */
-const POINTS = 16;
+/** Output pixels along a tile's side, points of a tile's 6x6 transform, and tiles per block of the GEMM's packed A. */
+const TILE = 4;
+const POINTS = 36;
 const BLOCK_TILES = 4;
+/** Floats of the scratch the 2D transforms pass through (40 vectors of 4: assembly/winograd.ts). */
+const SCRATCH_FLOATS = 160;
 /**
- * Bytes of transformed input and products per chunk of tiles (V and M: 16 x tiles x channels
+ * Bytes of transformed input and products per chunk of tiles (V and M: 36 x tiles x channels
  * each): small enough to stay in L2 between the transforms and the products.
  */
 const CHUNK_BYTES = 256 * 1024;
@@ -73,14 +85,14 @@ export function winogradConv(
   const tc = chunkTiles(x.shape, c, k, BLOCK_TILES);
   const y = backend.makeOutput([n, h, w, k], 'float32');
   const scratch = [paddedInput(backend, x), backend.makeOutput([POINTS * c * k], 'float32'),
-    backend.makeOutput([POINTS * tc * c], 'float32'), backend.makeOutput([POINTS * tc * k], 'float32')];
+    backend.makeOutput([POINTS * tc * c], 'float32'), backend.makeOutput([POINTS * tc * k], 'float32'), backend.makeOutput([SCRATCH_FLOATS], 'float32')];
   // Addresses after the allocations (allocating can grow the heap and detach views; addresses stay)
-  const [xp, u, v, m] = scratch.map(addressOf(backend)) as [number, number, number, number];
+  const [xp, u, v, m, transforms] = scratch.map(addressOf(backend)) as [number, number, number, number, number];
   const wasm = MODULE.bindToBackend<Exports>(backend);
   const at = addressOf(backend);
-  wasm.transformFilter(at(filter), view.cStride, view.kStride, view.flip, c, k, u);
+  wasm.transformFilter(at(filter), view.cStride, view.kStride, view.flip, c, k, u, transforms);
   wasm.padInput(at(x), n, h, w, c, xp);
-  wasm.convolve(xp, n, h, w, c, u, k, at(y), bias ? at(bias) : 0, relu, v, m, tc);
+  wasm.convolve(xp, n, h, w, c, u, k, at(y), bias ? at(bias) : 0, relu, v, m, tc, transforms);
   disposeAll(backend, ...scratch);
   return y;
 }
@@ -96,20 +108,20 @@ export function winogradFilterGrad(backend: Backend, x: tf.TensorInfo, dy: tf.Te
   const tc = chunkTiles(x.shape, c, k, 1);
   const dw = backend.makeOutput([3, 3, c, k], 'float32');
   const scratch = [paddedInput(backend, x), backend.makeOutput([POINTS * c * k], 'float32'),
-    backend.makeOutput([POINTS * tc * c], 'float32'), backend.makeOutput([POINTS * tc * k], 'float32')];
-  const [xp, du, v, dyt] = scratch.map(addressOf(backend)) as [number, number, number, number];
+    backend.makeOutput([POINTS * tc * c], 'float32'), backend.makeOutput([POINTS * tc * k], 'float32'), backend.makeOutput([SCRATCH_FLOATS], 'float32')];
+  const [xp, du, v, dyt, transforms] = scratch.map(addressOf(backend)) as [number, number, number, number, number];
   const wasm = MODULE.bindToBackend<Exports>(backend);
   const at = addressOf(backend);
   wasm.padInput(at(x), n, h, w, c, xp);
-  wasm.filterGradient(xp, n, h, w, c, at(dy), k, du, v, dyt, tc, at(dw));
+  wasm.filterGradient(xp, n, h, w, c, at(dy), k, du, v, dyt, tc, at(dw), transforms);
   disposeAll(backend, ...scratch);
   return dw;
 }
 
-/** Tiles per chunk: V and M (16 values per tile and channel each) within CHUNK_BYTES, in whole multiples of `multiple`, no more than the tiles there are. */
+/** Tiles per chunk: V and M (36 values per tile and channel each) within CHUNK_BYTES, in whole multiples of `multiple`, no more than the tiles there are. */
 function chunkTiles(shape: number[], c: number, k: number, multiple: number): number {
   const [n, h, w] = shape as [number, number, number];
-  const tiles = n * Math.ceil(h / 2) * Math.ceil(w / 2);
+  const tiles = n * Math.ceil(h / TILE) * Math.ceil(w / TILE);
   const byBytes = Math.floor(CHUNK_BYTES / (POINTS * (c + k) * 4 * multiple)) * multiple;
   return Math.max(multiple, Math.min(byBytes, Math.ceil(tiles / multiple) * multiple));
 }
@@ -117,7 +129,7 @@ function chunkTiles(shape: number[], c: number, k: number, multiple: number): nu
 /** Space for x padded to whole tiles plus one row and column on each side (assembly/winograd.ts, padInput). */
 function paddedInput(backend: Backend, x: tf.TensorInfo): tf.TensorInfo {
   const [n, h, w, c] = x.shape as [number, number, number, number];
-  const padded = (size: number) => Math.ceil(size / 2) * 2 + 2;
+  const padded = (size: number) => Math.ceil(size / TILE) * TILE + 2;
   return backend.makeOutput([n * padded(h) * padded(w) * c], 'float32');
 }
 

@@ -1,7 +1,7 @@
 /**
- * Winograd's F(2x2, 3x3) (winogradConv.ts) against the cpu backend's direct convolutions: the
+ * Winograd's F(4x4, 3x3) (winogradConv.ts) against the cpu backend's direct convolutions: the
  * forward pass (FusedConv2D, with its bias and relu), the input gradient and the filter gradient,
- * on the convnet's shapes, on odd sizes that end in half tiles, and over several chunks of tiles;
+ * on the convnet's shapes, on sizes that end in part of a tile, and over several chunks of tiles;
  * each test also checks that Winograd is the path that ran.
  */
 import assert from 'node:assert/strict';
@@ -19,18 +19,20 @@ const CONVNET_CONVS = [
   [[BATCH, 3, 3, 80], [3, 3, 80, 160]],
 ] as const;
 /**
- * Odd heights and widths (half tiles at the bottom and right), a single pixel, and 16 images of
- * the second convolution's shape: 784 tiles, several chunks and a shorter last one.
+ * Heights and widths that end in part of a 4x4 tile; a single pixel (one tile, padded to a block
+ * of 4 in the forward pass); 30 tiles in two chunks, the second part empty; and 16 images of the
+ * second convolution's shape: 256 tiles in many chunks, the filter gradient's last one shorter.
  */
 const OTHER_SHAPES = [
   [[3, 5, 7, 8], [3, 3, 8, 8]],
   [[1, 1, 1, 8], [3, 3, 8, 16]],
+  [[5, 5, 9, 8], [3, 3, 8, 8]],
   [[16, 14, 14, 32], [3, 3, 32, 48]],
 ] as const;
 
 const SAME = { strides: 1, pad: 'same', dataFormat: 'NHWC' } as const;
 
-describe('Winograd F(2x2, 3x3) on wasm', () => {
+describe('Winograd F(4x4, 3x3) on wasm', () => {
   beforeEach(() => clearTakenPaths());
 
   for (const [x, filter] of [...CONVNET_CONVS, ...OTHER_SHAPES]) {

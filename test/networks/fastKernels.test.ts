@@ -53,9 +53,9 @@ const CONVNET_PATHS = {
   ...SHARED,
   'BatchNormalization layer, training': ['two-read statistics, closed-form gradient'],
   'Conv2D layer, training': ['fused convolution + bias + activation'],
-  // patches for the first convolution (1 -> 32 channels), Winograd for the 3x3 'same' others,
-  // whose forward pass goes that way too (the first, from one channel, stays with XNNPACK)
-  Conv2DBackpropFilter: ['patches', 'winograd'],
+  // the direct loop for the first convolution (1 -> 32 channels), Winograd for the 3x3 'same'
+  // others, whose forward pass goes that way too (the first, from one channel, stays with XNNPACK)
+  Conv2DBackpropFilter: ['direct 3x3', 'winograd'],
   Conv2DBackpropInput: ['winograd'],
   FusedConv2D: ['winograd', 'xnnpack'],
   FusedBatchNorm: ['simd affine'],

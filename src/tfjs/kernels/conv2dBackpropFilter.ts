@@ -4,10 +4,11 @@
  * convolution: x seen as [Ci, H, W, N] (a batch of Ci one-"pixel-channel" images with N
  * channels) correlated with dy seen as [OH, OW, N, Co] (a filter), with stride 1, dilation
  * = the forward stride and the forward padding made explicit, gives [Ci, KH, KW, Co].
- * Stride-1 convolutions with few input channels (the study's first one) take a matrix product
- * over explicit patches instead (filterGradByPatches.ts), the convnet's 3x3 'same' ones
- * Winograd's F(2x2, 3x3) (winogradConv.ts), and the study's other three (stride 1, padded below
- * and right) one FMA product per filter tap (filterGradByTaps.ts).
+ * The convnet's 3x3 'same' convolutions take Winograd's F(4x4, 3x3), or for its first one, from
+ * one channel, a direct loop (both winogradConv.ts). Other stride-1 convolutions with few input
+ * channels (the study CNN's first one) take a matrix product over explicit patches
+ * (filterGradByPatches.ts), and the study's other three (stride 1, padded below and right) one
+ * FMA product per filter tap (filterGradByTaps.ts).
  *
  * XNNPACK streams the whole packed "filter" (dy) from memory once per tile of output rows;
  * at batch 500 that is 25 MB for the study's second convolution. Large batches are therefore
@@ -18,7 +19,7 @@ import { filterGradByPatches } from './filterGradByPatches.js';
 import { canFilterGradByTaps, filterGradByTaps } from './filterGradByTaps.js';
 import { disposeAll, runStock, type WasmKernelArgs } from './stock.js';
 import { tookPath } from './kernelPaths.js';
-import { canWinograd, winogradFilterGrad } from './winogradConv.js';
+import { canDirectFilterGrad, canWinograd, directFilterGrad, winogradFilterGrad } from './winogradConv.js';
 
 /** Kernel function: dW[kh,kw,ci,co] = sum over n,oh,ow of xpad[n, oh*s+kh, ow*s+kw, ci] * dy[n,oh,ow,co]. */
 export function conv2dBackpropFilter({ inputs, backend, attrs }: WasmKernelArgs): tf.TensorInfo {
@@ -31,16 +32,20 @@ export function conv2dBackpropFilter({ inputs, backend, attrs }: WasmKernelArgs)
     x.shape as [number, number, number, number], filterShape, strides, 1, pad, dimRoundingMode,
   );
   const { filterHeight: kh, filterWidth: kw, strideHeight: sh, strideWidth: sw } = info;
+  if (x.dtype === 'float32' && dy.dtype === 'float32' && canWinograd(info, info.inChannels, info.outChannels)) {
+    tookPath('Conv2DBackpropFilter', 'winograd');
+    return winogradFilterGrad(backend, x, dy);
+  }
+  if (x.dtype === 'float32' && dy.dtype === 'float32' && canDirectFilterGrad(info)) {
+    tookPath('Conv2DBackpropFilter', 'direct 3x3');
+    return directFilterGrad(backend, x, dy);
+  }
   // On the study's shapes patches win while they are no wider than dy (1 -> 64 channels); at
   // 64 -> 64 they are 4x dy and much slower (bench/RESULTS.md).
   const patchesFit = sh === 1 && sw === 1 && x.dtype === 'float32' && kh * kw * info.inChannels <= info.outChannels;
   if (patchesFit) {
     tookPath('Conv2DBackpropFilter', 'patches');
     return filterGradByPatches(x, dy, info, backend);
-  }
-  if (x.dtype === 'float32' && dy.dtype === 'float32' && canWinograd(info, info.inChannels, info.outChannels)) {
-    tookPath('Conv2DBackpropFilter', 'winograd');
-    return winogradFilterGrad(backend, x, dy);
   }
   if (x.dtype === 'float32' && canFilterGradByTaps(info)) {
     tookPath('Conv2DBackpropFilter', 'taps');

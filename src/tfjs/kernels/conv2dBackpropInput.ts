@@ -3,7 +3,7 @@
  * large share of a CNN step; XNNPACK's convolution is far faster. For stride 1 the input
  * gradient is the correlation of dy with the filter flipped in space and with its channel
  * axes swapped, padded by (filter size - 1 - forward padding) on each side. Other strides
- * keep the stock kernel. The convnet's 3x3 'same' convolutions take Winograd's F(2x2, 3x3)
+ * keep the stock kernel. The convnet's 3x3 'same' convolutions take Winograd's F(4x4, 3x3)
  * (winogradConv.ts), the study's three wider convolutions (padded below and right, 64 or 128
  * input channels) FMA products per filter tap (inputGradByTaps.ts).
  */

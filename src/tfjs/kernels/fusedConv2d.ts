@@ -1,7 +1,7 @@
 /**
  * FusedConv2D (convolution, bias and activation: a Conv2D layer's training pass, see
  * ../layers/conv2d.ts, and its inference) for wasm: 3x3 'same' convolutions with a linear or relu
- * activation go through Winograd's F(2x2, 3x3) (winogradConv.ts), which adds the bias and applies
+ * activation go through Winograd's F(4x4, 3x3) (winogradConv.ts), which adds the bias and applies
  * relu as it writes each output tile. Everything else (the convnet's first convolution, from one
  * channel; the study CNN's 2x2 ones) keeps XNNPACK's stock kernel.
  */

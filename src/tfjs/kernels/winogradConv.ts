@@ -27,6 +27,7 @@ interface Exports {
   filterGradient(
     xp: number, n: number, h: number, w: number, c: number, dy: number, k: number, du: number, v: number, dyt: number, tc: number, out: number, scratch: number,
   ): void;
+  filterGradientDirect(xp: number, n: number, h: number, w: number, c: number, dy: number, k: number, out: number): void;
 }
 
 const MODULE = new WasmModule(new URL('./assembly/winograd.wasm', import.meta.url));
@@ -43,19 +44,27 @@ const SCRATCH_FLOATS = 160;
  */
 const CHUNK_BYTES = 256 * 1024;
 
-/**
- * Whether `winogradConv` computes a convolution of this geometry from c to k channels: 3x3,
- * stride and dilation 1, padded by 1 on every side (so 'same'), with c in whole vectors of 4 and
- * k in whole panels of 8 (the GEMM's tile). (The input gradient runs from the forward's output
- * channels to its input channels.)
- */
-export function canWinograd(info: ConvInfo, c: number, k: number): boolean {
+/** A 3x3 NHWC convolution with stride and dilation 1, padded by 1 on every side (so 'same'). */
+function isSame3x3(info: ConvInfo): boolean {
   const { filterHeight, filterWidth, strideHeight, strideWidth, dilationHeight, dilationWidth, padInfo } = info;
   return (
     filterHeight === 3 && filterWidth === 3 && strideHeight === 1 && strideWidth === 1 && dilationHeight === 1 && dilationWidth === 1 &&
-    padInfo.top === 1 && padInfo.bottom === 1 && padInfo.left === 1 && padInfo.right === 1 &&
-    c % 4 === 0 && k % 8 === 0 && info.dataFormat === 'channelsLast'
+    padInfo.top === 1 && padInfo.bottom === 1 && padInfo.left === 1 && padInfo.right === 1 && info.dataFormat === 'channelsLast'
   );
+}
+
+/**
+ * Whether `winogradConv` computes a convolution of this geometry (`isSame3x3`) from c to k
+ * channels: c in whole vectors of 4 and k in whole panels of 8 (the GEMM's tile). (The input
+ * gradient runs from the forward's output channels to its input channels.)
+ */
+export function canWinograd(info: ConvInfo, c: number, k: number): boolean {
+  return isSame3x3(info) && c % 4 === 0 && k % 8 === 0;
+}
+
+/** Whether `directFilterGrad` applies: `isSame3x3`, output channels in whole vectors of 4. */
+export function canDirectFilterGrad(info: ConvInfo): boolean {
+  return isSame3x3(info) && info.outChannels % 4 === 0;
 }
 
 /** How to read the filter [3, 3, Ci, Co] for a convolution from C to K channels. */
@@ -115,6 +124,25 @@ export function winogradFilterGrad(backend: Backend, x: tf.TensorInfo, dy: tf.Te
   wasm.padInput(at(x), n, h, w, c, xp);
   wasm.filterGradient(xp, n, h, w, c, at(dy), k, du, v, dyt, tc, at(dw), transforms);
   disposeAll(backend, ...scratch);
+  return dw;
+}
+
+/**
+ * dW [3, 3, C, K] of the 3x3 'same' convolution of float32 x [N, H, W, C] whose output gradient
+ * is dy [N, H, W, K], by the direct form: for inputs with fewer channels than Winograd's products
+ * need (the convnet's first convolution, from one channel), where explicit patches
+ * (filterGradByPatches.ts) took 3x as long (bench/RESULTS.md). Needs `canDirectFilterGrad`.
+ */
+export function directFilterGrad(backend: Backend, x: tf.TensorInfo, dy: tf.TensorInfo): tf.TensorInfo {
+  const [n, h, w, c] = x.shape as [number, number, number, number];
+  const k = dy.shape[3]!;
+  const dw = backend.makeOutput([3, 3, c, k], 'float32');
+  const xp = paddedInput(backend, x);
+  const at = addressOf(backend);
+  const wasm = MODULE.bindToBackend<Exports>(backend);
+  wasm.padInput(at(x), n, h, w, c, at(xp));
+  wasm.filterGradientDirect(at(xp), n, h, w, c, at(dy), k, at(dw));
+  disposeAll(backend, xp);
   return dw;
 }
 

@@ -36,27 +36,30 @@ describe('Conv2DBackpropFilter on wasm', () => {
     assertMatchesCpu(r, [2, 2, 8, 16], 1e-5);
   });
 
-  // 3x3 'same' convolutions (padded 1 all round) whose channels Winograd does not take (6 -> 12:
-  // not whole vectors of 4, nor panels of 8): taps above and left of a pixel read rows before it, so
-  // each tap's products run over the pixels whose row exists. (The convnet's go Winograd's way:
-  // winogradConv.test.ts.)
+  // 3x3 'same' convolutions (padded 1 all round) that neither Winograd nor the direct loop take
+  // (6 -> 10 channels: not whole vectors of 4): taps above and left of a pixel read rows before
+  // it, so each tap's products run over the pixels whose row exists. (The convnet's take those
+  // two: winogradConv.test.ts.)
   it('matches cpu with the per-tap products on [4,15,13,6] (3x3 filter, same padding)', async () => {
     clearTakenPaths();
-    const r = await compareWithCpu('Conv2DBackpropFilter', { x: [4, 15, 13, 6], dy: [4, 15, 13, 12] }, {
-      strides: 1, pad: 'same', dataFormat: 'NHWC', filterShape: [3, 3, 6, 12],
+    const r = await compareWithCpu('Conv2DBackpropFilter', { x: [4, 15, 13, 6], dy: [4, 15, 13, 10] }, {
+      strides: 1, pad: 'same', dataFormat: 'NHWC', filterShape: [3, 3, 6, 10],
     });
-    assertMatchesCpu(r, [3, 3, 6, 12], 1e-5);
+    assertMatchesCpu(r, [3, 3, 6, 10], 1e-5);
     assert.deepEqual(takenPaths().Conv2DBackpropFilter, ['taps']);
   });
 
-  // Few input channels take the patches path (filterGradByPatches.ts): its padding handling.
-  for (const pad of ['same', 'valid'] as const) {
-    it(`matches cpu with a 3x3 filter on 2 input channels, stride 1, ${pad} padding (patches path)`, async () => {
+  // Few input channels: 'same' padding 1 all round takes the direct loop (winogradConv.ts), other
+  // paddings the patches path (filterGradByPatches.ts) and its padding handling.
+  for (const [pad, path] of [['same', 'direct 3x3'], ['valid', 'patches']] as const) {
+    it(`matches cpu with a 3x3 filter on 2 input channels, stride 1, ${pad} padding (${path} path)`, async () => {
+      clearTakenPaths();
       const dy = pad === 'same' ? [2, 9, 8, 24] : [2, 7, 6, 24];
       const r = await compareWithCpu('Conv2DBackpropFilter', { x: [2, 9, 8, 2], dy }, {
         strides: 1, pad, dataFormat: 'NHWC', filterShape: [3, 3, 2, 24],
       });
       assertMatchesCpu(r, [3, 3, 2, 24]);
+      assert.deepEqual(takenPaths().Conv2DBackpropFilter, [path]);
     });
   }
 

@@ -2,7 +2,8 @@
  * Winograd's F(4x4, 3x3) (winogradConv.ts) against the cpu backend's direct convolutions: the
  * forward pass (FusedConv2D, with its bias and relu), the input gradient and the filter gradient,
  * on the convnet's shapes, on sizes that end in part of a tile, and over several chunks of tiles;
- * each test also checks that Winograd is the path that ran.
+ * and the direct filter gradient for inputs narrower than a vector. Each test also checks which
+ * path ran.
  */
 import assert from 'node:assert/strict';
 import { beforeEach, describe, it } from 'node:test';
@@ -53,6 +54,16 @@ describe('Winograd F(4x4, 3x3) on wasm', () => {
       const r = await compareWithCpu('Conv2DBackpropFilter', { x: [...x], dy: y }, { ...SAME, filterShape: filter });
       assertMatchesCpu(r, [...filter], 1e-5);
       assert.deepEqual(takenPaths().Conv2DBackpropFilter, ['winograd']);
+    });
+  }
+
+  // Fewer input channels than a vector (the convnet's first convolution, from one): the filter
+  // gradient's direct loop, also on sizes that are not whole tiles.
+  for (const [x, filter] of [[[BATCH, 28, 28, 1], [3, 3, 1, 32]], [[3, 5, 7, 2], [3, 3, 2, 12]]] as const) {
+    it(`filter gradient: the direct loop matches cpu on [${x}] -> ${filter[3]} channels`, async () => {
+      const r = await compareWithCpu('Conv2DBackpropFilter', { x: [...x], dy: [...x.slice(0, 3), filter[3]] }, { ...SAME, filterShape: filter });
+      assertMatchesCpu(r, [...filter], 1e-5);
+      assert.deepEqual(takenPaths().Conv2DBackpropFilter, ['direct 3x3']);
     });
   }
 

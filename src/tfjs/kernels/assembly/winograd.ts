@@ -404,3 +404,62 @@ function filterGradLine(u0: v128, u1: v128, u2: v128, u3: v128, u4: v128, u5: v1
   v128.store(out + stride, f32x4.relaxed_madd(f, f32x4.splat(<f32>1 / 12), f32x4.mul(b, sixth)));
   v128.store(out + stride * 2, f32x4.relaxed_madd(f32x4.sub(e, a), sixth, u5));
 }
+
+/**
+ * dW [3][3][C][K] at `out` of the convolution of x (padded at `xp` by padInput) whose output
+ * gradient is dy [N][H][W][K], directly, for inputs too narrow for the Winograd form (C not a
+ * multiple of 4: the convnet's first convolution, from one channel): for each input channel and
+ * 4 output channels, 9 accumulators (one per tap) over an image's pixels, each dy vector
+ * multiplied by the 9 input values under its taps; the images' sums are then added into dW. K is
+ * a multiple of 4.
+ */
+export function filterGradientDirect(xp: usize, n: i32, h: i32, w: i32, c: i32, dy: usize, k: i32, out: usize): void {
+  const hp = paddedSize(h), wp = paddedSize(w);
+  const pixel = <usize>c * 4;
+  const rowBytes = <usize>wp * pixel;
+  const tapBytes = <usize>c * k * 4;
+  memory.fill(out, 0, tapBytes * 9);
+  for (let ci = 0; ci < c; ci++) {
+    for (let ch = 0; ch < k; ch += 4) {
+      for (let img = 0; img < n; img++) {
+        let a0 = f32x4.splat(0), a1 = f32x4.splat(0), a2 = f32x4.splat(0);
+        let a3 = f32x4.splat(0), a4 = f32x4.splat(0), a5 = f32x4.splat(0);
+        let a6 = f32x4.splat(0), a7 = f32x4.splat(0), a8 = f32x4.splat(0);
+        for (let row = 0; row < h; row++) {
+          // the padded input's row `row` is the image's row above: tap (kh, kw) reads row + kh, column + kw
+          let x = xp + (<usize>(img * hp + row) * wp) * pixel + <usize>ci * 4;
+          let d = dy + (<usize>(img * h + row) * w) * k * 4 + <usize>ch * 4;
+          for (let column = 0; column < w; column++) {
+            const g = v128.load(d);
+            a0 = f32x4.relaxed_madd(g, f32x4.splat(load<f32>(x)), a0);
+            a1 = f32x4.relaxed_madd(g, f32x4.splat(load<f32>(x + pixel)), a1);
+            a2 = f32x4.relaxed_madd(g, f32x4.splat(load<f32>(x + pixel * 2)), a2);
+            a3 = f32x4.relaxed_madd(g, f32x4.splat(load<f32>(x + rowBytes)), a3);
+            a4 = f32x4.relaxed_madd(g, f32x4.splat(load<f32>(x + rowBytes + pixel)), a4);
+            a5 = f32x4.relaxed_madd(g, f32x4.splat(load<f32>(x + rowBytes + pixel * 2)), a5);
+            a6 = f32x4.relaxed_madd(g, f32x4.splat(load<f32>(x + rowBytes * 2)), a6);
+            a7 = f32x4.relaxed_madd(g, f32x4.splat(load<f32>(x + rowBytes * 2 + pixel)), a7);
+            a8 = f32x4.relaxed_madd(g, f32x4.splat(load<f32>(x + rowBytes * 2 + pixel * 2)), a8);
+            x += pixel;
+            d += <usize>k * 4;
+          }
+        }
+        const at = out + <usize>(ci * k + ch) * 4;
+        addInto(at, a0);
+        addInto(at + tapBytes, a1);
+        addInto(at + tapBytes * 2, a2);
+        addInto(at + tapBytes * 3, a3);
+        addInto(at + tapBytes * 4, a4);
+        addInto(at + tapBytes * 5, a5);
+        addInto(at + tapBytes * 6, a6);
+        addInto(at + tapBytes * 7, a7);
+        addInto(at + tapBytes * 8, a8);
+      }
+    }
+  }
+}
+
+@inline
+function addInto(at: usize, x: v128): void {
+  v128.store(at, f32x4.add(v128.load(at), x));
+}

@@ -5,9 +5,9 @@
  * `--experimental-wasm-relaxed-simd` (Node 20), one instruction where the CPU has FMA. A 4x8
  * block loop like this one gave the highest throughput measured here, and on the MLP's
  * products it beats XNNPACK's (bench/RESULTS.md). (As a forward convolution, tap by tap or
- * over a zero-padded copy of the input, it was no faster than XNNPACK's, so forward
- * convolutions stay there; the study's convolution gradients run on it tap by tap:
- * filterGradByTaps.ts, inputGradByTaps.ts.)
+ * over a zero-padded copy of the input, it was no faster than XNNPACK's; the study's convolution
+ * gradients run on it tap by tap: filterGradByTaps.ts, inputGradByTaps.ts. The convnet's 3x3
+ * convolutions run its tile loop on Winograd's transformed tiles: winogradConv.ts.)
  *
  * C[M,N] = A[M,K] B[K,N]: B is packed into panels of 8 columns ([K][8] floats each) and A
  * into blocks of 4 rows ([K][4]), both by WebAssembly copies that read any row and column

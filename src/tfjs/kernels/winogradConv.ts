@@ -5,10 +5,10 @@
  * (fusedConv2d.ts), for their input gradient (conv2dBackpropInput.ts), which is the same
  * convolution of dy with the filter turned by 180 degrees and its channel axes swapped, and for
  * their filter gradient (conv2dBackpropFilter.ts), the products of the transformed input and
- * output gradient summed over the tiles. F(4x4, 3x3) took 1.5x less time per step than
- * F(2x2, 3x3) on the convnet (bench/RESULTS.md): its 7x7 and 3x3 layers fill whole tiles worse,
- * but the 4x4 tile still needs fewer products. Its transforms' larger coefficients (up to 8)
- * cost a little precision: results agree with the direct form to about 1e-6 relative.
+ * output gradient summed over the tiles. A convnet step took less time with F(4x4, 3x3) than with
+ * F(2x2, 3x3) (bench/RESULTS.md): its 7x7 and 3x3 layers fill whole 4x4 tiles worse, but such a
+ * tile still needs fewer products per output. The larger coefficients of its transforms (up to 8)
+ * cost a little precision: results agree with the direct form to a few parts in a million.
  */
 import type { tf } from '../tf.js';
 import { WasmModule } from '../../wasm/wasmModule.js';

@@ -131,7 +131,7 @@ export function winogradFilterGrad(backend: Backend, x: tf.TensorInfo, dy: tf.Te
  * dW [3, 3, C, K] of the 3x3 'same' convolution of float32 x [N, H, W, C] whose output gradient
  * is dy [N, H, W, K], by the direct form: for inputs with fewer channels than Winograd's products
  * need (the convnet's first convolution, from one channel), where explicit patches
- * (filterGradByPatches.ts) took 3x as long (bench/RESULTS.md). Needs `canDirectFilterGrad`.
+ * (filterGradByPatches.ts) took longer (bench/RESULTS.md). Needs `canDirectFilterGrad`.
  */
 export function directFilterGrad(backend: Backend, x: tf.TensorInfo, dy: tf.TensorInfo): tf.TensorInfo {
   const [n, h, w, c] = x.shape as [number, number, number, number];

@@ -40,7 +40,9 @@ const BLOCK_TILES = 4;
 const SCRATCH_FLOATS = 160;
 /**
  * Bytes of transformed input and products per chunk of tiles (V and M: 36 x tiles x channels
- * each): small enough to stay in L2 between the transforms and the products.
+ * each), so they stay in cache between the transforms and the products. At the convnet's
+ * channel counts this makes chunks of 4 to 24 tiles; chunks of 32 tiles or more were slower
+ * (bench/RESULTS.md).
  */
 const CHUNK_BYTES = 256 * 1024;
 

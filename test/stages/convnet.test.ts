@@ -21,7 +21,7 @@ describe('convnet stage', () => {
 
   it('fits every training row of the split, validates on its validation rows, with its recipe, and records it', async () => {
     const lines = await runStageLines(convnet, ['--artifacts-dir', dir, ...FLAGS, '--epochs', '2']);
-    assert.ok(lines.includes('fit on 45 images, validate on 15; batch 15, up to 2 epochs, early stopping patience 15'), lines.join('\n'));
+    assert.ok(lines.includes('fit on 45 images, validate on 15; batch 15, up to 2 epochs, early stopping patience 20'), lines.join('\n'));
     assert.ok(lines.some((l) => /^augmentation: flips; learning rate: one cycle, peak 0\.005; AdamW, weight decay 0\.01; label smoothing 0\.1; test-time flips: on; \d+\.\d\dM multiply-adds per image$/.test(l)));
     assert.ok(lines.some((l) => /^convnet: valid accuracy \d\.\d{4} \(15 images; without test-time flips \d\.\d{4}\), test accuracy \d\.\d{4} \(\d+ images\)/.test(l)), lines.join('\n'));
     const metrics = JSON.parse(await readFile(join(dir, 'metrics.json'), 'utf8'));
@@ -64,7 +64,7 @@ describe('convnet stage', () => {
 
   it('trains in batches of its own default size, 128, when --batch-size is not given, and records it', async () => {
     const lines = await runStageLines(convnet, ['--artifacts-dir', dir, '--backend', 'wasm', '--workers', '1', '--epochs', '1']);
-    assert.ok(lines.includes('fit on 45 images, validate on 15; batch 128, up to 1 epochs, early stopping patience 15'), lines.join('\n'));
+    assert.ok(lines.includes('fit on 45 images, validate on 15; batch 128, up to 1 epochs, early stopping patience 20'), lines.join('\n'));
     const metrics = JSON.parse(await readFile(join(dir, 'metrics.json'), 'utf8'));
     assert.equal(metrics.convnet.batchSize, 128);
   });

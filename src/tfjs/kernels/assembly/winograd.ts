@@ -88,10 +88,16 @@ function filterLine(g0: v128, g1: v128, g2: v128, out: usize, stride: usize): vo
   v128.store(out + stride * 5, g2);
 }
 
+/** Tiles along `size` rows (or columns) of output, the last one perhaps in part. */
+@inline
+function tilesAlong(size: i32): i32 {
+  return (size + TILE - 1) / TILE;
+}
+
 /** Rows (and columns) of the padded input that `size` rows (columns) of output need: whole tiles, plus one on each side. */
 @inline
 function paddedSize(size: i32): i32 {
-  return ((size + TILE - 1) / TILE) * TILE + 2;
+  return tilesAlong(size) * TILE + 2;
 }
 
 /** Copies x [N][H][W][C] into the zeroed [N][HP][WP][C] at `xp`, one row and column in from the top left. */
@@ -115,8 +121,8 @@ export function padInput(x: usize, n: i32, h: i32, w: i32, c: i32, xp: usize): v
 export function convolve(
   xp: usize, n: i32, h: i32, w: i32, c: i32, u: usize, k: i32, y: usize, biasAt: usize, relu: bool, v: usize, m: usize, tc: i32, scratch: usize,
 ): void {
-  const tilesHigh = (h + TILE - 1) / TILE, tilesWide = (w + TILE - 1) / TILE;
-  const perImage = tilesHigh * tilesWide;
+  const tilesWide = tilesAlong(w);
+  const perImage = tilesAlong(h) * tilesWide;
   const tiles = n * perImage;
   const wp = paddedSize(w), hp = paddedSize(h);
   const vPoint = <usize>tc * c * 4;
@@ -284,8 +290,8 @@ function outputLine(m0: v128, m1: v128, m2: v128, m3: v128, m4: v128, m5: v128, 
 export function filterGradient(
   xp: usize, n: i32, h: i32, w: i32, c: i32, dy: usize, k: i32, du: usize, v: usize, dyt: usize, tc: i32, out: usize, scratch: usize,
 ): void {
-  const tilesHigh = (h + TILE - 1) / TILE, tilesWide = (w + TILE - 1) / TILE;
-  const perImage = tilesHigh * tilesWide;
+  const tilesWide = tilesAlong(w);
+  const perImage = tilesAlong(h) * tilesWide;
   const tiles = n * perImage;
   const hp = paddedSize(h), wp = paddedSize(w);
   const duPoint = <usize>c * k * 4;

@@ -94,17 +94,15 @@ export function winogradConv(
 ): tf.TensorInfo {
   const [n, h, w, c] = x.shape as [number, number, number, number];
   const tc = chunkTiles(x.shape, c, k, BLOCK_TILES);
-  const y = backend.makeOutput([n, h, w, k], 'float32');
-  const scratch = [paddedInput(backend, x), backend.makeOutput([POINTS * c * k], 'float32'),
-    backend.makeOutput([POINTS * tc * c], 'float32'), backend.makeOutput([POINTS * tc * k], 'float32'), backend.makeOutput([SCRATCH_FLOATS], 'float32')];
-  // Addresses after the allocations (allocating can grow the heap and detach views; addresses stay)
-  const [xp, u, v, m, transforms] = scratch.map(addressOf(backend)) as [number, number, number, number, number];
   const wasm = MODULE.bindToBackend<Exports>(backend);
   const at = addressOf(backend);
+  const y = backend.makeOutput([n, h, w, k], 'float32');
+  const xp = paddedInput(backend, wasm, x);
+  const scratch = passScratch(backend, c, k, tc);
+  const [u, v, m, transforms] = scratch.map(at) as [number, number, number, number];
   wasm.transformFilter(at(filter), view.cStride, view.kStride, view.flip, c, k, u, transforms);
-  wasm.padInput(at(x), n, h, w, c, xp);
-  wasm.convolve(xp, n, h, w, c, u, k, at(y), bias ? at(bias) : 0, relu, v, m, tc, transforms);
-  disposeAll(backend, ...scratch);
+  wasm.convolve(at(xp), n, h, w, c, u, k, at(y), bias ? at(bias) : 0, relu, v, m, tc, transforms);
+  disposeAll(backend, xp, ...scratch);
   return y;
 }
 
@@ -117,15 +115,14 @@ export function winogradFilterGrad(backend: Backend, x: tf.TensorInfo, dy: tf.Te
   const [n, h, w, c] = x.shape as [number, number, number, number];
   const k = dy.shape[3]!;
   const tc = chunkTiles(x.shape, c, k, 1);
-  const dw = backend.makeOutput([3, 3, c, k], 'float32');
-  const scratch = [paddedInput(backend, x), backend.makeOutput([POINTS * c * k], 'float32'),
-    backend.makeOutput([POINTS * tc * c], 'float32'), backend.makeOutput([POINTS * tc * k], 'float32'), backend.makeOutput([SCRATCH_FLOATS], 'float32')];
-  const [xp, du, v, dyt, transforms] = scratch.map(addressOf(backend)) as [number, number, number, number, number];
   const wasm = MODULE.bindToBackend<Exports>(backend);
   const at = addressOf(backend);
-  wasm.padInput(at(x), n, h, w, c, xp);
-  wasm.filterGradient(xp, n, h, w, c, at(dy), k, du, v, dyt, tc, at(dw), transforms);
-  disposeAll(backend, ...scratch);
+  const dw = backend.makeOutput([3, 3, c, k], 'float32');
+  const xp = paddedInput(backend, wasm, x);
+  const scratch = passScratch(backend, c, k, tc);
+  const [du, v, dyt, transforms] = scratch.map(at) as [number, number, number, number];
+  wasm.filterGradient(at(xp), n, h, w, c, at(dy), k, du, v, dyt, tc, at(dw), transforms);
+  disposeAll(backend, xp, ...scratch);
   return dw;
 }
 
@@ -138,11 +135,10 @@ export function winogradFilterGrad(backend: Backend, x: tf.TensorInfo, dy: tf.Te
 export function directFilterGrad(backend: Backend, x: tf.TensorInfo, dy: tf.TensorInfo): tf.TensorInfo {
   const [n, h, w, c] = x.shape as [number, number, number, number];
   const k = dy.shape[3]!;
-  const dw = backend.makeOutput([3, 3, c, k], 'float32');
-  const xp = paddedInput(backend, x);
-  const at = addressOf(backend);
   const wasm = MODULE.bindToBackend<Exports>(backend);
-  wasm.padInput(at(x), n, h, w, c, at(xp));
+  const at = addressOf(backend);
+  const dw = backend.makeOutput([3, 3, c, k], 'float32');
+  const xp = paddedInput(backend, wasm, x);
   wasm.filterGradientDirect(at(xp), n, h, w, c, at(dy), k, at(dw));
   disposeAll(backend, xp);
   return dw;
@@ -156,11 +152,23 @@ function chunkTiles(shape: number[], c: number, k: number, multiple: number): nu
   return Math.max(multiple, Math.min(byBytes, Math.ceil(tiles / multiple) * multiple));
 }
 
-/** Space for x padded to whole tiles plus one row and column on each side (assembly/winograd.ts, padInput). */
-function paddedInput(backend: Backend, x: tf.TensorInfo): tf.TensorInfo {
+/** x padded to whole tiles plus one row and column on each side (assembly/winograd.ts, padInput), as a new heap tensor. */
+function paddedInput(backend: Backend, wasm: Exports, x: tf.TensorInfo): tf.TensorInfo {
   const [n, h, w, c] = x.shape as [number, number, number, number];
   const padded = (size: number) => Math.ceil(size / TILE) * TILE + 2;
-  return backend.makeOutput([n * padded(h) * padded(w) * c], 'float32');
+  const xp = backend.makeOutput([n * padded(h) * padded(w) * c], 'float32');
+  const at = addressOf(backend);
+  wasm.padInput(at(x), n, h, w, c, at(xp));
+  return xp;
+}
+
+/**
+ * Heap space for one Winograd pass over chunks of `tc` tiles from c to k channels: the 36
+ * points of the transformed filter (or of its gradient), V, M (or the transformed dy), and the
+ * scratch of the 2D transforms.
+ */
+function passScratch(backend: Backend, c: number, k: number, tc: number): tf.TensorInfo[] {
+  return [POINTS * c * k, POINTS * tc * c, POINTS * tc * k, SCRATCH_FLOATS].map((size) => backend.makeOutput([size], 'float32'));
 }
 
 /** A tensor's byte address in the heap (take it after the allocations: allocating can grow the heap and detach views). */

@@ -94,6 +94,17 @@ function tilesAlong(size: i32): i32 {
   return (size + TILE - 1) / TILE;
 }
 
+/** The first output row, and column, of tile `inImage` of an image `tilesWide` tiles wide (tiles row by row). */
+@inline
+function tileRow(inImage: i32, tilesWide: i32): i32 {
+  return TILE * (inImage / tilesWide);
+}
+
+@inline
+function tileColumn(inImage: i32, tilesWide: i32): i32 {
+  return TILE * (inImage % tilesWide);
+}
+
 /** Rows (and columns) of the padded input that `size` rows (columns) of output need: whole tiles, plus one on each side. */
 @inline
 function paddedSize(size: i32): i32 {
@@ -141,7 +152,7 @@ export function convolve(
         continue;
       }
       const img = tile / perImage, inImage = tile % perImage;
-      const src = xp + (<usize>(img * hp + TILE * (inImage / tilesWide)) * wp + <usize>(TILE * (inImage % tilesWide))) * c * 4;
+      const src = xp + (<usize>(img * hp + tileRow(inImage, tilesWide)) * wp + tileColumn(inImage, tilesWide)) * c * 4;
       transformInput(src, <usize>wp * c * 4, c, dst, vPoint, ROWS * ROWS * 4, false, scratch);
     }
     // M: one product [tc, C] x [C, K] per point
@@ -155,7 +166,7 @@ export function convolve(
     for (let t = 0; t < count; t++) {
       const tile = first + t;
       const img = tile / perImage, inImage = tile % perImage;
-      const row = TILE * (inImage / tilesWide), column = TILE * (inImage % tilesWide);
+      const row = tileRow(inImage, tilesWide), column = tileColumn(inImage, tilesWide);
       const dst = y + (<usize>(img * h + row) * w + column) * k * 4;
       transformOutput(m + <usize>t * k * 4, mPoint, k, dst, <usize>w * k * 4, min(TILE, h - row), min(TILE, w - column), biasAt, relu, scratch);
     }
@@ -304,7 +315,7 @@ export function filterGradient(
     for (let t = 0; t < count; t++) {
       const tile = first + t;
       const img = tile / perImage, inImage = tile % perImage;
-      const row = TILE * (inImage / tilesWide), column = TILE * (inImage % tilesWide);
+      const row = tileRow(inImage, tilesWide), column = tileColumn(inImage, tilesWide);
       const src = xp + (<usize>(img * hp + row) * wp + column) * c * 4;
       transformInput(src, <usize>wp * c * 4, c, v + <usize>t * ROWS * 4, vPoint, <usize>count * ROWS * 4, true, scratch);
       const grad = dy + (<usize>(img * h + row) * w + column) * k * 4;
